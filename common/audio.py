@@ -1,0 +1,117 @@
+"""Waveform I/O and the reference's signal conventions (no TensorFlow here).
+
+* wav files are 16 kHz mono; anything else is refused with an `AudioError` naming the file,
+  unless resampling is asked for;
+* samples are int16 on disk and normalised with the reference formula (2x+1)/65535;
+* pre-emphasis y[n] = x[n] - a x[n-1] (y[0] = x[0]) and its exact inverse;
+* training windows: `canvas` samples with hop `canvas/2`, the final partial window dropped.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import scipy.signal
+import soundfile as sf
+
+SAMPLE_RATE = 16000
+CANVAS = 16384
+
+
+class AudioError(ValueError):
+    """A wav file that cannot be used, with the file's path in the message."""
+
+    def __init__(self, path, problem):
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    """High-quality band-limited resampling (soxr 'VHQ'), along axis 0."""
+    if sr_in == sr_out:
+        return x
+    import soxr
+
+    return soxr.resample(x, sr_in, sr_out, quality="VHQ")
+
+
+def to_int16(x: np.ndarray) -> np.ndarray:
+    """Float in [-1, 1] to int16 with rounding and clipping."""
+    return np.clip(np.round(np.asarray(x, np.float64) * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def read_wav_int16(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False) -> np.ndarray:
+    """Read a mono wav as int16 samples; refuse (or resample) other rates, refuse stereo and empty files."""
+    try:
+        info = sf.info(str(path))
+    except Exception as e:  # soundfile raises several types for missing / unreadable files
+        raise AudioError(path, f"unreadable audio file ({e})") from None
+    if info.channels != 1:
+        raise AudioError(path, f"has {info.channels} channels; mono is required")
+    if info.frames == 0:
+        raise AudioError(path, "is empty (0 samples)")
+    if info.samplerate != sample_rate and not allow_resample:
+        raise AudioError(path, f"sample rate is {info.samplerate} Hz, expected {sample_rate} Hz "
+                               f"(resample it, or pass the resample option)")
+    try:
+        if info.samplerate == sample_rate:
+            return sf.read(str(path), dtype="int16")[0]
+        x, _ = sf.read(str(path), dtype="float64")
+    except Exception as e:
+        raise AudioError(path, f"unreadable audio data ({e})") from None
+    return to_int16(resample(x, info.samplerate, sample_rate))
+
+
+def read_audio(path) -> tuple[np.ndarray, int]:
+    """Any readable audio file as float64 in [-1, 1]: ([T] for mono, [T, C] otherwise), sample rate."""
+    try:
+        x, sr = sf.read(str(path), dtype="float64")
+    except Exception as e:
+        raise AudioError(path, f"unreadable audio file ({e})") from None
+    if len(x) == 0:
+        raise AudioError(path, "is empty (0 samples)")
+    return x, sr
+
+
+def write_wav(path, x: np.ndarray, sample_rate: int = SAMPLE_RATE, subtype: str | None = None) -> None:
+    """Write a wav atomically (temporary name, then rename), so no half file is ever left behind."""
+    path = str(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.part{os.getpid()}"
+    if subtype is None:
+        subtype = "PCM_16" if np.asarray(x).dtype == np.int16 else "FLOAT"
+    sf.write(tmp, x, sample_rate, subtype=subtype, format="WAV")
+    os.replace(tmp, path)
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    """int16 samples to [-1, 1] as the reference does: (2x + 1) / 65535."""
+    return ((2.0 * np.asarray(x, np.float64) + 1.0) / 65535.0).astype(np.float32)
+
+
+def pre_emphasis(x: np.ndarray, coeff: float) -> np.ndarray:
+    """y[0] = x[0], y[n] = x[n] - coeff * x[n-1] along the last axis; identity for coeff <= 0."""
+    x = np.asarray(x, np.float32)
+    if coeff <= 0:
+        return x
+    return scipy.signal.lfilter([1.0, -coeff], [1.0], x, axis=-1).astype(np.float32)
+
+
+def de_emphasis(y: np.ndarray, coeff: float) -> np.ndarray:
+    """Exact inverse of `pre_emphasis`: x[0] = y[0], x[n] = coeff * x[n-1] + y[n]."""
+    y = np.asarray(y, np.float32)
+    if coeff <= 0:
+        return y
+    return scipy.signal.lfilter([1.0], [1.0, -coeff], y.astype(np.float64), axis=-1).astype(np.float32)
+
+
+def slice_windows(x: np.ndarray, canvas: int = CANVAS, hop: int | None = None) -> np.ndarray:
+    """Windows of `canvas` samples starting every `hop` (default canvas/2); a final partial window
+    is dropped, so a signal shorter than `canvas` gives an empty [0, canvas] array."""
+    hop = canvas // 2 if hop is None else hop
+    x = np.asarray(x)
+    count = 0 if len(x) < canvas else (len(x) - canvas) // hop + 1
+    if count == 0:
+        return np.zeros((0, canvas), x.dtype)
+    return np.lib.stride_tricks.sliding_window_view(x, canvas)[::hop][:count].copy()
