@@ -1,0 +1,119 @@
+"""The TFRecord format of the reference (SPEC Part A §1) and the index that lists a record set.
+
+One `tf.train.Example` per window with two bytes features, `wav_raw` (clean) and `noisy_raw`, each the
+window's int16 samples stored as little-endian int32. A record set is one file (`segan.tfrecords`) or
+shards (`segan.tfrecords-00000-of-00004`, ...); `make_tfrecords.py` writes an index beside it
+(`segan.tfrecords.index.json`) with the canvas and the window count of every shard.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import struct
+
+import crc32c
+import numpy as np
+
+CLEAN_KEY = "wav_raw"
+NOISY_KEY = "noisy_raw"
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def encode_window_pair(clean: np.ndarray, noisy: np.ndarray) -> bytes:
+    """One (clean, noisy) window pair of int16 samples as a serialised tf.train.Example.
+
+    Encoded directly (Example.features=1 → Features.feature=1 map entries {key=1, value=2} →
+    Feature.bytes_list=1 → BytesList.value=1), so the reader processes need no TensorFlow."""
+    entries = b"".join(
+        _field(1, _field(1, key.encode()) + _field(2, _field(1, _field(1, np.asarray(x).astype("<i4").tobytes()))))
+        for key, x in ((CLEAN_KEY, clean), (NOISY_KEY, noisy)))
+    return _field(1, entries)
+
+
+def shard_name(path: str, index: int, count: int) -> str:
+    return path if count == 1 else f"{path}-{index:05d}-of-{count:05d}"
+
+
+def index_path(path: str) -> str:
+    return f"{path}.index.json"
+
+
+def write_index(path: str, canvas: int, shards: dict[str, dict], meta: dict) -> None:
+    """Index of a record set: canvas, {shard basename: {"windows", "bytes"}}, and what made it."""
+    tmp = index_path(path) + ".part"
+    with open(tmp, "w") as f:
+        json.dump({"canvas_size": canvas, "shards": shards, **meta}, f, indent=1)
+    os.replace(tmp, index_path(path))
+
+
+def read_index(path: str) -> dict | None:
+    try:
+        with open(index_path(path)) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def resolve_record_files(path: str) -> list[str]:
+    """The files of a record set given as a file, its shard prefix, a glob or a comma list."""
+    files: list[str] = []
+    for part in str(path).split(","):
+        part = part.strip()
+        if os.path.isfile(part):
+            files.append(part)
+            continue
+        found = sorted(glob.glob(part)) or sorted(glob.glob(glob.escape(part) + "-*-of-*"))
+        found = [f for f in found if not f.endswith((".json", ".part"))]
+        if not found:
+            raise FileNotFoundError(f"{part}: no TFRecord file or shards found "
+                                    f"(make them with make_tfrecords.py)")
+        files.extend(found)
+    return files
+
+
+class CorruptRecordsError(IOError):
+    """A record file that does not read to its end, with the file's path in the message."""
+
+    def __init__(self, path, problem):
+        super().__init__(f"{path}: corrupt or truncated TFRecord file ({problem}); rebuild it with "
+                         f"make_tfrecords.py")
+        self.path = str(path)
+
+
+def _masked_crc(data: bytes) -> int:
+    crc = crc32c.crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def verify_record_file(path: str) -> int:
+    """Count the records of a TFRecord file, checking the length and data CRCs of each (TensorFlow's
+    reader checks only the length's). Raises CorruptRecordsError naming the file and the record."""
+    count = 0
+    with open(path, "rb") as f:
+        while header := f.read(12):
+            if len(header) < 12:
+                raise CorruptRecordsError(path, f"record {count} is cut off in its header")
+            length, length_crc = struct.unpack("<QI", header)
+            if _masked_crc(header[:8]) != length_crc:
+                raise CorruptRecordsError(path, f"record {count} has a damaged length field")
+            body = f.read(length + 4)
+            if len(body) < length + 4:
+                raise CorruptRecordsError(path, f"record {count} is cut off")
+            if _masked_crc(body[:length]) != struct.unpack("<I", body[length:])[0]:
+                raise CorruptRecordsError(path, f"record {count} fails its data checksum")
+            count += 1
+    return count

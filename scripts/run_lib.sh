@@ -1,0 +1,30 @@
+# Shared steps of run_segan.sh / run_isegan.sh / run_dsegan.sh (sourced, not run).
+# Expects DATA_DIR; sets PY, TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO (1 when the demo corpus is used).
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ -x "$ROOT/.venv/bin/python" ]; then PY="$ROOT/.venv/bin/python"; else PY=python3; fi
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+
+prepare_data() {
+  local vb="$DATA_DIR"
+  if [ -d "$vb/clean_trainset_wav_16k" ] && [ -d "$vb/noisy_trainset_wav_16k" ]; then
+    DEMO=0
+  else
+    DEMO=1
+    vb="$DATA_DIR/demo"
+    echo "No VoiceBank-DEMAND wavs in $DATA_DIR/{clean,noisy}_trainset_wav_16k/ (scripts/download_voicebank.py" \
+         "fetches them). Running the demo instead, on a small synthetic corpus in $vb."
+    if [ ! -f "$vb/demo_corpus.json" ]; then
+      "$PY" "$ROOT/scripts/make_demo_corpus.py" --out_dir "$vb"
+    fi
+  fi
+  TRAIN_RECORDS="$vb/segan.tfrecords"
+  TEST_NOISY="$vb/noisy_testset_wav_16k"
+  TEST_CLEAN="$vb/clean_testset_wav_16k"
+  if [ ! -f "$TRAIN_RECORDS.index.json" ]; then
+    "$PY" "$ROOT/make_tfrecords.py" --wav_dir "$vb/clean_trainset_wav_16k/" \
+      --noisy_dir "$vb/noisy_trainset_wav_16k/" --save_path "$vb" --out_file segan.tfrecords
+  fi
+  echo "training records: $TRAIN_RECORDS ($("$PY" -c "import sys; sys.path.insert(0, '$ROOT')
+from common.data import count_windows; print(count_windows('$TRAIN_RECORDS'))") windows)"
+}

@@ -1,0 +1,34 @@
+"""Shared fixtures: quiet TensorFlow, a small demo corpus and its records."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# Two logical CPU devices, so tf.distribute code runs with two replicas on a machine without GPUs.
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices("CPU")[0],
+    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+
+import make_tfrecords  # noqa: E402
+from scripts import make_demo_corpus  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """A deterministic 12-train / 4-test-pair demo corpus of 1.2–2.5 s files."""
+    out = tmp_path_factory.mktemp("demo")
+    assert make_demo_corpus.main(["--out_dir", str(out), "--train_files", "12", "--test_files", "4",
+                                  "--min_seconds", "1.2", "--max_seconds", "2.5", "--jobs", "2"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_records(demo_dir):
+    """Training records of the demo corpus at the full canvas: (path, windows)."""
+    assert make_tfrecords.main(["--wav_dir", str(demo_dir / "clean_trainset_wav_16k"),
+                                "--noisy_dir", str(demo_dir / "noisy_trainset_wav_16k"),
+                                "--save_path", str(demo_dir), "--out_file", "train.tfrecords",
+                                "--jobs", "2"]) == 0
+    return demo_dir / "train.tfrecords"
