@@ -71,7 +71,7 @@ def _unvoiced(n: int, rng, sr: int) -> np.ndarray:
 
 def speech(seconds: float, spk: dict, rng: np.random.Generator, sr: int = SAMPLE_RATE) -> np.ndarray:
     """An utterance of about `seconds`, starting and ending with a short pause."""
-    total = int(seconds * sr)
+    total = int(round(seconds * sr))
     pieces, length = [np.zeros(int(rng.uniform(0.05, 0.2) * sr))], 0
     prev = VOWELS[rng.integers(len(VOWELS))] * spk["tract"]
     while length < total * 0.85:

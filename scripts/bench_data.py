@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Benchmark the data path: make_tfrecords.py throughput (pairs/s, MB/s) on a demo corpus of --files
+pairs, then the tf.data reader's windows/s with shuffling on, at the training batch size."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import make_tfrecords  # noqa: E402
+from scripts import make_demo_corpus  # noqa: E402
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--files", type=int, default=2000)
+    p.add_argument("--work_dir", help="keep the corpus here (default: a temporary directory)")
+    p.add_argument("--batch_size", type=int, default=50)
+    p.add_argument("--batches", type=int, default=300)
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work_dir or tmp
+        if not os.path.isdir(os.path.join(work, "clean_trainset_wav_16k")):
+            make_demo_corpus.main(["--out_dir", work, "--train_files", str(args.files), "--test_files", "0"])
+        start = time.perf_counter()
+        make_tfrecords.main(["--wav_dir", os.path.join(work, "clean_trainset_wav_16k"),
+                             "--noisy_dir", os.path.join(work, "noisy_trainset_wav_16k"),
+                             "--save_path", work, "--out_file", "bench.tfrecords"])
+        wall = time.perf_counter() - start
+        wav_mb = sum(os.path.getsize(os.path.join(work, d, f)) for d in ("clean_trainset_wav_16k",
+                     "noisy_trainset_wav_16k") for f in os.listdir(os.path.join(work, d))) / 1e6
+        print(f"make_tfrecords: {args.files} pairs, {wav_mb:.0f} MB of wav in {wall:.1f} s wall "
+              f"(process start included): {args.files / wall:.1f} pairs/s, {wav_mb / wall:.1f} MB/s")
+
+        from common import data
+
+        path = os.path.join(work, "bench.tfrecords")
+        t = time.perf_counter()
+        windows = data.count_windows(path, verify=True)
+        print(f"verify {windows} windows: {time.perf_counter() - t:.2f} s")
+        it = iter(data.make_dataset(path, args.batch_size))
+        for _ in range(20):  # fill the shuffle buffer
+            next(it)
+        t = time.perf_counter()
+        for _ in range(args.batches):
+            next(it)
+        rate = args.batches * args.batch_size / (time.perf_counter() - t)
+        print(f"reader: {rate:.0f} windows/s (batch {args.batch_size}, shuffle buffer 1000, "
+              f"{os.cpu_count()} cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
