@@ -1,0 +1,134 @@
+"""The flags every variant's main.py shares (SPEC Part A §10), their checks, and the run's flags JSON.
+
+Defaults are the paper's run scripts (SPEC Part 0 §3), not the upstream flag defaults: PReLU, all
+biases on, D input noise 0, L1 weight 100, 100 epochs, a checkpoint every 50 iterations, 50 windows
+per replica. A variant adds its own flags (`<variant>/flags.py`: add_flags, model_fields).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import os
+
+from common.flags import add_bool
+from common.model_config import REFERENCE_DEPTHS, ModelConfig
+
+FLAGS_FILE = "flags.json"
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(s) for s in str(text).split(",") if s.strip() != "")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of integers, got {text!r}") from None
+
+
+def build_parser(variant: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"{variant}/main.py", description=f"Train or test {variant.upper()}.",
+                                allow_abbrev=False)
+    g = p.add_argument_group("model")
+    g.add_argument("--canvas_size", type=int, default=16384, help="window length in samples")
+    g.add_argument("--g_nl", choices=("prelu", "leaky"), default="prelu", help="generator non-linearity")
+    add_bool(g, "bias_downconv", True, "biases in the generator's encoder")
+    add_bool(g, "bias_deconv", True, "biases in the generator's decoder")
+    add_bool(g, "bias_D_conv", True, "biases in the discriminator's convolutions")
+    add_bool(g, "self_attention", False, "self-attention (+ spectral norm on all convs) in the generator(s)")
+    g.add_argument("--att_layer_ind", type=int_list, default=(5,),
+                   help="0-based encoder layer indices of the attention blocks, comma-separated (default 5)")
+    add_bool(g, "d_attention", False, "spectral norm + self-attention in the discriminator (SASEGAN)")
+    g.add_argument("--g_enc_depths", type=int_list, default=REFERENCE_DEPTHS,
+                   help="generator encoder channels per layer (smaller for quick experiments)")
+    g.add_argument("--d_num_fmaps", type=int_list, default=REFERENCE_DEPTHS, help="discriminator channels")
+    importlib.import_module(f"{variant}.flags").add_flags(g)
+
+    t = p.add_argument_group("training")
+    t.add_argument("--e2e_dataset", default="data/segan.tfrecords", help="training TFRecords (file, shards, glob)")
+    t.add_argument("--save_path", default="runs/" + variant, help="run directory (checkpoints, logs, flags)")
+    t.add_argument("--batch_size", type=int, default=50, help="windows per replica (GPU) per batch")
+    t.add_argument("--epoch", type=int, default=100)
+    t.add_argument("--save_freq", type=int, default=50, help="checkpoint every N iterations")
+    t.add_argument("--keep_checkpoints", type=int, default=5)
+    t.add_argument("--max_steps", type=int, default=None, help="stop after this many iterations (demos)")
+    t.add_argument("--preemph", type=float, default=0.95)
+    t.add_argument("--init_noise_std", type=float, default=0.0, help="std of the noise added to D's input")
+    t.add_argument("--noise_decay", type=float, default=0.7)
+    t.add_argument("--denoise_epoch", type=int, default=5)
+    t.add_argument("--denoise_lbound", type=float, default=0.01)
+    t.add_argument("--init_l1_weight", type=float, default=100.0)
+    t.add_argument("--l1_remove_epoch", type=int, default=150)
+    t.add_argument("--g_learning_rate", type=float, default=2e-4)
+    t.add_argument("--d_learning_rate", type=float, default=2e-4)
+    t.add_argument("--shuffle_buffer", type=int, default=1000)
+    t.add_argument("--seed", type=int, default=None, help="seed TF and the data order (default: unseeded)")
+    t.add_argument("--log_freq", type=int, default=10, help="TensorBoard scalars every N iterations")
+
+    e = p.add_argument_group("test")
+    e.add_argument("--test_wav_dir", help="enhance every .wav here instead of training")
+    e.add_argument("--save_clean_path", help="where test mode writes the enhanced wavs")
+    e.add_argument("--weights", default="latest", help="checkpoint for test mode: iteration number or latest")
+    e.add_argument("--test_overlap", type=float, default=0.0,
+                   help="window overlap at test time (0 = the paper's non-overlapping windows; 0.5 = "
+                        "overlap-add with a Hann window)")
+    e.add_argument("--test_batch", type=int, default=64, help="windows per generator call in test mode")
+    return p
+
+
+def parse(variant: str, argv=None) -> argparse.Namespace:
+    """Parse and check the flags; contradictions exit with a message naming the flags."""
+    p = build_parser(variant)
+    args = p.parse_args(argv)
+    args.variant = variant
+    if args.save_clean_path and not args.test_wav_dir:
+        p.error("--save_clean_path is for test mode: give --test_wav_dir too")
+    if args.test_wav_dir and not args.save_clean_path:
+        p.error("--test_wav_dir needs --save_clean_path (where the enhanced wavs go)")
+    if not 0.0 <= args.test_overlap < 1.0:
+        p.error("--test_overlap must be in [0, 1)")
+    for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "test_batch"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name} must be positive")
+    if args.max_steps is not None and args.max_steps < 1:
+        p.error("--max_steps must be positive")
+    try:
+        model_config(args)
+    except ValueError as e:
+        p.error(str(e))
+    return args
+
+
+def model_config(args) -> ModelConfig:
+    fields = {f.name for f in dataclasses.fields(ModelConfig)}
+    values = {k: v for k, v in vars(args).items() if k in fields}
+    values.update(importlib.import_module(f"{args.variant}.flags").model_fields(args))
+    return ModelConfig(**values)
+
+
+def save_flags(args, run_dir: str) -> None:
+    os.makedirs(run_dir, exist_ok=True)
+    tmp = os.path.join(run_dir, FLAGS_FILE + ".part")
+    with open(tmp, "w") as f:
+        json.dump({**vars(args), "model": dataclasses.asdict(model_config(args))}, f, indent=1, default=list)
+    os.replace(tmp, os.path.join(run_dir, FLAGS_FILE))
+
+
+def load_flags(run_dir: str) -> dict | None:
+    try:
+        with open(os.path.join(run_dir, FLAGS_FILE)) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def model_mismatch(saved: dict, cfg: ModelConfig) -> list[str]:
+    """The model settings in which a saved run differs from `cfg` ('name: saved → now')."""
+    now = dataclasses.asdict(cfg)
+    out = []
+    for key, value in now.items():
+        old = saved.get("model", {}).get(key)
+        if isinstance(value, tuple):
+            value = list(value)
+        if old != value:
+            out.append(f"{key}: {old} (saved) vs {value} (now)")
+    return out

@@ -1,0 +1,29 @@
+"""The reference's multi-stage LSGAN + L1 losses (SPEC Part A §6.2), without ½ factors.
+
+    L_D = mean((D(x, x~) - 1)^2) + (1/N) sum_n mean(D(G_n, x~)^2)
+    L_G = (1/N) sum_n mean((D(G_n, x~) - 1)^2) + lambda * sum_n w_n mean|G_n - x|,  w_n = 2^-(N-1-n)
+
+With N = 1 these are exactly SEGAN's losses. Every term is returned for logging.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def stage_weights(n_stages: int) -> list[float]:
+    """[..., 0.25, 0.5, 1]: the last stage weighs 1, each earlier one half the next."""
+    return [2.0 ** -(n_stages - 1 - n) for n in range(n_stages)]
+
+
+def d_loss(d_real, d_fakes):
+    real = tf.reduce_mean(tf.square(d_real - 1.0))
+    fakes = [tf.reduce_mean(tf.square(f)) for f in d_fakes]
+    return real + tf.add_n(fakes) / len(fakes), {"d_real": real, **{f"d_fake_{n}": f for n, f in enumerate(fakes)}}
+
+
+def g_loss(d_fakes, stages, clean, l1_lambda):
+    advs = [tf.reduce_mean(tf.square(f - 1.0)) for f in d_fakes]
+    adv = tf.add_n(advs) / len(advs)
+    l1s = [tf.reduce_mean(tf.abs(s - clean)) for s in stages]
+    weighted = tf.add_n([w * l for w, l in zip(stage_weights(len(stages)), l1s)])
+    return adv + l1_lambda * weighted, {"g_adv": adv, **{f"g_l1_{n}": l for n, l in enumerate(l1s)}}

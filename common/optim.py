@@ -1,0 +1,35 @@
+"""RMSProp with TensorFlow 1 semantics, as the reference trained with (SPEC Part A §7, §13 item 16).
+
+    ms  <- rho * ms + (1 - rho) * g^2        (ms starts at 1.0, not 0)
+    var <- var - lr * g / sqrt(ms + eps)     (eps = 1e-10 inside the square root)
+
+Keras' RMSprop starts ms at 0 and puts eps outside the root, which makes the first steps about
+sqrt(1/(1-rho)) ≈ 3.2 times larger.
+"""
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+class TF1RMSProp(keras.optimizers.Optimizer):
+    def __init__(self, learning_rate=2e-4, rho=0.9, epsilon=1e-10, name="tf1_rmsprop", **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.rho = rho
+        self.epsilon = epsilon
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        self._ms = [self.add_variable_from_reference(v, "ms", initializer="ones") for v in var_list]
+
+    def update_step(self, gradient, variable, learning_rate):
+        ms = self._ms[self._get_variable_index(variable)]
+        g = ops.cast(gradient, variable.dtype)
+        lr = ops.cast(learning_rate, variable.dtype)
+        self.assign(ms, self.rho * ms + (1.0 - self.rho) * ops.square(g))
+        self.assign_sub(variable, lr * g / ops.sqrt(ms + self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

@@ -1,0 +1,230 @@
+"""The faithful GAN training loop (SPEC Part A §6-8) on tf.distribute.
+
+One iteration = one D update on one mini-batch, then one G update on the next mini-batch, each with
+fresh z; per-replica batches, VBN reference from each replica's own real batch, gradients averaged over
+replicas (each replica's loss is divided by the replica count; Keras sums across replicas). Epoch-end
+schedules (D input-noise decay, L1 removal), checkpoints every --save_freq iterations keeping the last
+--keep_checkpoints (numbered by iteration), resume, a NaN guard, TensorBoard and a CSV loss history.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import tensorflow as tf
+from tqdm import tqdm
+
+from common import config, data, losses
+from common.audio import de_emphasis
+from common.models import build_models
+from common.optim import TF1RMSProp
+
+CHECKPOINT_DIR = "checkpoints"
+LOG_DIR = "logs"
+LOSS_FILE = "losses.csv"
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+def default_strategy() -> tf.distribute.Strategy:
+    """Several workers (TF_CONFIG) → MultiWorkerMirrored; otherwise Mirrored over the visible GPUs
+    (one CPU device when there is none)."""
+    if '"worker"' in os.environ.get("TF_CONFIG", "").replace(" ", ""):
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    return tf.distribute.MirroredStrategy([d.name for d in gpus] or ["/cpu:0"])
+
+
+class Trainer:
+    def __init__(self, args, strategy: tf.distribute.Strategy | None = None):
+        self.args = args
+        self.cfg = config.model_config(args)
+        self.strategy = strategy or default_strategy()
+        self.replicas = self.strategy.num_replicas_in_sync
+        self.run_dir = args.save_path
+        with self.strategy.scope():
+            self.chain, self.disc = build_models(self.cfg)
+            self.g_opt = TF1RMSProp(args.g_learning_rate, name="g_rmsprop")
+            self.d_opt = TF1RMSProp(args.d_learning_rate, name="d_rmsprop")
+            self.g_opt.build(self.chain.trainable_variables)
+            self.d_opt.build(self.disc.trainable_variables)
+            self.iteration = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
+            self.l1_lambda = tf.Variable(args.init_l1_weight, dtype=tf.float32, trainable=False, name="l1_lambda")
+            self.disc.noise_std.assign(args.init_noise_std)
+        self.checkpoint = tf.train.Checkpoint(chain=self.chain, discriminator=self.disc, g_opt=self.g_opt,
+                                              d_opt=self.d_opt, iteration=self.iteration, l1_lambda=self.l1_lambda)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.run_dir, CHECKPOINT_DIR),
+                                                  max_to_keep=args.keep_checkpoints)
+        self._iteration_fn = tf.function(self._iteration)
+
+    # ---- one iteration -------------------------------------------------------------------
+    def d_step(self, clean, noisy, zs=None):
+        stages = self.chain(noisy, zs=zs)
+        with tf.GradientTape() as tape:
+            ref = self.disc.reference(clean, noisy)
+            d_real = self.disc(clean, noisy, ref)
+            loss, terms = losses.d_loss(d_real, [self.disc(s, noisy, ref) for s in stages])
+            scaled = loss / self.replicas
+        variables = self.disc.trainable_variables
+        self.d_opt.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return {"d_loss": loss, **terms}
+
+    def g_step(self, clean, noisy, zs=None):
+        with tf.GradientTape() as tape:
+            stages = self.chain(noisy, zs=zs)
+            ref = self.disc.reference(clean, noisy)
+            loss, terms = losses.g_loss([self.disc(s, noisy, ref) for s in stages], stages, clean,
+                                        self.l1_lambda)
+            scaled = loss / self.replicas
+        variables = self.chain.trainable_variables
+        self.g_opt.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return {"g_loss": loss, **terms}
+
+    def _iteration(self, iterator):
+        d = self.strategy.run(self.d_step, args=next(iterator))
+        g = self.strategy.run(self.g_step, args=next(iterator))
+        self.iteration.assign_add(1)
+        mean = tf.distribute.ReduceOp.MEAN
+        return {k: self.strategy.reduce(mean, v, axis=None) for k, v in {**d, **g}.items()}
+
+    # ---- schedules -------------------------------------------------------------------------
+    def end_of_epoch(self, epoch: int) -> None:
+        """The reference's epoch-end rules: L1 off from --l1_remove_epoch; from --denoise_epoch the
+        D input-noise std decays by --noise_decay per epoch until below --denoise_lbound, then 0."""
+        a = self.args
+        if epoch >= a.l1_remove_epoch:
+            self.l1_lambda.assign(0.0)
+        std = float(self.disc.noise_std.numpy())
+        if epoch >= a.denoise_epoch and std > 0:
+            std *= a.noise_decay
+            self.disc.noise_std.assign(0.0 if std < a.denoise_lbound else std)
+
+    # ---- checkpoints -----------------------------------------------------------------------
+    def restore(self) -> int:
+        """Resume from the latest checkpoint of the run directory, if any; returns the iteration."""
+        latest = self.manager.latest_checkpoint
+        if latest:
+            try:
+                self.checkpoint.restore(latest).assert_existing_objects_matched()
+            except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
+                raise SystemExit(f"error: {latest} does not match this model's flags: {e}") from None
+        return int(self.iteration.numpy())
+
+    def weights_finite(self) -> bool:
+        variables = self.chain.trainable_variables + self.disc.trainable_variables
+        return bool(tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in variables]))
+
+    def save(self) -> str:
+        if not self.weights_finite():
+            raise TrainingDiverged(f"weights are not finite at iteration {int(self.iteration.numpy())}; "
+                                   f"not saved (last good checkpoint: {self.manager.latest_checkpoint})")
+        return self.manager.save(checkpoint_number=self.iteration)
+
+    # ---- the loop --------------------------------------------------------------------------
+    def train(self) -> int:
+        a = self.args
+        check_run_dir(self.run_dir, self.cfg)
+        config.save_flags(a, self.run_dir)
+        if a.seed is not None:
+            tf.random.set_seed(a.seed)
+        windows = data.count_windows(a.e2e_dataset)
+        per_epoch = math.ceil(windows / (self.replicas * a.batch_size))
+        if windows < self.replicas * a.batch_size:
+            raise SystemExit(f"error: {a.e2e_dataset} holds {windows} windows, fewer than one batch "
+                             f"({self.replicas} replica(s) x {a.batch_size})")
+        total = a.epoch * per_epoch if a.max_steps is None else min(a.epoch * per_epoch, a.max_steps)
+        start = self.restore()  # λ and the noise std are in the checkpoint: schedules resume as they were
+        iterator = iter(data.distributed_dataset(
+            self.strategy, a.e2e_dataset, a.batch_size, canvas=a.canvas_size, preemph=a.preemph,
+            shuffle_buffer=a.shuffle_buffer, seed=a.seed))
+        writer = tf.summary.create_file_writer(os.path.join(self.run_dir, LOG_DIR))
+        history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
+        bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
+        tick, last_log = time.perf_counter(), start
+        for i in range(start, total):
+            try:
+                values = {k: float(v) for k, v in self._iteration_fn(iterator).items()}
+            except tf.errors.DataLossError:
+                data.count_windows(a.e2e_dataset, verify=True)  # names the corrupt file
+                raise
+            done = i + 1
+            if not all(np.isfinite(list(values.values()))):
+                raise TrainingDiverged(
+                    f"non-finite loss at iteration {done}: {values}; stopped without saving "
+                    f"(last good checkpoint: {self.manager.latest_checkpoint})")
+            if done % per_epoch == 0:
+                self.end_of_epoch(done // per_epoch)
+            values.update(l1_lambda=float(self.l1_lambda.numpy()), noise_std=float(self.disc.noise_std.numpy()),
+                          epoch=done / per_epoch)
+            if done % a.log_freq == 0 or done == total:
+                now = time.perf_counter()
+                rate = 2 * a.batch_size * self.replicas * (done - last_log) / (now - tick)
+                tick, last_log = now, done
+                with writer.as_default(step=done):
+                    for k, v in values.items():
+                        tf.summary.scalar(k, v)
+                    tf.summary.scalar("windows_per_s", rate)
+            history.append(done, values)
+            bar.set_postfix(d=f"{values['d_loss']:.3f}", g=f"{values['g_loss']:.3f}", refresh=False)
+            bar.update(1)
+            if done % a.save_freq == 0 or done == total:
+                self.save()
+                history.flush()
+                self.log_audio(writer, done)
+        bar.close()
+        history.flush()
+        return total
+
+    def log_audio(self, writer, step: int) -> None:
+        """A few enhanced windows of the first test-like batch, to TensorBoard."""
+        if not hasattr(self, "_audio_batch"):
+            ds = data.make_dataset(self.args.e2e_dataset, 3, canvas=self.args.canvas_size, preemph=self.args.preemph,
+                                   shuffle_buffer=0, repeat=False)
+            self._audio_batch = next(iter(ds))
+        clean, noisy = self._audio_batch
+        enhanced = self.chain(noisy)[-1]
+        with writer.as_default(step=step):
+            for name, x in (("noisy", noisy), ("enhanced", enhanced), ("clean", clean)):
+                tf.summary.audio(name, de_emphasis(x.numpy()[..., 0], self.args.preemph)[..., None], 16000,
+                                 max_outputs=3)
+
+
+class LossHistory:
+    """Per-iteration losses in a CSV file beside the checkpoints (rows after `start` are kept)."""
+
+    def __init__(self, path: str, start: int):
+        self.path, self.rows, self.header = path, [], None
+        if os.path.exists(path):
+            with open(path) as f:
+                lines = f.read().splitlines()
+            self.header = lines[0] if lines else None
+            kept = [ln for ln in lines[1:] if int(ln.split(",")[0]) <= start]
+            with open(path, "w") as f:
+                f.write("\n".join(([self.header] if self.header else []) + kept) + ("\n" if kept or self.header else ""))
+
+    def append(self, iteration: int, values: dict) -> None:
+        keys = sorted(values)
+        if self.header is None:
+            self.header = ",".join(["iteration", *keys])
+            with open(self.path, "w") as f:
+                f.write(self.header + "\n")
+        self.rows.append(",".join([str(iteration), *(f"{values[k]:.6g}" for k in keys)]))
+
+    def flush(self) -> None:
+        with open(self.path, "a") as f:
+            f.write("".join(r + "\n" for r in self.rows))
+        self.rows = []
+
+
+def check_run_dir(run_dir: str, cfg) -> None:
+    """Refuse to resume a run whose saved model flags differ from these."""
+    saved = config.load_flags(run_dir)
+    if saved and os.path.isdir(os.path.join(run_dir, CHECKPOINT_DIR)):
+        diff = config.model_mismatch(saved, cfg)
+        if diff:
+            raise SystemExit(f"error: {run_dir} holds a run with other model flags; use another --save_path or "
+                             f"the same flags:\n  " + "\n  ".join(diff))

@@ -1,0 +1,12 @@
+"""DSEGAN: the number of independent generators and which of them carry self-attention."""
+from common.config import int_list
+
+
+def add_flags(group) -> None:
+    group.add_argument("--depth", type=int, default=2, help="stages N: N independent generators")
+    group.add_argument("--att_generators", type=int_list, default=None,
+                       help="0-based generators that get self-attention with --self_attention (default: all)")
+
+
+def model_fields(args) -> dict:
+    return {"stages": args.depth, "att_generators": args.att_generators}

@@ -1,0 +1,10 @@
+"""ISEGAN: the number of times the one generator is applied."""
+
+
+def add_flags(group) -> None:
+    group.add_argument("--iterations", "--iteration", dest="iterations", type=int, default=2,
+                       help="stages N: the shared generator is applied N times")
+
+
+def model_fields(args) -> dict:
+    return {"stages": args.iterations}
