@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# ISEGAN: one generator applied N times. Defaults = the paper's headline run (ISEGAN with
-# self-attention at encoder layer 5, N = 2, 2 GPUs x 50). Every parameter can be set from the environment.
-GPUS="${GPUS:-0,1}"            # CUDA_VISIBLE_DEVICES for training
+# ISEGAN: one generator applied N times (shared weights). Defaults = the paper's headline run: ISEGAN
+# with self-attention at encoder layer 5, N = 2, 2 GPUs x 50 windows. Every parameter below can also be
+# set from the environment (e.g. `N=3 SA=0 ./run_isegan.sh`).
+GPUS="${GPUS:-0,1}"            # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
 N="${N:-2}"                    # stages (--iterations)
 SA="${SA:-1}"                  # 1 = self-attention (+ spectral norm) in the generator
 ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention block
-BATCH_SIZE="${BATCH_SIZE:-50}" # per GPU
+BATCH_SIZE="${BATCH_SIZE:-50}" # windows per GPU
 EPOCHS="${EPOCHS:-100}"
 DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/
-RUN_DIR="${RUN_DIR:-runs}"
+RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/
 
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/run_lib.sh
 prepare_data
-echo "Data ready. Training arrives with the training issue; nothing more to run yet."
+if [ "$SA" = 1 ]; then
+  run_variant isegan "ISEGAN-SA-$N" --iterations "$N" --self_attention --att_layer_ind "$ATT_LAYER"
+else
+  run_variant isegan "ISEGAN-$N" --iterations "$N"
+fi

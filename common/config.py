@@ -58,6 +58,8 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     t.add_argument("--denoise_lbound", type=float, default=0.01)
     t.add_argument("--init_l1_weight", type=float, default=100.0)
     t.add_argument("--l1_remove_epoch", type=int, default=150)
+    t.add_argument("--adv_weight", type=float, default=1.0,
+                   help="weight of G's adversarial term (1 = the paper; 0 = L1-only generator training)")
     t.add_argument("--g_learning_rate", type=float, default=2e-4)
     t.add_argument("--d_learning_rate", type=float, default=2e-4)
     t.add_argument("--shuffle_buffer", type=int, default=1000)

@@ -21,9 +21,10 @@ def d_loss(d_real, d_fakes):
     return real + tf.add_n(fakes) / len(fakes), {"d_real": real, **{f"d_fake_{n}": f for n, f in enumerate(fakes)}}
 
 
-def g_loss(d_fakes, stages, clean, l1_lambda):
+def g_loss(d_fakes, stages, clean, l1_lambda, adv_weight=1.0):
+    """`adv_weight` (1 in the reference) scales the adversarial term; 0 trains on L1 alone."""
     advs = [tf.reduce_mean(tf.square(f - 1.0)) for f in d_fakes]
     adv = tf.add_n(advs) / len(advs)
     l1s = [tf.reduce_mean(tf.abs(s - clean)) for s in stages]
     weighted = tf.add_n([w * l for w, l in zip(stage_weights(len(stages)), l1s)])
-    return adv + l1_lambda * weighted, {"g_adv": adv, **{f"g_l1_{n}": l for n, l in enumerate(l1s)}}
+    return adv_weight * adv + l1_lambda * weighted, {"g_adv": adv, **{f"g_l1_{n}": l for n, l in enumerate(l1s)}}

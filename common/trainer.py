@@ -62,27 +62,35 @@ class Trainer:
         self._iteration_fn = tf.function(self._iteration)
 
     # ---- one iteration -------------------------------------------------------------------
-    def d_step(self, clean, noisy, zs=None):
+    def d_gradients(self, clean, noisy, zs=None):
+        """Gradients of this replica's share of L_D (L_D / replicas) and the loss terms."""
         stages = self.chain(noisy, zs=zs)
         with tf.GradientTape() as tape:
             ref = self.disc.reference(clean, noisy)
             d_real = self.disc(clean, noisy, ref)
             loss, terms = losses.d_loss(d_real, [self.disc(s, noisy, ref) for s in stages])
             scaled = loss / self.replicas
-        variables = self.disc.trainable_variables
-        self.d_opt.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return {"d_loss": loss, **terms}
+        return tape.gradient(scaled, self.disc.trainable_variables), {"d_loss": loss, **terms}
 
-    def g_step(self, clean, noisy, zs=None):
+    def g_gradients(self, clean, noisy, zs=None):
+        """Gradients of this replica's share of L_G (L_G / replicas) and the loss terms."""
         with tf.GradientTape() as tape:
             stages = self.chain(noisy, zs=zs)
             ref = self.disc.reference(clean, noisy)
             loss, terms = losses.g_loss([self.disc(s, noisy, ref) for s in stages], stages, clean,
-                                        self.l1_lambda)
+                                        self.l1_lambda, self.args.adv_weight)
             scaled = loss / self.replicas
-        variables = self.chain.trainable_variables
-        self.g_opt.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return {"g_loss": loss, **terms}
+        return tape.gradient(scaled, self.chain.trainable_variables), {"g_loss": loss, **terms}
+
+    def d_step(self, clean, noisy, zs=None):
+        grads, values = self.d_gradients(clean, noisy, zs)
+        self.d_opt.apply_gradients(zip(grads, self.disc.trainable_variables))
+        return values
+
+    def g_step(self, clean, noisy, zs=None):
+        grads, values = self.g_gradients(clean, noisy, zs)
+        self.g_opt.apply_gradients(zip(grads, self.chain.trainable_variables))
+        return values
 
     def _iteration(self, iterator):
         d = self.strategy.run(self.d_step, args=next(iterator))

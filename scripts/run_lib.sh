@@ -28,3 +28,28 @@ prepare_data() {
   echo "training records: $TRAIN_RECORDS ($("$PY" -c "import sys; sys.path.insert(0, '$ROOT')
 from common.data import count_windows; print(count_windows('$TRAIN_RECORDS'))") windows)"
 }
+
+# run_variant VARIANT NAME [model flags...]: train runs/NAME, enhance the test set at its last five
+# checkpoints, evaluate them and print the table. Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR and, for the demo,
+# DEMO_STEPS (iterations) and DEMO_BATCH.
+run_variant() {
+  local variant="$1" name="$2"; shift 2
+  local run="$RUN_DIR/$name" train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS")
+  if [ "$DEMO" = 1 ]; then
+    local steps="${DEMO_STEPS:-100}"
+    train_flags=(--batch_size "${DEMO_BATCH:-2}" --max_steps "$steps" --save_freq $(( (steps + 4) / 5 )))
+    echo "Demo run: $steps iterations of batch ${DEMO_BATCH:-2} on the full $name architecture."
+  fi
+  CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" \
+    --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
+  local dirs=() step
+  for step in $("$PY" "$ROOT/scripts/checkpoints.py" "$run" --last 5); do
+    CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/$variant/main.py" "$@" --save_path "$run" \
+      --weights "$step" --test_wav_dir "$TEST_NOISY" --save_clean_path "$run/enhanced/$step"
+    dirs+=("$run/enhanced/$step")
+  done
+  "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --enhanced_dir "${dirs[@]}" \
+    --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
+  echo "Results of $name ($run/results.md):"
+  cat "$run/results.md"
+}

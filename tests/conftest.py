@@ -32,3 +32,17 @@ def demo_records(demo_dir):
                                 "--save_path", str(demo_dir), "--out_file", "train.tfrecords",
                                 "--jobs", "2"]) == 0
     return demo_dir / "train.tfrecords"
+
+
+TINY_MODEL = ["--canvas_size", "512", "--g_enc_depths", "8,8,16,16,32", "--d_num_fmaps", "8,8,16,16,32",
+              "--att_layer_ind", "2"]
+
+
+@pytest.fixture(scope="session")
+def tiny_records(demo_dir):
+    """Training records of the demo corpus with a 512-sample canvas, for the tiny models."""
+    assert make_tfrecords.main(["--wav_dir", str(demo_dir / "clean_trainset_wav_16k"),
+                                "--noisy_dir", str(demo_dir / "noisy_trainset_wav_16k"),
+                                "--save_path", str(demo_dir), "--out_file", "tiny.tfrecords",
+                                "--canvas_size", "512", "--jobs", "2"]) == 0
+    return demo_dir / "tiny.tfrecords"

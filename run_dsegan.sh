@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# DSEGAN: N independent generators in a chain. Defaults = the paper's run scripts (N = 2, 2 GPUs x 50);
+# SA=1 puts self-attention in every generator (the paper's DSEGAN-SA). Every parameter below can also be
+# set from the environment (e.g. `N=3 SA=1 ./run_dsegan.sh`).
+GPUS="${GPUS:-0,1}"            # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
+N="${N:-2}"                    # stages (--depth)
+SA="${SA:-0}"                  # 1 = self-attention (+ spectral norm) in every generator
+ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention blocks
+BATCH_SIZE="${BATCH_SIZE:-50}" # windows per GPU
+EPOCHS="${EPOCHS:-100}"
+DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/
+RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/
+
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/run_lib.sh
+prepare_data
+if [ "$SA" = 1 ]; then
+  run_variant dsegan "DSEGAN-SA-$N" --depth "$N" --self_attention --att_layer_ind "$ATT_LAYER"
+else
+  run_variant dsegan "DSEGAN-$N" --depth "$N"
+fi

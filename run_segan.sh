@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SEGAN (one generator), or SASEGAN with SA=1 (self-attention in the generator and the discriminator).
+# Defaults = the paper's SEGAN run script: 1 GPU x 100 windows. Every parameter below can also be set
+# from the environment (e.g. `SA=1 BATCH_SIZE=50 ./run_segan.sh` for the SASEGAN script).
+GPUS="${GPUS:-0}"              # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
+SA="${SA:-0}"                  # 1 = SASEGAN: self-attention + spectral norm in G and D
+ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention blocks
+BATCH_SIZE="${BATCH_SIZE:-100}" # windows per GPU
+EPOCHS="${EPOCHS:-100}"
+DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/
+RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/
+
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/run_lib.sh
+prepare_data
+if [ "$SA" = 1 ]; then
+  run_variant segan SASEGAN --self_attention --d_attention --att_layer_ind "$ATT_LAYER"
+else
+  run_variant segan SEGAN
+fi

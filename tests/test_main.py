@@ -1,0 +1,80 @@
+"""main.py as a user runs it: flags, training, test mode."""
+import numpy as np
+import pytest
+import soundfile as sf
+import tensorflow as tf
+
+from common import audio, config
+from common.enhance import Enhancer
+from common.main import main
+from tests.conftest import TINY_MODEL
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--no_such_flag"], "unrecognized arguments"),
+    (["--depth", "2"], "unrecognized arguments"),  # a DSEGAN flag given to ISEGAN
+    (["--save_clean_path", "x"], "give --test_wav_dir too"),
+    (["--test_wav_dir", "x"], "needs --save_clean_path"),
+    (["--att_layer_ind", "12", "--self_attention"], "att_layer_ind 12"),
+    (["--batch_size", "0"], "--batch_size must be positive"),
+    (["--bias_deconv", "maybe"], "expected a boolean"),
+])
+def test_bad_flags_are_refused_with_a_message(argv, words, capsys):
+    with pytest.raises(SystemExit):
+        config.parse("isegan", argv)
+    assert words in capsys.readouterr().err
+
+
+def test_reference_flag_spellings_and_defaults():
+    a = config.parse("isegan", ["--iteration", "3", "--bias_D_conv", "False", "--nobias_deconv"])
+    assert (a.iterations, a.bias_D_conv, a.bias_deconv, a.bias_downconv) == (3, False, False, True)
+    d = config.parse("dsegan", ["--self_attention", "--att_generators", "1"])
+    cfg = config.model_config(d)
+    assert cfg.stages == 2 and cfg.att_generators == (1,)
+    s = config.parse("segan", [])
+    assert (s.batch_size, s.epoch, s.save_freq, s.init_l1_weight, s.init_noise_std, s.g_nl, s.preemph,
+            s.g_learning_rate, s.d_learning_rate, s.keep_checkpoints) == (50, 100, 50, 100.0, 0.0, "prelu", 0.95,
+                                                                         2e-4, 2e-4, 5)
+    with pytest.raises(SystemExit):
+        config.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
+
+
+def test_train_then_test_mode_writes_every_file_at_its_length(tiny_records, demo_dir, tmp_path):
+    run = tmp_path / "run"
+    model = [*TINY_MODEL, "--iterations", "2", "--self_attention"]
+    assert main("isegan", [*model, "--e2e_dataset", str(tiny_records), "--save_path", str(run),
+                           "--batch_size", "4", "--max_steps", "4", "--save_freq", "2"]) == 0
+    assert sorted(p.name for p in (run / "checkpoints").glob("*.index")) == ["ckpt-2.index", "ckpt-4.index"]
+    noisy_dir = demo_dir / "noisy_testset_wav_16k"
+    out = tmp_path / "enhanced"
+    assert main("isegan", [*model, "--save_path", str(run), "--weights", "2",
+                           "--test_wav_dir", str(noisy_dir), "--save_clean_path", str(out)]) == 0
+    names = sorted(p.name for p in noisy_dir.iterdir())
+    assert sorted(p.name for p in out.iterdir()) == names
+    for name in names:
+        info, ref = sf.info(str(out / name)), sf.info(str(noisy_dir / name))
+        assert (info.frames, info.samplerate, info.subtype) == (ref.frames, 16000, "FLOAT")
+        assert np.all(np.isfinite(sf.read(str(out / name))[0]))
+    with pytest.raises(SystemExit, match="iterations \\[2, 4\\]"):
+        main("isegan", [*model, "--save_path", str(run), "--weights", "3",
+                        "--test_wav_dir", str(noisy_dir), "--save_clean_path", str(out)])
+    with pytest.raises(SystemExit, match="stages: 2 \\(saved\\) vs 3"):
+        main("isegan", [*TINY_MODEL, "--iterations", "3", "--self_attention", "--save_path", str(run),
+                        "--test_wav_dir", str(noisy_dir), "--save_clean_path", str(out)])
+
+
+class ScaleChain:
+    """A stand-in chain whose last stage halves its input: enhancement must give exactly that."""
+
+    def __call__(self, w):
+        return [w, 0.5 * w]
+
+
+@pytest.mark.parametrize("overlap", [0.0, 0.5])
+@pytest.mark.parametrize("length", [1, 511, 512, 513, 2000])
+def test_enhancer_windows_trim_and_de_emphasis(overlap, length):
+    x = np.random.default_rng(length).integers(-20000, 20000, length).astype(np.int16)
+    enh = Enhancer(ScaleChain(), canvas=512, preemph=0.95, batch=3, overlap=overlap)
+    y = enh(x)
+    assert y.shape == (length,) and y.dtype == np.float32
+    np.testing.assert_allclose(y, 0.5 * audio.normalize(x), atol=1e-5)  # pre/de-emphasis cancel

@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common import config
+from common.trainer import Trainer, TrainingDiverged
+from tests.conftest import TINY_MODEL
+
+VARIANT_FLAGS = {
+    "segan": [], "sasegan": ["--self_attention", "--d_attention"],
+    "isegan": ["--iterations", "2"], "isegan-sa": ["--iterations", "2", "--self_attention"],
+    "dsegan": ["--depth", "2"], "dsegan-sa": ["--depth", "3", "--self_attention", "--att_generators", "0,2"],
+}
+
+
+def tiny_args(variant, run_dir, records, *extra):
+    return config.parse(variant, [*TINY_MODEL, "--e2e_dataset", str(records), "--save_path", str(run_dir),
+                                  "--batch_size", "4", "--save_freq", "2", "--log_freq", "1", *extra])
+
+
+def fixed_batch(records, batch=4):
+    from common import data
+
+    return next(iter(data.make_dataset(str(records), batch, canvas=512, shuffle_buffer=0)))
+
+
+@pytest.mark.parametrize("name", sorted(VARIANT_FLAGS))
+def test_one_iteration_updates_both_networks(name, tiny_records, tmp_path):
+    variant = name.split("-")[0].replace("sasegan", "segan")
+    tr = Trainer(tiny_args(variant, tmp_path, tiny_records, *VARIANT_FLAGS[name]))
+    g0 = [v.numpy().copy() for v in tr.chain.trainable_variables]
+    d0 = [v.numpy().copy() for v in tr.disc.trainable_variables]
+    it = iter([fixed_batch(tiny_records), fixed_batch(tiny_records)])
+    out = tr._iteration_fn(it)
+    stages = tr.cfg.stages
+    assert {f"d_fake_{n}" for n in range(stages)} | {f"g_l1_{n}" for n in range(stages)} <= set(out)
+    assert all(np.isfinite(float(v)) for v in out.values())
+    assert int(tr.iteration.numpy()) == 1
+    changed = {v.path: not np.array_equal(a, v.numpy())
+               for a, v in zip(g0 + d0, tr.chain.trainable_variables + tr.disc.trainable_variables)
+               if "attention_layer" not in v.path or "sigma" in v.path}  # σ = 0 shields the 1x1s at step 1
+    # every network moves; a few deep, tiny-signal variables may round to no change in float32
+    for net in [g.name for g in tr.chain.generators] + ["discriminator"]:
+        mine = [c for p, c in changed.items() if f"/{net}/" in f"/{p}"]
+        assert mine and np.mean(mine) > 0.9, (net, [p for p, c in changed.items() if not c])
+
+
+def test_l1_alone_learns_a_fixed_batch(tiny_records, tmp_path):
+    tr = Trainer(tiny_args("isegan", tmp_path, tiny_records, "--adv_weight", "0", "--g_learning_rate", "2e-3"))
+    clean, noisy = fixed_batch(tiny_records)
+    step = tf.function(tr.g_step)
+    first = float(step(clean, noisy)["g_l1_1"])
+    for _ in range(40):
+        last = float(step(clean, noisy)["g_l1_1"])
+    assert last < 0.5 * first, (first, last)
+
+
+def test_resume_continues_counter_and_history(tiny_records, tmp_path):
+    assert Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "3")).train() == 3
+    tr = Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "5"))
+    assert tr.restore() == 3
+    assert tr.train() == 5
+    assert int(tr.iteration.numpy()) == 5
+    assert tr.manager.checkpoints[-1].endswith("ckpt-5")
+    assert [c.rsplit("-", 1)[1] for c in tr.manager.checkpoints] == ["2", "3", "4", "5"]
+    rows = (tmp_path / "losses.csv").read_text().splitlines()
+    assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
+
+
+def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
+    Trainer(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "2")).train()
+    with pytest.raises(SystemExit, match="self_attention: False \\(saved\\) vs True"):
+        Trainer(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "4", "--self_attention")).train()
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path):
+    tr = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2"))
+    tr.train()
+    good = tr.manager.latest_checkpoint
+    tr.args.max_steps = 6
+    tr.l1_lambda.assign(float("nan"))  # a diverged run
+    with pytest.raises(TrainingDiverged, match="non-finite loss at iteration 3"):
+        tr.train()
+    assert tr.manager.latest_checkpoint == good
+    fresh = Trainer(tiny_args("segan", tmp_path, tiny_records))
+    assert fresh.restore() == 2 and fresh.weights_finite() and np.isfinite(fresh.l1_lambda.numpy())
+
+
+def test_epoch_schedules():
+    args = config.parse("segan", [*TINY_MODEL, "--init_noise_std", "0.5", "--l1_remove_epoch", "3"])
+    tr = Trainer(args)
+    stds = []
+    for epoch in range(1, 18):
+        tr.end_of_epoch(epoch)
+        stds.append(round(float(tr.disc.noise_std.numpy()), 6))
+        assert float(tr.l1_lambda.numpy()) == (0.0 if epoch >= 3 else 100.0)
+    assert stds[:4] == [0.5] * 4  # decay starts at --denoise_epoch 5
+    assert stds[4] == pytest.approx(0.35) and stds[5] == pytest.approx(0.245)
+    assert stds[-1] == 0.0 and 0 < min(s for s in stds if s > 0) >= 0.01
+
+
+def state(tr):
+    return tr.chain.variables + tr.disc.variables + tr.g_opt.variables + tr.d_opt.variables
+
+
+def test_two_replicas_average_their_gradients(tiny_records, tmp_path):
+    """A D and a G update on 2 replicas × B, each replica with its own VBN reference, equal the
+    single-device updates with the mean of the two halves' gradients."""
+    flags = ["--iterations", "2", "--self_attention"]
+    two = Trainer(tiny_args("isegan", tmp_path / "a", tiny_records, *flags),
+                  tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    one = Trainer(tiny_args("isegan", tmp_path / "b", tiny_records, *flags),
+                  tf.distribute.MirroredStrategy(["/cpu:0"]))
+    for a, b in zip(state(two), state(one)):
+        b.assign(a.numpy())
+    clean, noisy = fixed_batch(tiny_records, 8)
+    zs = [tf.random.normal(two.cfg.z_shape(8)) for _ in range(2)]
+    halves = [(clean[i:i + 4], noisy[i:i + 4], [z[i:i + 4] for z in zs]) for i in (0, 4)]
+
+    def spread(pick):
+        return two.strategy.experimental_distribute_values_from_function(
+            lambda ctx: pick(halves[ctx.replica_id_in_sync_group]))
+
+    args = (spread(lambda h: h[0]), spread(lambda h: h[1]), [spread(lambda h, n=n: h[2][n]) for n in range(2)])
+    for net, opt, variables in (("d", one.d_opt, one.disc.trainable_variables),
+                                ("g", one.g_opt, one.chain.trainable_variables)):
+        step = getattr(two, f"{net}_step")
+        tf.function(lambda c, x, z: two.strategy.run(step, args=(c, x, z)))(*args)
+        kept = [v.numpy() for v in one.chain.non_trainable_variables + one.disc.non_trainable_variables]
+        grads = []
+        for h in halves:  # each half starts from the same spectral-norm state, as each replica does
+            for v, k in zip(one.chain.non_trainable_variables + one.disc.non_trainable_variables, kept):
+                v.assign(k)
+            grads.append(getattr(one, f"{net}_gradients")(*h)[0])
+        opt.apply_gradients(zip([(a + b) / 2 for a, b in zip(*grads)], variables))
+        for a, b in zip(state(two), state(one)):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-4, atol=2e-6, err_msg=f"{net} {a.path}")
