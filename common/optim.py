@@ -3,8 +3,8 @@
     ms  <- rho * ms + (1 - rho) * g^2        (ms starts at 1.0, not 0)
     var <- var - lr * g / sqrt(ms + eps)     (eps = 1e-10 inside the square root)
 
-Keras' RMSprop starts ms at 0 and puts eps outside the root, which makes the first steps about
-sqrt(1/(1-rho)) ≈ 3.2 times larger.
+Keras' RMSprop starts ms at 0 and puts eps outside the root: its first step is lr/sqrt(1-rho) ≈ 3.2 lr
+per weight whatever the gradient's size, where this one's is about lr·g.
 """
 from __future__ import annotations
 

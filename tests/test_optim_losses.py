@@ -17,10 +17,13 @@ def test_tf1_rmsprop_follows_the_formula():
         ms = 0.9 * ms + 0.1 * g.astype(np.float64) ** 2
         w = w - 0.01 * g / np.sqrt(ms + 1e-10)  # eps inside the root
         np.testing.assert_allclose(var.numpy(), w, rtol=1e-5, atol=1e-7)
-    # the first step of Keras' RMSprop (slot at 0) would be about 3x larger
-    keras_first = 0.01 * grads[0] / (np.sqrt(0.1 * grads[0] ** 2) + 1e-7)
-    tf1_first = 0.01 * grads[0] / np.sqrt(0.9 + 0.1 * grads[0] ** 2 + 1e-10)
-    assert np.all(np.abs(keras_first) > 2 * np.abs(tf1_first))
+    # Keras' RMSprop (slot at 0, eps outside) would take a first step of lr/sqrt(1-rho) whatever |g| is:
+    g = np.array([0.01, 0.1, 0.5, 1.0])
+    tf1_first = 0.01 * g / np.sqrt(0.9 + 0.1 * g ** 2 + 1e-10)
+    opt2, var2 = TF1RMSProp(learning_rate=0.01), tf.Variable(np.zeros(4, np.float32))
+    opt2.apply_gradients([(tf.constant(g, tf.float32), var2)])
+    np.testing.assert_allclose(-var2.numpy(), tf1_first, rtol=1e-5)
+    assert np.all(0.01 / np.sqrt(0.1) >= 3 * tf1_first)
 
 
 def test_stage_weights():

@@ -19,9 +19,12 @@ def tiny_args(variant, run_dir, records, *extra):
 
 
 def fixed_batch(records, batch=4):
+    """The `batch` loudest of the first 64 windows (a file's first windows can be silence)."""
     from common import data
 
-    return next(iter(data.make_dataset(str(records), batch, canvas=512, shuffle_buffer=0)))
+    clean, noisy = next(iter(data.make_dataset(str(records), 64, canvas=512, shuffle_buffer=0)))
+    loudest = tf.argsort(tf.reduce_sum(tf.square(clean), axis=[1, 2]), direction="DESCENDING")[:batch]
+    return tf.gather(clean, loudest), tf.gather(noisy, loudest)
 
 
 @pytest.mark.parametrize("name", sorted(VARIANT_FLAGS))
@@ -46,13 +49,11 @@ def test_one_iteration_updates_both_networks(name, tiny_records, tmp_path):
 
 
 def test_l1_alone_learns_a_fixed_batch(tiny_records, tmp_path):
-    tr = Trainer(tiny_args("isegan", tmp_path, tiny_records, "--adv_weight", "0", "--g_learning_rate", "2e-3"))
+    tr = Trainer(tiny_args("segan", tmp_path, tiny_records, "--adv_weight", "0", "--g_learning_rate", "5e-3"))
     clean, noisy = fixed_batch(tiny_records)
     step = tf.function(tr.g_step)
-    first = float(step(clean, noisy)["g_l1_1"])
-    for _ in range(40):
-        last = float(step(clean, noisy)["g_l1_1"])
-    assert last < 0.5 * first, (first, last)
+    l1 = [float(step(clean, noisy)["g_l1_0"]) for _ in range(60)]
+    assert np.mean(l1[-5:]) < 0.5 * l1[0], l1
 
 
 def test_resume_continues_counter_and_history(tiny_records, tmp_path):
@@ -74,16 +75,13 @@ def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path):
-    tr = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2"))
-    tr.train()
-    good = tr.manager.latest_checkpoint
-    tr.args.max_steps = 6
-    tr.l1_lambda.assign(float("nan"))  # a diverged run
+    Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
+    diverging = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--adv_weight", "nan"))
     with pytest.raises(TrainingDiverged, match="non-finite loss at iteration 3"):
-        tr.train()
-    assert tr.manager.latest_checkpoint == good
+        diverging.train()
+    assert diverging.manager.latest_checkpoint.endswith("ckpt-2")
     fresh = Trainer(tiny_args("segan", tmp_path, tiny_records))
-    assert fresh.restore() == 2 and fresh.weights_finite() and np.isfinite(fresh.l1_lambda.numpy())
+    assert fresh.restore() == 2 and fresh.weights_finite()
 
 
 def test_epoch_schedules():

@@ -1,0 +1,153 @@
+"""Model hyper-parameters: one frozen `ModelConfig`, its validation, and the named configurations.
+
+Defaults are the paper's run scripts (SPEC Part 0 §3, Part A §3-§5). Layer indices are 0-based;
+with L = len(g_enc_depths) the decoder attention block mirroring encoder layer k sits at
+decoder index L-2-k (9-k for the reference's 11 layers); k = L-1 (the bottleneck) has none.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+VARIANTS = ("segan", "isegan", "dsegan")
+REFERENCE_DEPTHS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
+ATT_POOL = 4       # max-pool factor of the attention key/value paths
+ATT_REDUCTION = 8  # query/key channels = C / 8
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    variant: str = "segan"
+    stages: int = 1
+    canvas_size: int = 16384
+    g_enc_depths: tuple = REFERENCE_DEPTHS
+    d_num_fmaps: tuple = REFERENCE_DEPTHS
+    kwidth: int = 31
+    g_nl: str = "prelu"
+    bias_downconv: bool = True
+    bias_deconv: bool = True
+    bias_D_conv: bool = True
+    self_attention: bool = False
+    att_layer_ind: tuple = (5,)
+    att_generators: tuple | None = None
+    d_attention: bool = False
+
+    def __post_init__(self):
+        for name in ("g_enc_depths", "d_num_fmaps", "att_layer_ind", "att_generators"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(int(v) for v in value))
+        self._validate()
+
+    # ---- derived quantities -------------------------------------------------------------
+    @property
+    def num_layers(self) -> int:
+        return len(self.g_enc_depths)
+
+    @property
+    def g_dec_depths(self) -> tuple:
+        return self.g_enc_depths[:-1][::-1] + (1,)
+
+    @property
+    def dec_att_layer_ind(self) -> tuple:
+        last = self.num_layers - 1
+        return tuple(last - 1 - k for k in self.att_layer_ind if k < last)
+
+    def z_shape(self, batch_size):
+        """Shape of the latent z concatenated (first) with the bottleneck code."""
+        return (batch_size, self.canvas_size // 2 ** self.num_layers, self.g_enc_depths[-1])
+
+    def generator_has_attention(self, n: int) -> bool:
+        """Whether generator n of the chain carries self-attention (and spectral norm)."""
+        if not self.self_attention:
+            return False
+        return self.att_generators is None or n in self.att_generators
+
+    # ---- validation ---------------------------------------------------------------------
+    def _validate(self):
+        def fail(msg):
+            raise ValueError(f"ModelConfig: {msg}")
+
+        if self.variant not in VARIANTS:
+            fail(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        if self.stages < 1:
+            fail(f"stages must be >= 1, got {self.stages}")
+        if self.variant == "segan" and self.stages != 1:
+            fail(f"segan has exactly one stage, got stages={self.stages}")
+        if self.g_nl not in ("prelu", "leaky"):
+            fail(f"g_nl must be 'prelu' or 'leaky', got {self.g_nl!r}")
+        if self.kwidth < 1:
+            fail(f"kwidth must be >= 1, got {self.kwidth}")
+        for name in ("g_enc_depths", "d_num_fmaps"):
+            depths = getattr(self, name)
+            if not depths or min(depths) < 1:
+                fail(f"{name} must be a non-empty list of positive ints, got {depths}")
+            if self.canvas_size <= 0 or self.canvas_size % 2 ** len(depths):
+                fail(f"canvas_size {self.canvas_size} is not divisible by 2^{len(depths)} "
+                     f"(len({name}) stride-2 layers)")
+        if self.self_attention or self.d_attention:
+            if len(set(self.att_layer_ind)) != len(self.att_layer_ind) or not self.att_layer_ind:
+                fail(f"att_layer_ind must be non-empty without repeats, got {self.att_layer_ind}")
+        if self.self_attention:
+            self._check_attention_sites("g_enc_depths", self.g_enc_depths)
+        if self.d_attention:
+            self._check_attention_sites("d_num_fmaps", self.d_num_fmaps)
+        if self.att_generators is not None:
+            if self.variant != "dsegan":
+                fail(f"att_generators only applies to dsegan (independent generators), "
+                     f"not {self.variant}")
+            if not self.self_attention:
+                fail("att_generators given but self_attention is off")
+            bad = [n for n in self.att_generators if not 0 <= n < self.stages]
+            if bad or len(set(self.att_generators)) != len(self.att_generators):
+                fail(f"att_generators must be distinct indices in 0..{self.stages - 1}, "
+                     f"got {self.att_generators}")
+
+    def _check_attention_sites(self, name, depths):
+        for k in self.att_layer_ind:
+            if not 0 <= k < len(depths):
+                raise ValueError(f"ModelConfig: att_layer_ind {k} is outside 0..{len(depths) - 1} "
+                                 f"({name} has {len(depths)} layers)")
+            length = self.canvas_size // 2 ** (k + 1)
+            if length % ATT_POOL:
+                raise ValueError(f"ModelConfig: attention at layer {k} needs a time length "
+                                 f"divisible by {ATT_POOL}, got {length}")
+            if depths[k] % ATT_REDUCTION:
+                raise ValueError(f"ModelConfig: attention at layer {k} needs channels divisible "
+                                 f"by {ATT_REDUCTION}, {name}[{k}] = {depths[k]}")
+
+
+# ---- named configurations ---------------------------------------------------------------
+_NAME = re.compile(r"^(SEGAN|SASEGAN|ISEGAN|ISEGAN-SA|DSEGAN|DSEGAN-SA)(?:-(\d+))?$")
+
+# The configurations the paper's tables compare (in table order).
+PAPER_CONFIGS = ("SEGAN", "SASEGAN",
+                 "ISEGAN-2", "ISEGAN-3", "ISEGAN-4", "ISEGAN-SA-2", "ISEGAN-SA-3", "ISEGAN-SA-4",
+                 "DSEGAN-2", "DSEGAN-3", "DSEGAN-4", "DSEGAN-SA-2", "DSEGAN-SA-3", "DSEGAN-SA-4")
+
+
+def named_config(name: str, **overrides) -> ModelConfig:
+    """SEGAN, SASEGAN (SEGAN + attention in G and D), ISEGAN-N, ISEGAN-SA-N, DSEGAN-N,
+    DSEGAN-SA-N (N >= 1), optionally with field overrides."""
+    match = _NAME.match(name.upper())
+    family, n = match.groups() if match else (None, None)
+    single = family in ("SEGAN", "SASEGAN")
+    if match is None or single == (n is not None) or (n is not None and int(n) < 1):
+        raise ValueError(f"unknown configuration {name!r}; expected SEGAN, SASEGAN, ISEGAN-N, "
+                         f"ISEGAN-SA-N, DSEGAN-N or DSEGAN-SA-N with N >= 1")
+    fields = dict(variant="segan" if single else family.split("-")[0].lower(),
+                  stages=1 if single else int(n),
+                  self_attention=family == "SASEGAN" or family.endswith("-SA"),
+                  d_attention=family == "SASEGAN")
+    fields.update(overrides)
+    return ModelConfig(**fields)
+
+
+def tiny(name: str | None = None, **overrides) -> ModelConfig:
+    """A small model through the same code path: 512-sample canvas, 5 layers of 8-32 channels,
+    attention site at layer 2 (decoder index 1), kernel width still 31. `name` selects a named
+    configuration to shrink (default: plain fields)."""
+    fields = dict(canvas_size=512, g_enc_depths=(8, 8, 16, 16, 32), d_num_fmaps=(8, 8, 16, 16, 32),
+                  att_layer_ind=(2,))
+    fields.update(overrides)
+    return named_config(name, **fields) if name else ModelConfig(**fields)

@@ -1,0 +1,35 @@
+"""Builds (GeneratorChain, Discriminator) for a ModelConfig, with every variable created, and
+counts their trainable parameters."""
+import keras
+import numpy as np
+from keras.src.backend.common import global_state
+
+import dsegan.variant
+import isegan.variant
+import segan.variant
+from common.chain import GeneratorChain
+from common.discriminator import Discriminator
+
+_VARIANTS = {"segan": segan.variant, "isegan": isegan.variant, "dsegan": dsegan.variant}
+
+
+def build_models(cfg):
+    chain = GeneratorChain(_VARIANTS[cfg.variant].build_generators(cfg), cfg.stages, name="chain")
+    chain.build((None, cfg.canvas_size, 1))
+    discriminator = Discriminator(cfg, name="discriminator")
+    discriminator.build((None, cfg.canvas_size, 1))
+    return chain, discriminator
+
+
+def parameter_counts(cfg):
+    """(chain, discriminator) trainable parameter counts of the models as build_models makes
+    them, built with deferred variables (shapes only, nothing allocated or initialised)."""
+    with keras.StatelessScope(initialize_variables=False):
+        models = build_models(cfg)
+    counts = tuple(sum(int(np.prod(v.shape)) for v in m.trainable_variables) for m in models)
+    # Keras keeps deferred variables in a global list that the next top-level StatelessScope
+    # would initialise; drop ours (keras pinned in requirements.txt).
+    ours = {id(v) for m in models for v in m.variables}
+    pending = global_state.get_global_attribute("uninitialized_variables", [])
+    pending[:] = [v for v in pending if id(v) not in ours]
+    return counts

@@ -1,0 +1,38 @@
+"""Spectral normalisation as in the reference's `spectral_normed_weight` (SPEC Part A §5.2).
+
+The kernel is viewed as the matrix W = reshape(kernel, [-1, last dim]) (for a transposed conv,
+whose kernel is [k, C_out, C_in], the last dim is C_in). A persistent non-trainable u of shape
+[1, last dim] (truncated normal, std 1) takes one power iteration per forward call:
+    v = l2n(u Wᵀ),  u' = l2n(v W),  sigma = v W u'ᵀ,  u <- u'
+with l2n(a) = a / (||a|| + 1e-12) and no stop-gradient. The normalised kernel is kernel / sigma;
+since the conv is linear the callers divide the (usually much smaller) conv output by sigma
+instead, which is the same function with the same gradients.
+"""
+import keras
+import tensorflow as tf
+
+_EPS = 1e-12
+
+
+def _l2n(a):
+    return a / (tf.sqrt(tf.reduce_sum(tf.square(a))) + _EPS)
+
+
+class SpectralNorm(keras.layers.Layer):
+    """Owns u for one kernel; `call(kernel)` runs one power iteration, stores u' in u and
+    returns the estimate sigma of the kernel's largest singular value."""
+
+    def build(self, kernel_shape):
+        # ONLY_FIRST_REPLICA makes the assignment legal in a MirroredStrategy replica context.
+        self.u = self.add_weight(name="u", shape=(1, kernel_shape[-1]),
+                                 initializer=keras.initializers.TruncatedNormal(stddev=1.0),
+                                 trainable=False, aggregation="only_first_replica")
+
+    def call(self, kernel):
+        w = tf.reshape(kernel, [-1, kernel.shape[-1]])
+        v = _l2n(tf.matmul(self.u, w, transpose_b=True))
+        vw = tf.matmul(v, w)
+        u = _l2n(vw)
+        self.u.assign(u)
+        return tf.reduce_sum(vw * u)
+

@@ -1,0 +1,91 @@
+"""Forward throughput of the generator and the discriminator against this machine's fp32
+matmul rate, all measured in the same run.
+
+    python scripts/bench_models.py [--config SEGAN] [--batch 8] [--repeats 5]
+
+Prints the matmul rate (large tf.matmul), then for G and D: windows/s, the GFLOP/s that
+implies (conv/deconv multiply-adds only, 2 FLOP each: 4.32 GFLOP per 16384-sample window for
+G, 1.45 for D) and that figure as a share of the matmul rate. Every timing is the best of
+`--repeats` runs of a tf.function.
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+
+from common.model_config import named_config  # noqa: E402
+from common.models import build_models  # noqa: E402
+
+
+def conv_flops(cfg):
+    """(G, D) FLOPs per window of the strided convs and transposed convs."""
+    def encoder(depths, cin):
+        flops, length = 0, cfg.canvas_size
+        for c in depths:
+            length //= 2
+            flops += 2 * cfg.kwidth * cin * c * length
+            cin = c
+        return flops, length
+
+    enc, length = encoder(cfg.g_enc_depths, 1)
+    dec, cin = 0, 2 * cfg.g_enc_depths[-1]
+    skips = cfg.g_enc_depths[:-1][::-1] + (0,)
+    for c, skip in zip(cfg.g_dec_depths, skips):
+        dec += 2 * cfg.kwidth * cin * c * length
+        length, cin = 2 * length, c + skip
+    return enc + dec, encoder(cfg.d_num_fmaps, 2)[0]
+
+
+def best_times(fns, repeats):
+    """Best wall time of each callable; runs are interleaved so that load from other
+    processes on a shared machine hits all of them alike."""
+    for fn in fns:
+        fn()  # trace and warm up
+    best = [float("inf")] * len(fns)
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default="SEGAN", help="named configuration (default SEGAN)")
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--matmul_size", type=int, default=4096)
+    args = parser.parse_args(argv)
+
+    cfg = named_config(args.config)
+    chain, disc = build_models(cfg)
+    gen = chain.stage_generator(0)
+    noisy = tf.random.normal([args.batch, cfg.canvas_size, 1])
+    clean = tf.random.normal([args.batch, cfg.canvas_size, 1])
+    stats = disc.reference(clean, noisy)
+    a = tf.random.normal([args.matmul_size] * 2)
+    matmul = tf.function(lambda: tf.matmul(a, a))
+    g_fwd = tf.function(lambda: gen(noisy))
+    d_fwd = tf.function(lambda: disc(clean, noisy, stats))
+    t_mm, t_g, t_d = best_times([lambda: matmul().numpy(), lambda: g_fwd().numpy(),
+                                 lambda: d_fwd().numpy()], args.repeats)
+
+    rate = 2 * args.matmul_size ** 3 / t_mm
+    print(f"fp32 matmul ({args.matmul_size}^3): {rate / 1e9:.1f} GFLOP/s")
+    for name, seconds, flops in zip("GD", (t_g, t_d), conv_flops(cfg)):
+        per_s = args.batch / seconds
+        achieved = per_s * flops
+        print(f"{name} forward ({args.config}, batch {args.batch}): {per_s:.2f} windows/s, "
+              f"{flops / 1e9:.2f} GFLOP/window -> {achieved / 1e9:.1f} GFLOP/s = "
+              f"{100 * achieved / rate:.1f} % of matmul")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Trainable parameters of the named configurations, counted on the models as built.
+
+    python scripts/model_size.py [--markdown] [NAME ...]
+
+Prints `NAME G_PARAMS D_PARAMS` per configuration (default: the paper's, SPEC Part 0 §2);
+--markdown prints the footprint table for the README instead.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from common.model_config import PAPER_CONFIGS, named_config  # noqa: E402
+from common.models import parameter_counts  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", default=PAPER_CONFIGS, metavar="NAME",
+                        help="named configurations (default: %(default)s)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = parser.parse_args(argv)
+
+    rows = [(name, *parameter_counts(named_config(name))) for name in args.names]
+    if not args.markdown:
+        for name, g, d in rows:
+            print(name, g, d)
+        return 0
+    print("| Configuration | Generator(s) | Discriminator | G + D |")
+    print("|---|---:|---:|---:|")
+    for name, g, d in rows:
+        print(f"| {name} | {g:,} ({g / 1e6:.2f} M) | {d:,} ({d / 1e6:.2f} M) | "
+              f"{g + d:,} ({(g + d) / 1e6:.2f} M) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

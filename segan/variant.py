@@ -1,0 +1,6 @@
+"""SEGAN: a single generator, one stage."""
+from common.generator import Generator
+
+
+def build_generators(cfg):
+    return [Generator(cfg, name="generator")]

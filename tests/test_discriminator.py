@@ -1,0 +1,102 @@
+"""The discriminator: reference pass and logits against the TF1-style reference (VBN mixing,
+SN, attention), input noise, head, gradients through the VBN reference (tiny configurations;
+full-size shapes are in test_variants)."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from common.discriminator import Discriminator
+from common.model_config import tiny
+from tests import tf1_reference as ref
+
+rng = np.random.default_rng(2)
+
+
+def make_discriminator(cfg):
+    d = Discriminator(cfg)
+    d.build((None, cfg.canvas_size, 1))
+    for v in d.trainable_variables:
+        if v.path.rsplit("/", 1)[-1] in ("bias", "beta", "sigma_ratio"):
+            v.assign(0.3 * rng.standard_normal(v.shape))
+    return d
+
+
+def wave(cfg, batch):
+    return rng.uniform(-1, 1, (batch, cfg.canvas_size, 1)).astype(np.float32)
+
+
+@pytest.mark.parametrize("d_attention", [False, True])
+def test_matches_tf1_reference(d_attention):
+    """Reference pass on a real pair of batch 4, then a candidate pass of batch 3 whose VBN
+    mixes with c = 1/(4+1); with attention, SN's u advances once per pass as in the reference."""
+    cfg = tiny(d_attention=d_attention)
+    d = make_discriminator(cfg)
+    clean, noisy = wave(cfg, 4), wave(cfg, 4)
+    candidate, noisy3 = wave(cfg, 3), noisy[:3]
+    weights = ref.Weights(d)
+    f64 = np.float64
+    _, exp_stats = ref.discriminator(clean.astype(f64), noisy.astype(f64), weights, cfg)
+    exp_logits, _ = ref.discriminator(candidate.astype(f64), noisy3.astype(f64), weights, cfg,
+                                      exp_stats)
+    stats = d.reference(clean, noisy)
+    logits = d(candidate, noisy3, stats)
+    assert len(stats) == len(cfg.d_num_fmaps) and logits.shape == (3, 1)
+    for s, (mean, mean_sq, batch) in zip(stats, exp_stats):
+        np.testing.assert_allclose(s.mean, mean, rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(s.mean_sq, mean_sq, rtol=1e-3, atol=1e-5)
+        assert float(s.batch_size) == batch
+    np.testing.assert_allclose(logits, exp_logits, rtol=1e-3, atol=1e-4)
+
+
+def test_structure_and_batch_of_one():
+    cfg = tiny(d_attention=True)
+    d = make_discriminator(cfg)
+    assert d.head.kernel.shape == (1, 32, 1) and d.head.bias is None
+    assert d.fc.kernel.shape == (cfg.canvas_size // 2 ** 5, 1)
+    assert d.convs[0].kernel.shape == (31, 2, 8)
+    assert list(d.att) == [2] and d.att[2].name == "discriminator_attention_layer2"
+    x = wave(cfg, 1)
+    assert d(x, x, d.reference(x, x)).shape == (1, 1)    # squeeze keeps the batch axis
+
+
+def test_variables_trainable_and_not():
+    cfg = tiny(d_attention=True)
+    d = make_discriminator(cfg)
+    non_trainable = {v.path.split("/", 1)[1] for v in d.non_trainable_variables}
+    assert "noise_std" in non_trainable and float(d.noise_std.numpy()) == 0.0
+    assert len(non_trainable) == 1 + len(cfg.d_num_fmaps) + 4     # noise_std, u per conv
+    assert not any(v.path.endswith(("/u", "noise_std")) for v in d.trainable_variables)
+    plain = make_discriminator(tiny())
+    assert [v.path.split("/", 1)[1] for v in plain.non_trainable_variables] == ["noise_std"]
+
+
+@pytest.mark.parametrize("channel", [0, 1])
+def test_input_noise_on_both_channels_each_pass(channel):
+    """With the first conv reading one input channel only, noise_std > 0 still changes the
+    reference statistics and the logits between calls; with noise_std = 0 nothing does."""
+    cfg = tiny()
+    d = make_discriminator(cfg)
+    kernel = d.convs[0].kernel.numpy()
+    kernel[:, 1 - channel] = 0.0
+    d.convs[0].kernel.assign(kernel)
+    clean, noisy = wave(cfg, 2), wave(cfg, 2)
+
+    def run():
+        stats = d.reference(clean, noisy)
+        return stats[0].mean.numpy(), d(clean, noisy, stats).numpy()
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
+    d.noise_std.assign(0.5)
+    for a, b in zip(run(), run()):
+        assert not np.allclose(a, b)
+
+
+def test_gradients_flow_through_reference_statistics():
+    cfg = tiny()
+    d = make_discriminator(cfg)
+    clean, noisy, fake = (tf.constant(wave(cfg, 2)) for _ in range(3))
+    with tf.GradientTape() as tape:
+        tape.watch(clean)
+        logits = d(fake, noisy, d.reference(clean, noisy))
+    assert np.abs(tape.gradient(logits, clean).numpy()).max() > 0

@@ -1,0 +1,53 @@
+"""Trainable parameter counts of the built models against SPEC Part 0 §7 / Part A §3.5, §4,
+§5.3, and the model_size.py tool."""
+import pytest
+
+from common.model_config import PAPER_CONFIGS, ModelConfig, named_config
+from common.models import parameter_counts
+from scripts import model_size
+
+G, G_SA, D, D_SA = 73_100_049, 73_202_451, 24_373_081, 24_393_562
+
+
+def expected(cfg):
+    """SPEC: ISEGAN shares one G; DSEGAN-N = N x one G; attention adds to G and (SASEGAN) D."""
+    single = G_SA if cfg.self_attention else G
+    return (cfg.stages if cfg.variant == "dsegan" else 1) * single, D_SA if cfg.d_attention else D
+
+
+@pytest.mark.parametrize("name,g,d", [("SEGAN", G, D), ("SASEGAN", G_SA, D_SA), ("ISEGAN-3", G, D),
+                                      ("ISEGAN-SA-4", G_SA, D), ("DSEGAN-2", 2 * G, D),
+                                      ("DSEGAN-SA-4", 4 * G_SA, D)])
+def test_paper_counts(name, g, d):
+    assert parameter_counts(named_config(name)) == (g, d)
+
+
+@pytest.mark.parametrize("fields,g", [
+    (dict(bias_downconv=False, bias_deconv=False), 73_096_048),
+    (dict(g_nl="leaky"), 73_096_049),
+])
+def test_generator_count_formulas(fields, g):
+    assert parameter_counts(ModelConfig(**fields))[0] == g
+
+
+@pytest.mark.parametrize("k,extra", [(0, 321 + 1_281), (1, 1_281 + 5_121), (4, 5_121 + 20_481),
+                                     (5, 20_481 + 81_921), (9, 327_681 + 1_310_721), (10, 1_310_721)])
+def test_attention_parameters_per_site(k, extra):
+    """SPEC Part A §5.3 table: encoder block C = g_enc_depths[k], decoder block 2C at 9-k."""
+    assert parameter_counts(ModelConfig(self_attention=True, att_layer_ind=(k,)))[0] == G + extra
+
+
+def test_dsegan_att_generators_count():
+    cfg = named_config("DSEGAN-SA-3", att_generators=(0, 2))
+    assert parameter_counts(cfg)[0] == 2 * G_SA + G
+
+
+def test_model_size_script(capsys):
+    assert model_size.main([]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r[0] for r in rows] == list(PAPER_CONFIGS)
+    for name, g, d in rows:
+        assert (int(g), int(d)) == expected(named_config(name))
+    assert model_size.main(["--markdown", "SEGAN"]) == 0
+    assert ("| SEGAN | 73,100,049 (73.10 M) | 24,373,081 (24.37 M) | 97,473,130 (97.47 M) |"
+            in capsys.readouterr().out)
