@@ -120,6 +120,8 @@ class Trainer:
                 self.checkpoint.restore(latest).assert_existing_objects_matched()
             except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
                 raise SystemExit(f"error: {latest} does not match this model's flags: {e}") from None
+            self.g_opt.learning_rate.assign(self.args.g_learning_rate)  # the flags win over the checkpoint
+            self.d_opt.learning_rate.assign(self.args.d_learning_rate)
         return int(self.iteration.numpy())
 
     def weights_finite(self) -> bool:
