@@ -11,7 +11,6 @@ G, 1.45 for D) and that figure as a share of the matmul rate. Every timing is th
 import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -20,39 +19,7 @@ import tensorflow as tf  # noqa: E402
 
 from common.model_config import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402
-
-
-def conv_flops(cfg):
-    """(G, D) FLOPs per window of the strided convs and transposed convs."""
-    def encoder(depths, cin):
-        flops, length = 0, cfg.canvas_size
-        for c in depths:
-            length //= 2
-            flops += 2 * cfg.kwidth * cin * c * length
-            cin = c
-        return flops, length
-
-    enc, length = encoder(cfg.g_enc_depths, 1)
-    dec, cin = 0, 2 * cfg.g_enc_depths[-1]
-    skips = cfg.g_enc_depths[:-1][::-1] + (0,)
-    for c, skip in zip(cfg.g_dec_depths, skips):
-        dec += 2 * cfg.kwidth * cin * c * length
-        length, cin = 2 * length, c + skip
-    return enc + dec, encoder(cfg.d_num_fmaps, 2)[0]
-
-
-def best_times(fns, repeats):
-    """Best wall time of each callable; runs are interleaved so that load from other
-    processes on a shared machine hits all of them alike."""
-    for fn in fns:
-        fn()  # trace and warm up
-    best = [float("inf")] * len(fns)
-    for _ in range(repeats):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
+from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -69,14 +36,10 @@ def main(argv=None) -> int:
     noisy = tf.random.normal([args.batch, cfg.canvas_size, 1])
     clean = tf.random.normal([args.batch, cfg.canvas_size, 1])
     stats = disc.reference(clean, noisy)
-    a = tf.random.normal([args.matmul_size] * 2)
-    matmul = tf.function(lambda: tf.matmul(a, a))
     g_fwd = tf.function(lambda: gen(noisy))
     d_fwd = tf.function(lambda: disc(clean, noisy, stats))
-    t_mm, t_g, t_d = best_times([lambda: matmul().numpy(), lambda: g_fwd().numpy(),
-                                 lambda: d_fwd().numpy()], args.repeats)
-
-    rate = 2 * args.matmul_size ** 3 / t_mm
+    rate, t_g, t_d = matmul_rate(args.matmul_size, [lambda: g_fwd().numpy(), lambda: d_fwd().numpy()],
+                                 args.repeats)
     print(f"fp32 matmul ({args.matmul_size}^3): {rate / 1e9:.1f} GFLOP/s")
     for name, seconds, flops in zip("GD", (t_g, t_d), conv_flops(cfg)):
         per_s = args.batch / seconds

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
+
+    python scripts/bench_train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--batch 4] [--iterations 4]
+
+For each configuration: seconds per iteration (one D step and one G step, each on its own batch of
+--batch windows), windows/s with both batches counted, and the FLOP rate that implies as a share of the
+matmul rate. FLOP per iteration per window of a batch, from the conv forward costs G and D (4.32 and
+1.45 GFLOP at full size) with backward ≈ 2 × forward, for N stages:
+  D step: N·G (chain) + 3·(N+2)·D (reference, real and N fake passes, forward and backward)
+  G step: 3·N·G (chain forward and backward) + 3·(N+1)·D (reference and N fake passes)
+Data come from memory (one repeated batch), so this measures the step, not the input pipeline
+(scripts/bench_data.py measures that).
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import tensorflow as tf  # noqa: E402
+
+from common import config  # noqa: E402
+from common.model_config import named_config  # noqa: E402
+from common.trainer import Trainer  # noqa: E402
+from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
+
+FLAGS = {"SEGAN": ("segan", []), "SASEGAN": ("segan", ["--self_attention", "--d_attention"]),
+         "ISEGAN-2": ("isegan", ["--iterations", "2"]), "ISEGAN-SA-2": ("isegan", ["--iterations", "2", "--self_attention"]),
+         "DSEGAN-2": ("dsegan", ["--depth", "2"]), "DSEGAN-SA-2": ("dsegan", ["--depth", "2", "--self_attention"])}
+
+
+def iteration_flops(cfg, batch):
+    g, d = conv_flops(cfg)
+    n = cfg.stages
+    return batch * ((n * g + 3 * (n + 2) * d) + (3 * n * g + 3 * (n + 1) * d))
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=sorted(FLAGS))
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--iterations", type=int, default=4, help="timed iterations (best one counts)")
+    p.add_argument("--matmul_size", type=int, default=4096)
+    a = p.parse_args(argv)
+    for name in a.configs:
+        variant, flags = FLAGS[name]
+        args = config.parse(variant, [*flags, "--batch_size", str(a.batch)])
+        cfg = config.model_config(args)
+        assert cfg == named_config(name), name
+        tr = Trainer(args, tf.distribute.MirroredStrategy(["/cpu:0"]))
+        batch = tf.random.normal([a.batch, cfg.canvas_size, 1]) * 0.1
+        iterator = iter(tr.strategy.experimental_distribute_dataset(
+            tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
+        step = lambda: {k: v.numpy() for k, v in tr._iteration_fn(iterator).items()}  # noqa: E731
+        rate, seconds = matmul_rate(a.matmul_size, [step], a.iterations)
+        flops = iteration_flops(cfg, a.batch)
+        print(f"{name}: {seconds:.2f} s/iteration at batch {a.batch}: {2 * a.batch / seconds:.2f} windows/s "
+              f"(both batches), {flops / 1e9:.0f} GFLOP/iteration -> {flops / seconds / 1e9:.1f} GFLOP/s = "
+              f"{100 * flops / seconds / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
