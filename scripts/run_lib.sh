@@ -50,6 +50,5 @@ run_variant() {
   done
   "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
-  echo "Results of $name ($run/results.md):"
-  cat "$run/results.md"
+  echo "$name: table above, also in $run/results.md (per file: $run/results.csv)"
 }
