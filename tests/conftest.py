@@ -46,3 +46,15 @@ def tiny_records(demo_dir):
                                 "--save_path", str(demo_dir), "--out_file", "tiny.tfrecords",
                                 "--canvas_size", "512", "--jobs", "2"]) == 0
     return demo_dir / "tiny.tfrecords"
+
+
+@pytest.fixture(scope="session")
+def two_replicas():
+    """One MirroredStrategy over the two logical CPUs for the whole session: separate strategy objects
+    in one process would reuse collective-op keys and clash."""
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+@pytest.fixture(scope="session")
+def one_replica():
+    return tf.distribute.MirroredStrategy(["/cpu:0"])

@@ -85,8 +85,8 @@ def test_stale_index_is_not_trusted(demo_records, tmp_path):
     assert data.count_windows(str(copy)) == data.count_windows(str(demo_records)) != 999
 
 
-def test_distributed_dataset_gives_each_replica_its_batch(demo_records):
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_distributed_dataset_gives_each_replica_its_batch(demo_records, two_replicas):
+    strategy = two_replicas
     dist = data.distributed_dataset(strategy, str(demo_records), per_replica_batch=3, shuffle_buffer=0)
     clean, noisy = next(iter(dist))
     parts = strategy.experimental_local_results(clean)
