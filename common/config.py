@@ -126,6 +126,8 @@ def load_flags(run_dir: str) -> dict | None:
 def model_mismatch(saved: dict, cfg: ModelConfig) -> list[str]:
     """The model settings in which a saved run differs from `cfg` ('name: saved → now')."""
     now = dataclasses.asdict(cfg)
+    if not (cfg.self_attention or cfg.d_attention):
+        now.pop("att_layer_ind")  # no attention: the index means nothing
     out = []
     for key, value in now.items():
         old = saved.get("model", {}).get(key)

@@ -24,8 +24,12 @@ class TF1RMSProp(keras.optimizers.Optimizer):
         super().build(var_list)
         self._ms = [self.add_variable_from_reference(v, "ms", initializer="ones") for v in var_list]
 
+    def ms_slot(self, variable):
+        """The mean-square slot of a model variable."""
+        return self._ms[self._get_variable_index(variable)]
+
     def update_step(self, gradient, variable, learning_rate):
-        ms = self._ms[self._get_variable_index(variable)]
+        ms = self.ms_slot(variable)
         g = ops.cast(gradient, variable.dtype)
         lr = ops.cast(learning_rate, variable.dtype)
         self.assign(ms, self.rho * ms + (1.0 - self.rho) * ops.square(g))

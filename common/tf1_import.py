@@ -102,7 +102,7 @@ def trainer_variables(trainer) -> dict:
             name = upstream_name(v.path)
             out[name] = (v.path, v)
             if id(v) in trainable:
-                out[name + SLOT] = (v.path, opt._ms[opt._get_variable_index(v)])
+                out[name + SLOT] = (v.path, opt.ms_slot(v))
     out[upstream_name(L1_LAMBDA)] = (L1_LAMBDA, trainer.l1_lambda)
     return out
 

@@ -78,3 +78,13 @@ def test_enhancer_windows_trim_and_de_emphasis(overlap, length):
     y = enh(x)
     assert y.shape == (length,) and y.dtype == np.float32
     np.testing.assert_allclose(y, 0.5 * audio.normalize(x), atol=1e-5)  # pre/de-emphasis cancel
+
+
+def test_model_mismatch_names_real_differences_only(tmp_path):
+    args = config.parse("isegan", [*TINY_MODEL])
+    config.save_flags(args, str(tmp_path))
+    saved = config.load_flags(str(tmp_path))
+    same_without_attention = config.model_config(config.parse("isegan", [*TINY_MODEL, "--att_layer_ind", "1"]))
+    assert config.model_mismatch(saved, same_without_attention) == []
+    other = config.model_config(config.parse("isegan", [*TINY_MODEL, "--g_nl", "leaky", "--iterations", "3"]))
+    assert config.model_mismatch(saved, other) == ["stages: 2 (saved) vs 3 (now)", "g_nl: prelu (saved) vs leaky (now)"]
