@@ -30,6 +30,17 @@ class TrainingDiverged(RuntimeError):
     pass
 
 
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process writes the run's checkpoints and logs (always, unless multi-worker)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    return (resolver.task_type == "worker" and resolver.task_id == 0
+            and "chief" not in resolver.cluster_spec().as_dict())
+
+
 def default_strategy() -> tf.distribute.Strategy:
     """Several workers (TF_CONFIG) → MultiWorkerMirrored; otherwise Mirrored over the visible GPUs
     (one CPU device when there is none)."""
@@ -57,8 +68,13 @@ class Trainer:
             self.disc.noise_std.assign(args.init_noise_std)
         self.checkpoint = tf.train.Checkpoint(chain=self.chain, discriminator=self.disc, g_opt=self.g_opt,
                                               d_opt=self.d_opt, iteration=self.iteration, l1_lambda=self.l1_lambda)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.run_dir, CHECKPOINT_DIR),
-                                                  max_to_keep=args.keep_checkpoints)
+        self.chief = is_chief(self.strategy)
+        self.checkpoint_dir = os.path.join(self.run_dir, CHECKPOINT_DIR)
+        # every worker of a multi-worker run saves (the save is collective); only the chief's copy is kept
+        own_dir = self.checkpoint_dir if self.chief else os.path.join(
+            self.run_dir, "worker_tmp", str(self.strategy.cluster_resolver.task_id))
+        self.manager = tf.train.CheckpointManager(self.checkpoint, own_dir,
+                                                  max_to_keep=args.keep_checkpoints if self.chief else 1)
         self._iteration_fn = tf.function(self._iteration)
 
     # ---- one iteration -------------------------------------------------------------------
@@ -114,7 +130,7 @@ class Trainer:
     # ---- checkpoints -----------------------------------------------------------------------
     def restore(self) -> int:
         """Resume from the latest checkpoint of the run directory, if any; returns the iteration."""
-        latest = self.manager.latest_checkpoint
+        latest = tf.train.latest_checkpoint(self.checkpoint_dir)
         if latest:
             try:
                 self.checkpoint.restore(latest).assert_existing_objects_matched()
@@ -138,7 +154,8 @@ class Trainer:
     def train(self) -> int:
         a = self.args
         check_run_dir(self.run_dir, self.cfg)
-        config.save_flags(a, self.run_dir)
+        if self.chief:
+            config.save_flags(a, self.run_dir)
         if a.seed is not None:
             tf.random.set_seed(a.seed)
         windows = data.count_windows(a.e2e_dataset)
@@ -151,8 +168,11 @@ class Trainer:
         iterator = iter(data.distributed_dataset(
             self.strategy, a.e2e_dataset, a.batch_size, canvas=a.canvas_size, preemph=a.preemph,
             shuffle_buffer=a.shuffle_buffer, seed=a.seed))
-        writer = tf.summary.create_file_writer(os.path.join(self.run_dir, LOG_DIR))
-        history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
+        if self.chief:
+            writer = tf.summary.create_file_writer(os.path.join(self.run_dir, LOG_DIR))
+            history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
+        else:
+            writer, history = tf.summary.create_noop_writer(), LossHistory(os.devnull, start)
         bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
         tick, last_log = time.perf_counter(), start
         for i in range(start, total):

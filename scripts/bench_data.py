@@ -35,7 +35,7 @@ def main(argv=None) -> int:
         wav_mb = sum(os.path.getsize(os.path.join(work, d, f)) for d in ("clean_trainset_wav_16k",
                      "noisy_trainset_wav_16k") for f in os.listdir(os.path.join(work, d))) / 1e6
         print(f"make_tfrecords: {args.files} pairs, {wav_mb:.0f} MB of wav in {wall:.1f} s wall "
-              f"(process start included): {args.files / wall:.1f} pairs/s, {wav_mb / wall:.1f} MB/s")
+              f"(worker start included): {args.files / wall:.1f} pairs/s, {wav_mb / wall:.1f} MB/s")
 
         from common import data
 

@@ -155,3 +155,20 @@ def test_two_replicas_of_b_equal_one_of_2b_where_no_batch_statistics_enter(tiny_
     for a, b in zip(two.chain.trainable_variables, one.chain.trainable_variables):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6, err_msg=a.path)
     assert sum(not np.array_equal(b, v.numpy()) for b, v in zip(before, two.chain.trainable_variables)) > 10
+
+
+def test_only_the_chief_of_a_multi_worker_cluster_writes_the_run():
+    from types import SimpleNamespace
+
+    from common.trainer import is_chief
+
+    def strategy(task_type, task_id, jobs):
+        spec = SimpleNamespace(as_dict=lambda: jobs)
+        return SimpleNamespace(cluster_resolver=SimpleNamespace(task_type=task_type, task_id=task_id,
+                                                                cluster_spec=lambda: spec))
+
+    workers = {"worker": ["a:1", "b:1"]}
+    assert is_chief(strategy("worker", 0, workers)) and not is_chief(strategy("worker", 1, workers))
+    with_chief = {"chief": ["c:1"], **workers}
+    assert is_chief(strategy("chief", 0, with_chief)) and not is_chief(strategy("worker", 0, with_chief))
+    assert is_chief(tf.distribute.get_strategy()) and is_chief(strategy(None, None, {}))
