@@ -4,15 +4,21 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-# Two logical CPU devices, so tf.distribute code runs with two replicas on a machine without GPUs.
-tf.config.set_logical_device_configuration(
-    tf.config.list_physical_devices("CPU")[0],
-    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 
 import make_tfrecords  # noqa: E402
 from scripts import make_demo_corpus  # noqa: E402
+
+
+def pytest_configure(config):
+    """Two logical CPU devices, so tf.distribute code runs with two replicas on a machine without GPUs.
+    Not in pytest-xdist's controller, which runs no test: TensorFlow stays out of that process."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    import tensorflow as tf
+
+    tf.config.set_logical_device_configuration(
+        tf.config.list_physical_devices("CPU")[0],
+        [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +58,13 @@ def tiny_records(demo_dir):
 def two_replicas():
     """One MirroredStrategy over the two logical CPUs for the whole session: separate strategy objects
     in one process would reuse collective-op keys and clash."""
+    import tensorflow as tf
+
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
 
 @pytest.fixture(scope="session")
 def one_replica():
+    import tensorflow as tf
+
     return tf.distribute.MirroredStrategy(["/cpu:0"])
