@@ -65,11 +65,16 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     t.add_argument("--shuffle_buffer", type=int, default=1000)
     t.add_argument("--seed", type=int, default=None, help="seed TF and the data order (default: unseeded)")
     t.add_argument("--log_freq", type=int, default=10, help="TensorBoard scalars every N iterations")
+    t.add_argument("--valid_wav_dir", help="validation (not the paper's; off by default): pairs DIR/clean/*.wav, "
+                                           "DIR/noisy/*.wav (same names, 16 kHz mono) scored with PESQ and STOI "
+                                           "to TensorBoard; the best checkpoint (PESQ) is kept in RUN/best/")
+    t.add_argument("--valid_every", type=int, default=1, help="validate every K checkpoints (and at the end)")
 
     e = p.add_argument_group("test")
     e.add_argument("--test_wav_dir", help="enhance every .wav here instead of training")
     e.add_argument("--save_clean_path", help="where test mode writes the enhanced wavs")
-    e.add_argument("--weights", default="latest", help="checkpoint for test mode: iteration number or latest")
+    e.add_argument("--weights", default="latest",
+                   help="checkpoint for test mode: iteration number, latest, or best (kept by --valid_wav_dir)")
     e.add_argument("--test_overlap", type=float, default=0.0,
                    help="window overlap at test time (0 = the paper's non-overlapping windows; 0.5 = "
                         "overlap-add with a Hann window)")
@@ -88,9 +93,11 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
         p.error("--test_wav_dir needs --save_clean_path (where the enhanced wavs go)")
     if not 0.0 <= args.test_overlap < 1.0:
         p.error("--test_overlap must be in [0, 1)")
-    for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "test_batch"):
+    for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "test_batch", "valid_every"):
         if getattr(args, name) < 1:
             p.error(f"--{name} must be positive")
+    if args.valid_wav_dir and not all(os.path.isdir(os.path.join(args.valid_wav_dir, d)) for d in ("clean", "noisy")):
+        p.error(f"--valid_wav_dir {args.valid_wav_dir} needs subdirectories clean/ and noisy/ (pairs by name)")
     if args.max_steps is not None and args.max_steps < 1:
         p.error("--max_steps must be positive")
     try:

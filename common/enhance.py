@@ -1,28 +1,42 @@
-"""Test-time enhancement with a trained chain (SPEC Part A §9, Part 0 §5).
+"""Test-time enhancement with a trained chain (SPEC Part A §9, Part 0 §5), and of any audio file.
 
 The whole utterance is normalised and pre-emphasised, cut into non-overlapping canvas-long windows
 (the last zero-padded), all windows of a file go through the chain in batched calls, the last stage's
 output is trimmed to the input length and de-emphasised, and written as a float32 wav under the input's
 name. `overlap` > 0 (not the paper's) instead uses windows with that overlap, blended with a Hann window.
+`enhance_file` takes any rate and channel count (each channel resampled to 16 kHz, enhanced and resampled
+back) and writes the input's rate, channels, sample format and length.
 """
 from __future__ import annotations
 
 import os
 import sys
 
+import json
+
 import numpy as np
 import scipy.signal
+import soundfile as sf
 import tensorflow as tf
 from tqdm import tqdm
 
 from common import audio, config
+from common.model_config import ModelConfig
 from common.models import build_models
-from common.trainer import CHECKPOINT_DIR
+from common.trainer import BEST_FILE, CHECKPOINT_DIR
 
 
 def checkpoint_path(run_dir: str, weights: str = "latest") -> str:
-    """The checkpoint of a run for `weights` = an iteration number or 'latest'."""
+    """The checkpoint of a run for `weights` = an iteration number, 'latest' or 'best' (the copy kept by
+    validation during training, named in best_checkpoint.json)."""
     ckpt_dir = os.path.join(run_dir, CHECKPOINT_DIR)
+    if str(weights) == "best":
+        try:
+            with open(os.path.join(run_dir, BEST_FILE)) as f:
+                return os.path.join(run_dir, json.load(f)["path"])
+        except FileNotFoundError:
+            raise SystemExit(f"error: no {BEST_FILE} in {run_dir} (written only by training with "
+                             f"--valid_wav_dir)") from None
     if str(weights) == "latest":
         path = tf.train.latest_checkpoint(ckpt_dir)
         if path is None:
@@ -57,29 +71,51 @@ def load_chain(cfg, run_dir: str, weights: str = "latest"):
     return chain, path
 
 
+def run_config(run_dir: str) -> tuple[ModelConfig, dict]:
+    """The model configuration and all flags of a run, from its flags.json."""
+    flags = config.load_flags(run_dir)
+    if flags is None:
+        raise SystemExit(f"error: no {config.FLAGS_FILE} in {run_dir}: not a run directory")
+    return ModelConfig(**flags["model"]), flags
+
+
 class Enhancer:
-    def __init__(self, chain, canvas: int, preemph: float, batch: int = 64, overlap: float = 0.0):
-        self.canvas, self.preemph, self.batch = canvas, preemph, batch
+    """Test-time enhancement of whole utterances with a chain. `all_stages`: return every stage's output
+    ([stages, T]) instead of the last one's ([T]); `progress`: a progress bar over the window batches."""
+
+    def __init__(self, chain, canvas: int, preemph: float, batch: int = 64, overlap: float = 0.0,
+                 all_stages: bool = False, progress: bool = False):
+        self.canvas, self.preemph, self.batch, self.progress = canvas, preemph, batch, progress
         self.hop = max(1, int(round(canvas * (1.0 - overlap))))
-        self._last_stage = tf.function(lambda w: chain(w)[-1],
-                                       input_signature=[tf.TensorSpec([None, canvas, 1], tf.float32)])
+        self.all_stages = all_stages
+        self._stages = tf.function(lambda w: tf.stack(chain(w) if all_stages else chain(w)[-1:]),
+                                   input_signature=[tf.TensorSpec([None, canvas, 1], tf.float32)])
 
     def windows_out(self, windows: np.ndarray) -> np.ndarray:
-        """[W, canvas] → the chain's last stage for each window, in calls of up to `batch` windows."""
-        out = [self._last_stage(windows[i:i + self.batch, :, None]).numpy()[..., 0]
-               for i in range(0, len(windows), self.batch)]
-        return np.concatenate(out) if out else np.zeros((0, self.canvas), np.float32)
+        """[W, canvas] → [stages, W, canvas]: the chain's output (last stage, or every stage) for each
+        window, in calls of up to `batch` windows."""
+        starts = range(0, len(windows), self.batch)
+        out = [self._stages(windows[i:i + self.batch, :, None]).numpy()[..., 0]
+               for i in tqdm(starts, unit="batch", leave=False, disable=not self.progress or len(starts) < 2)]
+        return np.concatenate(out, axis=1)
 
     def __call__(self, samples: np.ndarray) -> np.ndarray:
         """int16 samples of an utterance → the enhanced float32 signal of the same length."""
-        x = audio.pre_emphasis(audio.normalize(samples), self.preemph)
+        return self.process(audio.normalize(samples))
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        """A float signal in [-1, 1] at 16 kHz → the enhanced float32 signal of the same length
+        ([stages, T] with all_stages)."""
+        x = audio.pre_emphasis(x, self.preemph)
         if self.hop == self.canvas:
-            count = -(-len(x) // self.canvas)
+            count = max(1, -(-len(x) // self.canvas))  # an empty signal still runs one (padding) window
             padded = np.pad(x, (0, count * self.canvas - len(x)))
-            y = self.windows_out(padded.reshape(count, self.canvas)).reshape(-1)[:len(x)]
+            out = self.windows_out(padded.reshape(count, self.canvas))
+            y = out.reshape(len(out), -1)[:, :len(x)]
         else:
             y = self._overlap_add(x)
-        return audio.de_emphasis(y, self.preemph)
+        y = audio.de_emphasis(y, self.preemph)
+        return y if self.all_stages else y[0]
 
     def _overlap_add(self, x: np.ndarray) -> np.ndarray:
         lead = self.canvas - self.hop  # every real sample is covered by full window weight
@@ -88,12 +124,12 @@ class Enhancer:
         starts = np.arange(count) * self.hop
         out = self.windows_out(np.stack([padded[s:s + self.canvas] for s in starts]))
         w = scipy.signal.get_window("hann", self.canvas, fftbins=True).astype(np.float32)
-        acc = np.zeros(len(padded), np.float32)
+        acc = np.zeros((len(out), len(padded)), np.float32)
         norm = np.zeros(len(padded), np.float32)
-        for s, o in zip(starts, out):
-            acc[s:s + self.canvas] += w * o
+        for i, s in enumerate(starts):
+            acc[:, s:s + self.canvas] += w * out[:, i]
             norm[s:s + self.canvas] += w
-        return (acc / np.maximum(norm, 1e-6))[lead:lead + len(x)]
+        return (acc / np.maximum(norm, 1e-6))[:, lead:lead + len(x)]
 
 
 def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
@@ -112,3 +148,29 @@ def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
             continue
         audio.write_wav(os.path.join(out_dir, name), enhancer(samples).astype(np.float32))
     return failed
+
+
+def enhance_signal(enhancer: Enhancer, x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A float signal in [-1, 1] at any rate, [T] or [T, C] → the enhanced signal of the same shape and
+    rate: each channel resampled to 16 kHz, enhanced, resampled back and cut or zero-padded to T."""
+    channels = np.asarray(x, np.float32).reshape(len(x), -1).T
+    out = np.zeros(channels.shape, np.float32)
+    for c, signal in enumerate(channels):
+        x16 = audio.resample(signal, sample_rate, audio.SAMPLE_RATE)
+        if len(x16):  # a few samples at a high rate can resample to none: their output stays 0
+            y = audio.resample(enhancer.process(x16), audio.SAMPLE_RATE, sample_rate)[:len(x)]
+            out[c, :len(y)] = y
+    return out.T.reshape(np.shape(x))
+
+
+def enhance_file(enhancer: Enhancer, in_path: str, out_path: str) -> None:
+    """Enhance one audio file into a wav of the same rate, channels, length and sample format (float
+    when the input's format has no wav equivalent). Raises audio.AudioError naming unusable input."""
+    x, sample_rate = audio.read_audio(in_path)
+    subtype = sf.info(in_path).subtype
+    if not sf.check_format("WAV", subtype):
+        subtype = "FLOAT"
+    y = enhance_signal(enhancer, x, sample_rate)
+    if not subtype.startswith(("FLOAT", "DOUBLE")):
+        y = np.clip(y, -1.0, 1.0)  # integer formats would wrap around
+    audio.write_wav(out_path, y, sample_rate, subtype=subtype)

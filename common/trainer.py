@@ -5,9 +5,12 @@ fresh z; per-replica batches, VBN reference from each replica's own real batch, 
 replicas (each replica's loss is divided by the replica count; Keras sums across replicas). Epoch-end
 schedules (D input-noise decay, L1 removal), checkpoints every --save_freq iterations keeping the last
 --keep_checkpoints (numbered by iteration), resume, a NaN guard, TensorBoard and a CSV loss history.
+Optional validation (--valid_wav_dir, not the paper's) scores held-out pairs at checkpoints and keeps the
+best one.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -16,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from common import config, data, losses
+from common import audio, config, data, losses, metrics
 from common.audio import de_emphasis
 from common.models import build_models
 from common.optim import TF1RMSProp
@@ -24,6 +27,8 @@ from common.optim import TF1RMSProp
 CHECKPOINT_DIR = "checkpoints"
 LOG_DIR = "logs"
 LOSS_FILE = "losses.csv"
+BEST_DIR = "best"
+BEST_FILE = "best_checkpoint.json"
 
 
 class TrainingDiverged(RuntimeError):
@@ -173,6 +178,7 @@ class Trainer:
             history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
         else:
             writer, history = tf.summary.create_noop_writer(), LossHistory(os.devnull, start)
+        validator = Validator(self.chain, a, self.run_dir) if a.valid_wav_dir and self.chief else None
         bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
         tick, last_log = time.perf_counter(), start
         for i in range(start, total):
@@ -202,9 +208,11 @@ class Trainer:
             bar.set_postfix(d=f"{values['d_loss']:.3f}", g=f"{values['g_loss']:.3f}", refresh=False)
             bar.update(1)
             if done % a.save_freq == 0 or done == total:
-                self.save()
+                path = self.save()
                 history.flush()
                 self.log_audio(writer, done)
+                if validator and (done % (a.save_freq * a.valid_every) == 0 or done == total):
+                    validator(done, path, writer)
         bar.close()
         history.flush()
         return total
@@ -221,6 +229,69 @@ class Trainer:
             for name, x in (("noisy", noisy), ("enhanced", enhanced), ("clean", clean)):
                 tf.summary.audio(name, de_emphasis(x.numpy()[..., 0], self.args.preemph)[..., None], 16000,
                                  max_outputs=3)
+
+
+class Validator:
+    """Scores the chain on held-out pairs (DIR/clean/*.wav and DIR/noisy/*.wav, matched by name) with
+    PESQ and STOI, logs valid/pesq and valid/stoi to TensorBoard, and keeps the checkpoint with the best
+    mean PESQ as a copy in RUN/best/ (out of CheckpointManager's reach), recorded with every score so far
+    in RUN/best_checkpoint.json (kept across resumes)."""
+
+    def __init__(self, chain, args, run_dir: str):
+        from common.enhance import Enhancer  # not at the top: common.enhance imports this module
+
+        names = sorted(n for n in os.listdir(os.path.join(args.valid_wav_dir, "noisy"))
+                       if n.lower().endswith(".wav"))
+        clean_dir = os.path.join(args.valid_wav_dir, "clean")
+        unmatched = [n for n in names if not os.path.exists(os.path.join(clean_dir, n))]
+        if not names or unmatched:
+            raise SystemExit(f"error: --valid_wav_dir {args.valid_wav_dir}: "
+                             + (f"no clean/ partner for {unmatched}" if unmatched else "no .wav files in noisy/"))
+        try:  # read once; an unusable file stops the run before the first iteration
+            self.pairs = [(n, audio.read_wav_int16(os.path.join(clean_dir, n)),
+                           audio.read_wav_int16(os.path.join(args.valid_wav_dir, "noisy", n))) for n in names]
+        except audio.AudioError as e:
+            raise SystemExit(f"error: --valid_wav_dir: {e}") from None
+        self.enhancer = Enhancer(chain, args.canvas_size, args.preemph)
+        self.run_dir, self.path = run_dir, os.path.join(run_dir, BEST_FILE)
+        self.record = {"criterion": "pesq", "history": []}
+        if os.path.exists(self.path):
+            with open(self.path) as f:
+                self.record = json.load(f)
+
+    def scores(self) -> dict:
+        """Mean PESQ and STOI over the pairs that can be scored, and how many could."""
+        rows = []
+        for name, clean, noisy in tqdm(self.pairs, desc="validation", unit="file", leave=False):
+            x, y = clean / 32768.0, self.enhancer(noisy).astype(np.float64)
+            try:
+                rows.append((metrics.wideband_pesq(x, y), metrics.classic_stoi(x, y)))
+            except metrics.ScoringError as e:
+                tqdm.write(f"validation: {name} not scored: {e}")
+        pesq, stoi = np.mean(rows, axis=0) if rows else (np.nan, np.nan)
+        return {"pesq": float(pesq), "stoi": float(stoi), "files": len(rows)}
+
+    def __call__(self, step: int, checkpoint: str, writer) -> None:
+        scores = {"step": step, **self.scores()}
+        with writer.as_default(step=step):
+            tf.summary.scalar("valid/pesq", scores["pesq"])
+            tf.summary.scalar("valid/stoi", scores["stoi"])
+        self.record["history"].append(scores)
+        old = self.record.get("path")
+        if scores["files"] and (old is None or scores["pesq"] > self.record["pesq"]):
+            os.makedirs(os.path.join(self.run_dir, BEST_DIR), exist_ok=True)
+            for f in tf.io.gfile.glob(checkpoint + ".*"):
+                tf.io.gfile.copy(f, os.path.join(self.run_dir, BEST_DIR, os.path.basename(f)), overwrite=True)
+            self.record.update(scores, path=os.path.join(BEST_DIR, os.path.basename(checkpoint)))
+        tmp = self.path + ".part"
+        with open(tmp, "w") as f:
+            json.dump(self.record, f, indent=1)
+        os.replace(tmp, self.path)
+        if old and old != self.record["path"]:
+            for f in tf.io.gfile.glob(os.path.join(self.run_dir, old) + ".*"):
+                tf.io.gfile.remove(f)
+        tqdm.write(f"validation at {step}: PESQ {scores['pesq']:.3f}, STOI {scores['stoi']:.3f} "
+              f"({scores['files']} files); best: {self.record.get('path')}")
 
 
 class LossHistory:

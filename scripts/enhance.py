@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Enhance any audio file, or every .wav of a directory, with a trained run.
+
+    python scripts/enhance.py --run runs/ISEGAN-SA-2 [--step STEP|latest|best] INPUT [-o OUTPUT]
+
+Any sample rate (each channel is resampled to 16 kHz, enhanced and resampled back), mono or
+multi-channel, any length (batched windows, with a progress bar for long files). The output has the
+input's sample rate, channels, sample format (e.g. PCM_16) and length. OUTPUT defaults to
+INPUT_enhanced.wav for a file and INPUT_enhanced/ for a directory.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from tqdm import tqdm  # noqa: E402
+
+from common.audio import AudioError  # noqa: E402
+from common.enhance import Enhancer, enhance_file, load_chain, run_config  # noqa: E402
+
+
+def jobs(src: str, dst: str | None) -> list[tuple[str, str]]:
+    """(input, output) paths for a file or a directory."""
+    if os.path.isdir(src):
+        names = sorted(n for n in os.listdir(src) if n.lower().endswith(".wav"))
+        if not names:
+            raise SystemExit(f"error: no .wav files in {src}")
+        dst = dst or os.path.normpath(src) + "_enhanced"
+        return [(os.path.join(src, n), os.path.join(dst, n)) for n in names]
+    if not os.path.exists(src):
+        raise SystemExit(f"error: {src}: no such file or directory")
+    return [(src, dst or os.path.splitext(src)[0] + "_enhanced.wav")]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", help="an audio file or a directory of .wav files")
+    p.add_argument("-o", "--output", help="output file (for a file) or directory (for a directory)")
+    p.add_argument("--run", required=True, help="run directory (flags.json, checkpoints/)")
+    p.add_argument("--step", default="latest", help="checkpoint: iteration number, latest or best")
+    p.add_argument("--batch", type=int, default=64, help="windows per generator call")
+    p.add_argument("--overlap", type=float, default=0.0, help="window overlap (0 = the paper's)")
+    a = p.parse_args(argv)
+    if not 0.0 <= a.overlap < 1.0:
+        p.error("--overlap must be in [0, 1)")
+    pairs = jobs(a.input, a.output)
+    cfg, flags = run_config(a.run)
+    chain, path = load_chain(cfg, a.run, a.step)
+    print(f"enhancing with {path}", file=sys.stderr)
+    enhancer = Enhancer(chain, cfg.canvas_size, flags["preemph"], a.batch, a.overlap, progress=len(pairs) == 1)
+    failed = 0
+    for src, dst in tqdm(pairs, unit="file", disable=len(pairs) == 1):
+        try:
+            enhance_file(enhancer, src, dst)
+        except AudioError as e:
+            if len(pairs) == 1:
+                raise SystemExit(f"error: {e}") from None
+            tqdm.write(f"skipped: {e}", file=sys.stderr)
+            failed += 1
+    print(f"wrote {len(pairs) - failed} file(s) to {pairs[0][1] if len(pairs) == 1 else os.path.dirname(pairs[0][1])}"
+          + (f"; {failed} skipped" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

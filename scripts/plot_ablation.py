@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""PESQ and STOI against the attention layer, from the ablation runs PREFIX<k> (k = 0-based encoder index;
+the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std over checkpoints, beside
+SASEGAN's published figure (values read off it; common/published.py).
+
+    python scripts/plot_ablation.py [--run_dir runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
+"""
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from common import published  # noqa: E402
+from scripts import plotlib  # noqa: E402
+from scripts.paper_table import run_summary  # noqa: E402
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run_dir", default="runs")
+    p.add_argument("--prefix", default="SASEGAN-L", help="ablation run names: PREFIX<encoder index>")
+    p.add_argument("--out", default=os.path.join("runs", "ablation_att_layer.png"))
+    a = p.parse_args(argv)
+    pattern = re.compile(re.escape(a.prefix) + r"(\d+)$")
+    found = {int(m.group(1)): run_summary(os.path.join(a.run_dir, n))
+             for n in os.listdir(a.run_dir) if (m := pattern.match(n))}
+    rows = sorted((k, r) for k, r in found.items() if r["mean"] is not None)
+    if not rows:
+        raise SystemExit(f"error: no evaluated runs {a.prefix}<k> in {a.run_dir}")
+    fig, axes = plotlib.plt.subplots(1, 2, figsize=(11, 4))
+    ref = sorted(published.SASEGAN_BY_LAYER.items())
+    for ax, metric, scale, col in ((axes[0], "pesq", 1, 0), (axes[1], "stoi", 100, 1)):
+        ax.errorbar([k + 1 for k, _ in rows], [r["mean"][metric] * scale for _, r in rows],
+                    yerr=[r["std"][metric] * scale for _, r in rows], marker="o", capsize=3, label="ours")
+        ax.plot([k + 1 for k, _ in ref], [v[col] for _, v in ref], "s--", color="grey",
+                label="SASEGAN, published (read off their figure, ≈)")
+        ax.set(xlabel="attention layer (1-based; encoder index + 1)",
+               ylabel=metric.upper() + (" %" if scale > 1 else ""))
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{a.prefix}<k>: mean ± std over checkpoints; published: {published.SASEGAN_FIGURE}", fontsize=8)
+    plotlib.save(fig, a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The plot scripts write non-empty PNG figures for a tiny model."""
+import matplotlib.image
+import numpy as np
+import pytest
+
+from scripts import plot_ablation, plot_attention, plot_losses, plot_spectrograms
+from tests.test_enhance_cli import tiny_run  # noqa: F401 (fixture)
+from tests.test_paper_table import make_run
+
+
+def assert_png(path, min_bytes=10_000):
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > min_bytes
+    image = matplotlib.image.imread(str(path))
+    assert image.shape[0] > 200 and image.shape[1] > 300 and image[..., :3].std() > 0.05  # not blank
+
+
+def test_spectrograms_one_panel_per_stage(tiny_run, demo_dir, tmp_path):  # noqa: F811
+    name = sorted((demo_dir / "noisy_testset_wav_16k").iterdir())[0].name
+    out = tmp_path / "spec.png"
+    assert plot_spectrograms.main(["--run", str(tiny_run), "--noisy", str(demo_dir / "noisy_testset_wav_16k" / name),
+                                   "--clean", str(demo_dir / "clean_testset_wav_16k" / name), "--out", str(out)]) == 0
+    assert_png(out)
+    x = np.random.default_rng(0).normal(size=8000).astype(np.float32)
+    assert len(plot_spectrograms.figure(x, [x, x], x).axes) == 4  # noisy, 2 stages, clean
+
+
+def test_attention_map_of_a_chosen_block_and_window(tiny_run, demo_dir, tmp_path, capsys):  # noqa: F811
+    wav = str(sorted((demo_dir / "noisy_testset_wav_16k").iterdir())[0])
+    out = tmp_path / "att.png"
+    assert plot_attention.main(["--run", str(tiny_run), "--file", wav, "--window", "3", "--stage", "2",
+                                "--block", "decoder_attention_layer1", "--out", str(out)]) == 0
+    assert_png(out)
+    with pytest.raises(SystemExit):
+        plot_attention.main(["--run", str(tiny_run), "--file", wav, "--block", "nope", "--out", str(out)])
+    assert "encoder_attention_layer2" in capsys.readouterr().err  # the blocks there are, listed
+
+
+def test_training_curves_from_loss_histories(tmp_path):
+    rng = np.random.default_rng(1)
+    for name in ("A", "B"):
+        (tmp_path / name).mkdir()
+        rows = "".join(f"{i}," + ",".join(map(str, rng.random(5))) + "\n" for i in range(1, 121))
+        (tmp_path / name / "losses.csv").write_text("iteration,d_loss,g_adv,g_l1_0,g_l1_1,g_loss\n" + rows)
+    out = tmp_path / "losses.png"
+    assert plot_losses.main([str(tmp_path / "A"), str(tmp_path / "B"), "--smooth", "10", "--out", str(out)]) == 0
+    assert_png(out)
+
+
+def test_ablation_plot_from_runs(tmp_path):
+    for k in (2, 5, 10):
+        make_run(tmp_path / "runs", f"SASEGAN-L{k}", [2.2 + 0.01 * k + 0.01 * i for i in range(5)])
+    out = tmp_path / "abl.png"
+    assert plot_ablation.main(["--run_dir", str(tmp_path / "runs"), "--out", str(out)]) == 0
+    assert_png(out)
