@@ -139,6 +139,9 @@ def utterance_pair(seed: int, split: str, index: int, n_speakers: int,
     snr = snrs[(index // len(NOISE_TYPES)) % len(snrs)]
     seconds = rng.uniform(min_seconds, max_seconds)
     clean = speech(seconds, spk, rng)
+    # a recording-room floor 45 dB below the speech (VoiceBank's clean files have one too; digital
+    # silence would make the LLR of pause frames, and so CSIG/COVL, meaningless)
+    clean = clean + np.sqrt(np.mean(clean ** 2)) * 10 ** (-45 / 20) * rng.standard_normal(len(clean))
     clean, noisy = mix(clean, noise(kind, len(clean), rng), snr)
     speaker_no = (200 if split == "train" else 900) + spk_id
     name = f"p{speaker_no:03d}_{index // n_speakers + 1:03d}.wav"
