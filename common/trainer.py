@@ -295,7 +295,7 @@ class Validator:
 
 
 class LossHistory:
-    """Per-iteration losses in a CSV file beside the checkpoints (rows after `start` are kept)."""
+    """Per-iteration losses in a CSV file beside the checkpoints; on resume, rows up to `start` are kept."""
 
     def __init__(self, path: str, start: int):
         self.path, self.rows, self.header = path, [], None
@@ -305,7 +305,7 @@ class LossHistory:
             self.header = lines[0] if lines else None
             kept = [ln for ln in lines[1:] if int(ln.split(",")[0]) <= start]
             with open(path, "w") as f:
-                f.write("\n".join(([self.header] if self.header else []) + kept) + ("\n" if kept or self.header else ""))
+                f.write("".join(line + "\n" for line in ([self.header] if self.header else []) + kept))
 
     def append(self, iteration: int, values: dict) -> None:
         keys = sorted(values)

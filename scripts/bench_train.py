@@ -27,7 +27,8 @@ from common.trainer import Trainer  # noqa: E402
 from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
 
 FLAGS = {"SEGAN": ("segan", []), "SASEGAN": ("segan", ["--self_attention", "--d_attention"]),
-         "ISEGAN-2": ("isegan", ["--iterations", "2"]), "ISEGAN-SA-2": ("isegan", ["--iterations", "2", "--self_attention"]),
+         "ISEGAN-2": ("isegan", ["--iterations", "2"]),
+         "ISEGAN-SA-2": ("isegan", ["--iterations", "2", "--self_attention"]),
          "DSEGAN-2": ("dsegan", ["--depth", "2"]), "DSEGAN-SA-2": ("dsegan", ["--depth", "2", "--self_attention"])}
 
 

@@ -44,7 +44,8 @@ def run_summary(run_dir: str) -> dict:
     if flags is None:
         raise ValueError(f"{run_dir}: no {config.FLAGS_FILE}")
     row = {"name": os.path.basename(os.path.normpath(run_dir)),
-           "g_params": parameter_counts(ModelConfig(**flags["model"]))[0], "flags": flags, "n_ckpts": 0, "mean": None, "std": None, "notes": []}
+           "g_params": parameter_counts(ModelConfig(**flags["model"]))[0], "flags": flags,
+           "n_ckpts": 0, "mean": None, "std": None, "notes": []}
     try:
         with open(os.path.join(run_dir, "results.json")) as f:
             dirs = json.load(f)["dirs"]
