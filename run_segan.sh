@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # SEGAN (one generator), or SASEGAN with SA=1 (self-attention in the generator and the discriminator).
-# Defaults = the paper's SEGAN run script: 1 GPU x 100 windows. Every parameter below can also be set
-# from the environment (e.g. `SA=1 BATCH_SIZE=50 ./run_segan.sh` for the SASEGAN script).
+# Defaults = the run scripts: SEGAN's 1 GPU x 100 windows; SASEGAN's 1 GPU x 50 (so, at 100 epochs, twice
+# the iterations). Every parameter below can also be set from the environment (e.g. `SA=1 ./run_segan.sh`).
 GPUS="${GPUS:-0}"              # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
 SA="${SA:-0}"                  # 1 = SASEGAN: self-attention + spectral norm in G and D
 ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention blocks
-BATCH_SIZE="${BATCH_SIZE:-100}" # windows per GPU
+BATCH_SIZE="${BATCH_SIZE:-$(( SA == 1 ? 50 : 100 ))}"  # windows per GPU
 EPOCHS="${EPOCHS:-100}"
 DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/
-RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/
+RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/ (the demo: RUN_DIR/demo/<name>/)
+EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1
 
 set -euo pipefail
 cd "$(dirname "$0")"

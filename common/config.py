@@ -1,21 +1,19 @@
-"""The flags every variant's main.py shares (SPEC Part A §10), their checks, and the run's flags JSON.
+"""The flags every variant's main.py shares (SPEC Part A §10) and their checks.
 
 Defaults are the paper's run scripts (SPEC Part 0 §3), not the upstream flag defaults: PReLU, all
 biases on, D input noise 0, L1 weight 100, 100 epochs, a checkpoint every 50 iterations, 50 windows
-per replica. A variant adds its own flags (`<variant>/flags.py`: add_flags, model_fields).
+per replica (SEGAN: 100). A variant adds its own flags (`<variant>/flags.py`: BATCH_SIZE, add_flags,
+model_fields).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import importlib
-import json
 import os
 
 from common.flags import add_bool
 from common.model_config import REFERENCE_DEPTHS, ModelConfig
-
-FLAGS_FILE = "flags.json"
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -41,12 +39,14 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     g.add_argument("--g_enc_depths", type=int_list, default=REFERENCE_DEPTHS,
                    help="generator encoder channels per layer (smaller for quick experiments)")
     g.add_argument("--d_num_fmaps", type=int_list, default=REFERENCE_DEPTHS, help="discriminator channels")
-    importlib.import_module(f"{variant}.flags").add_flags(g)
+    variant_flags = importlib.import_module(f"{variant}.flags")
+    variant_flags.add_flags(g)
 
     t = p.add_argument_group("training")
     t.add_argument("--e2e_dataset", default="data/segan.tfrecords", help="training TFRecords (file, shards, glob)")
     t.add_argument("--save_path", default="runs/" + variant, help="run directory (checkpoints, logs, flags)")
-    t.add_argument("--batch_size", type=int, default=50, help="windows per replica (GPU) per batch")
+    t.add_argument("--batch_size", type=int, default=variant_flags.BATCH_SIZE,
+                   help=f"windows per replica (GPU) per batch (default {variant_flags.BATCH_SIZE}: the paper's run script)")
     t.add_argument("--epoch", type=int, default=100)
     t.add_argument("--save_freq", type=int, default=50, help="checkpoint every N iterations")
     t.add_argument("--keep_checkpoints", type=int, default=5)
@@ -63,7 +63,11 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     t.add_argument("--g_learning_rate", type=float, default=2e-4)
     t.add_argument("--d_learning_rate", type=float, default=2e-4)
     t.add_argument("--shuffle_buffer", type=int, default=1000)
-    t.add_argument("--seed", type=int, default=None, help="seed TF and the data order (default: unseeded)")
+    t.add_argument("--seed", type=int, default=None,
+                   help="seed the initial weights, data order and z (default: unseeded); in test mode, the z "
+                        "of the enhancement")
+    add_bool(t, "allow_changes", False, "resume although run-shaping flags differ from the run's flags.json "
+                                        "(the change is recorded there)")
     t.add_argument("--log_freq", type=int, default=10, help="TensorBoard scalars every N iterations")
     t.add_argument("--valid_wav_dir", help="validation (not the paper's; off by default): pairs DIR/clean/*.wav, "
                                            "DIR/noisy/*.wav (same names, 16 kHz mono) scored with PESQ and STOI "
@@ -87,6 +91,7 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
     p = build_parser(variant)
     args = p.parse_args(argv)
     args.variant = variant
+    args.given = given_flags(variant, argv)
     if args.save_clean_path and not args.test_wav_dir:
         p.error("--save_clean_path is for test mode: give --test_wav_dir too")
     if args.test_wav_dir and not args.save_clean_path:
@@ -107,39 +112,16 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
     return args
 
 
+def given_flags(variant: str, argv=None) -> list[str]:
+    """The flags named on the command line (test mode checks these against the run's flags.json)."""
+    p = build_parser(variant)
+    for action in p._actions:
+        action.default = argparse.SUPPRESS
+    return sorted(vars(p.parse_args(argv)))
+
+
 def model_config(args) -> ModelConfig:
     fields = {f.name for f in dataclasses.fields(ModelConfig)}
     values = {k: v for k, v in vars(args).items() if k in fields}
     values.update(importlib.import_module(f"{args.variant}.flags").model_fields(args))
     return ModelConfig(**values)
-
-
-def save_flags(args, run_dir: str) -> None:
-    os.makedirs(run_dir, exist_ok=True)
-    tmp = os.path.join(run_dir, FLAGS_FILE + ".part")
-    with open(tmp, "w") as f:
-        json.dump({**vars(args), "model": dataclasses.asdict(model_config(args))}, f, indent=1, default=list)
-    os.replace(tmp, os.path.join(run_dir, FLAGS_FILE))
-
-
-def load_flags(run_dir: str) -> dict | None:
-    try:
-        with open(os.path.join(run_dir, FLAGS_FILE)) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return None
-
-
-def model_mismatch(saved: dict, cfg: ModelConfig) -> list[str]:
-    """The model settings in which a saved run differs from `cfg` ('name: saved → now')."""
-    now = dataclasses.asdict(cfg)
-    if not (cfg.self_attention or cfg.d_attention):
-        now.pop("att_layer_ind")  # no attention: the index means nothing
-    out = []
-    for key, value in now.items():
-        old = saved.get("model", {}).get(key)
-        if isinstance(value, tuple):
-            value = list(value)
-        if old != value:
-            out.append(f"{key}: {old} (saved) vs {value} (now)")
-    return out

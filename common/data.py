@@ -6,8 +6,6 @@ Parsing and the signal maths run on whole batches, so the pipeline stays far ahe
 """
 from __future__ import annotations
 
-import os
-
 import tensorflow as tf
 
 from common import records
@@ -36,7 +34,8 @@ def _parse_batch(serialized, canvas: int, preemph: float, source):
 def make_dataset(path: str, batch_size: int, canvas: int = 16384, preemph: float = 0.95,
                  shuffle_buffer: int = 1000, repeat: bool = True, seed: int | None = None,
                  shard: tuple[int, int] | None = None) -> tf.data.Dataset:
-    """(clean, noisy) batches from a record set (file, shard prefix, glob or comma list).
+    """(clean, noisy) batches from a record set (file, shard prefix, glob or comma list; where
+    make_tfrecords' index exists, exactly the files it lists).
 
     `shard=(count, index)` keeps every count-th file (or record, with a single file) for one input
     pipeline of a multi-worker run. `shuffle_buffer=0` keeps the file order (for tests and counting).
@@ -69,18 +68,3 @@ def distributed_dataset(strategy: tf.distribute.Strategy, path: str, per_replica
         return make_dataset(path, per_replica_batch, shard=shard, **kwargs)
 
     return strategy.distribute_datasets_from_function(dataset_fn)
-
-
-def count_windows(path: str, verify: bool = False) -> int:
-    """Windows in a record set, from make_tfrecords' index where it matches the files on disk.
-    Files without a matching index entry, and all files with `verify`, are read and checksummed;
-    a corrupt file raises CorruptRecordsError naming it."""
-    index = records.read_index(path) or {}
-    total = 0
-    for f in records.resolve_record_files(path):
-        info = index.get("shards", {}).get(os.path.basename(f))
-        if not verify and info and info.get("bytes") == os.path.getsize(f):
-            total += info["windows"]
-        else:
-            total += records.verify_record_file(f)
-    return total

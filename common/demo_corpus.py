@@ -13,6 +13,7 @@ import scipy.signal
 
 from common.audio import SAMPLE_RATE
 
+LISTING_FILE = "demo_corpus.json"  # in the corpus root: every file's noise and SNR; marks a demo corpus
 NOISE_TYPES = ("white", "pink", "babble", "hum", "bursts")
 TRAIN_SNRS = (0.0, 5.0, 10.0, 15.0)
 TEST_SNRS = (2.5, 7.5, 12.5, 17.5)

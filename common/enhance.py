@@ -10,9 +10,6 @@ back) and writes the input's rate, channels, sample format and length.
 from __future__ import annotations
 
 import os
-import sys
-
-import json
 
 import numpy as np
 import scipy.signal
@@ -20,63 +17,7 @@ import soundfile as sf
 import tensorflow as tf
 from tqdm import tqdm
 
-from common import audio, config
-from common.model_config import ModelConfig
-from common.models import build_models
-from common.trainer import BEST_FILE, CHECKPOINT_DIR
-
-
-def checkpoint_path(run_dir: str, weights: str = "latest") -> str:
-    """The checkpoint of a run for `weights` = an iteration number, 'latest' or 'best' (the copy kept by
-    validation during training, named in best_checkpoint.json)."""
-    ckpt_dir = os.path.join(run_dir, CHECKPOINT_DIR)
-    if str(weights) == "best":
-        try:
-            with open(os.path.join(run_dir, BEST_FILE)) as f:
-                return os.path.join(run_dir, json.load(f)["path"])
-        except FileNotFoundError:
-            raise SystemExit(f"error: no {BEST_FILE} in {run_dir} (written only by training with "
-                             f"--valid_wav_dir)") from None
-    if str(weights) == "latest":
-        path = tf.train.latest_checkpoint(ckpt_dir)
-        if path is None:
-            raise SystemExit(f"error: no checkpoint in {ckpt_dir}")
-        return path
-    path = os.path.join(ckpt_dir, f"ckpt-{int(weights)}")
-    if not tf.io.gfile.exists(path + ".index"):
-        have = sorted(int(p.split("-")[-1].split(".")[0]) for p in tf.io.gfile.glob(f"{ckpt_dir}/ckpt-*.index"))
-        raise SystemExit(f"error: no checkpoint {path}; {ckpt_dir} has iterations {have}")
-    return path
-
-
-def checkpoint_steps(run_dir: str) -> list[int]:
-    """Iteration numbers of the checkpoints of a run, ascending."""
-    files = tf.io.gfile.glob(os.path.join(run_dir, CHECKPOINT_DIR, "ckpt-*.index"))
-    return sorted(int(os.path.basename(p)[5:-6]) for p in files)
-
-
-def load_chain(cfg, run_dir: str, weights: str = "latest"):
-    """A GeneratorChain for `cfg` with the weights of a run's checkpoint; (chain, path)."""
-    saved = config.load_flags(run_dir)
-    if saved is not None and config.model_mismatch(saved, cfg):
-        raise SystemExit(f"error: the flags do not match the run in {run_dir}:\n  "
-                         + "\n  ".join(config.model_mismatch(saved, cfg)))
-    path = checkpoint_path(run_dir, weights)
-    chain, _ = build_models(cfg)
-    status = tf.train.Checkpoint(chain=chain).read(path)
-    try:
-        status.expect_partial().assert_existing_objects_matched()
-    except AssertionError as e:
-        raise SystemExit(f"error: {path} does not hold this model's generator weights: {e}") from None
-    return chain, path
-
-
-def run_config(run_dir: str) -> tuple[ModelConfig, dict]:
-    """The model configuration and all flags of a run, from its flags.json."""
-    flags = config.load_flags(run_dir)
-    if flags is None:
-        raise SystemExit(f"error: no {config.FLAGS_FILE} in {run_dir}: not a run directory")
-    return ModelConfig(**flags["model"]), flags
+from common import audio
 
 
 class Enhancer:
@@ -139,11 +80,12 @@ def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
     if not names:
         raise SystemExit(f"error: no .wav files in {in_dir}")
     failed = 0
-    for name in tqdm(names, unit="file", desc=f"enhance → {out_dir}"):
+    bar = tqdm(names, unit="file", desc=f"enhance → {out_dir}")
+    for name in bar:
         try:
             samples = audio.read_wav_int16(os.path.join(in_dir, name))
         except audio.AudioError as e:
-            print(f"skipped: {e}", file=sys.stderr)
+            bar.write(f"skipped: {e}")
             failed += 1
             continue
         audio.write_wav(os.path.join(out_dir, name), enhancer(samples).astype(np.float32))

@@ -1,12 +1,11 @@
 """What every variant's main.py runs: parse the flags, then train, or (with --test_wav_dir) enhance."""
 from __future__ import annotations
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
 
-import tensorflow as tf  # noqa: E402
+tf = import_tensorflow()
 
 from common import config  # noqa: E402
 
@@ -15,19 +14,27 @@ def main(variant: str, argv=None) -> int:
     args = config.parse(variant, argv)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
-    if args.test_wav_dir:
-        from common.enhance import Enhancer, enhance_dir, load_chain
-
-        chain, path = load_chain(config.model_config(args), args.save_path, args.weights)
-        print(f"enhancing {args.test_wav_dir} with {path}")
-        enhancer = Enhancer(chain, args.canvas_size, args.preemph, args.test_batch, args.test_overlap)
-        failed = enhance_dir(enhancer, args.test_wav_dir, args.save_clean_path)
-        return 1 if failed else 0
     from common.trainer import Trainer, TrainingDiverged
 
     try:
+        if args.test_wav_dir:
+            return test(args)
         Trainer(args).train()
-    except TrainingDiverged as e:
+    except (TrainingDiverged, OSError) as e:  # OSError: bad or missing records, an unwritable directory
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
+
+
+def test(args) -> int:
+    """Enhance a directory with the run's chain (model and pre-emphasis from its flags.json)."""
+    from common.enhance import Enhancer, enhance_dir
+    from common.rundir import load_chain
+
+    trained = load_chain(args.save_path, args.weights, args)
+    if args.seed is not None:
+        tf.random.set_seed(args.seed)
+    print(f"enhancing {args.test_wav_dir} with {trained.path}")
+    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, args.test_batch, args.test_overlap)
+    failed = enhance_dir(enhancer, args.test_wav_dir, args.save_clean_path)
+    return 1 if failed else 0

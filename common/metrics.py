@@ -8,7 +8,27 @@
   95 % trimming of LLR and WSS with MATLAB rounding); CSIG/CBAK/COVL are its regressions, clamped to
   [1, 5]. composite.m adds `eps` to every sample before these three; comp_snr.m (the SSNR column) does not.
 * STOI: classic STOI (`pystoi`, extended=False).
-Clean and enhanced are truncated to their common length first. Everything is vectorised across frames.
+`score_pair` truncates clean and enhanced to their common length, as composite.m does; `score_files`
+refuses files whose lengths differ. Everything is vectorised across frames.
+
+Silence. An all-zero enhanced signal is scored, never dropped. What each computation does on zeros decides
+its value; a metric that is undefined there gets its floor (FLOORS):
+* PESQ is undefined (the C code divides by the signal's zero power and returns NaN): PESQ_FLOOR = 1.0120,
+  the lowest MOS-LQO the C code can return. It clips every frame's symmetric and asymmetric disturbance
+  to 45 and aggregates them with weighted power means, which cannot exceed their maximum, so the raw score
+  4.5 - 0.1 D - 0.0309 A is at least 4.5 - 45 (0.1 + 0.0309) = -1.3905, which the P.862.2 mapping
+  0.999 + 4 / (1 + exp(-1.3669 r + 3.8224)) takes to 1.0120. (P.862's nominal raw floor -0.5 would give
+  1.043, more than real, very noisy pairs score: our synthetic speech in white noise at 10 dB gets 1.02.)
+* CSIG, CBAK and COVL all take PESQ, so their input is undefined: the clamp floor 1, which is also what
+  composite.m's `max(1, NaN)` returns. (LLR, WSS and segSNR themselves are finite on the eps signal.)
+* SSNR is defined: comp_snr.m's 10 log10(Ex / (En + eps) + eps) is 0 dB in every frame where the clean
+  signal has energy (the error is the whole signal) and -10 dB (the clamp) where it is digitally silent.
+  So silence scores about 0 dB, more than an input whose segmental SNR is negative. (Its floor, -10 dB,
+  is for an SNR that is not finite, which finite samples cannot give.)
+* STOI: pystoi returns 0 (its eps makes the correlation of a zero envelope 0; stoi.m would divide 0 by 0,
+  and 0, no correlation, is the floor for that case too).
+On a signal that is not silent, a metric that is not finite is an error ('failed'). A silent clean
+reference cannot be scored ('silent_clean'): the test set is broken.
 """
 from __future__ import annotations
 
@@ -35,15 +55,25 @@ BAND_WIDTHS = np.array([
     140.423, 153.823, 168.154, 183.457, 199.776, 217.153, 235.631, 255.255, 276.072, 298.126, 321.465,
     346.136])
 WSS_KMAX, WSS_KLOCMAX = 20.0, 1.0
+# The lowest raw P.862 score and its P.862.2 MOS-LQO (module docstring, "Silence").
+PESQ_RAW_MIN = 4.5 - 45.0 * (0.1 + 0.0309)
+PESQ_FLOOR = 0.999 + 4.0 / (1.0 + math.exp(-1.3669 * PESQ_RAW_MIN + 3.8224))
+FLOORS = {"pesq": PESQ_FLOOR, "csig": 1.0, "cbak": 1.0, "covl": 1.0, "ssnr": SNR_MIN, "stoi": 0.0}
 
 
 class ScoringError(ValueError):
-    """A pair that cannot be scored. `kind` is one of 'unreadable', 'wrong_rate', 'silent', 'failed'."""
+    """A pair that cannot be scored. `kind`: 'unreadable', 'wrong_rate', 'length', 'silent_clean', 'failed'
+    (and 'silent' from `wideband_pesq` alone, for an all-zero enhanced signal)."""
 
     def __init__(self, kind: str, detail: str):
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
+
+
+def silent(x: np.ndarray) -> bool:
+    """Digitally silent: every sample is zero."""
+    return not np.any(x)
 
 
 def matlab_round(x: float) -> int:
@@ -183,15 +213,17 @@ def composite(pesq_score: float, llr: float, wss: float, segsnr: float) -> tuple
 
 
 def wideband_pesq(clean: np.ndarray, enhanced: np.ndarray) -> float:
-    """P.862.2 MOS-LQO at 16 kHz. An all-zero signal or one in which PESQ finds no utterance raises
-    ScoringError('silent'); other PESQ errors raise ScoringError('failed')."""
-    for label, signal in (("clean", clean), ("enhanced", enhanced)):
-        if not np.any(signal):  # the C code would divide by its zero power
-            raise ScoringError("silent", f"{label} signal is all zeros")
+    """P.862.2 MOS-LQO at 16 kHz. Raises ScoringError: 'silent_clean' or 'silent' for an all-zero clean or
+    enhanced signal (the C code would divide by its zero power; `score_pair` scores the latter at the
+    floors), 'failed' for other PESQ errors."""
+    if silent(clean):
+        raise ScoringError("silent_clean", "the clean reference is all zeros")
+    if silent(enhanced):
+        raise ScoringError("silent", "the enhanced signal is all zeros")
     try:
         return float(pesq_lib.pesq(SAMPLE_RATE, clean, enhanced, "wb"))
     except pesq_lib.NoUtterancesError:
-        raise ScoringError("silent", "PESQ found no utterance (silent signal)") from None
+        raise ScoringError("failed", "PESQ found no utterance in the clean reference") from None
     except (pesq_lib.PesqError, ValueError) as e:
         raise ScoringError("failed", f"PESQ failed: {type(e).__name__} {e}") from None
 
@@ -208,7 +240,8 @@ def classic_stoi(clean: np.ndarray, enhanced: np.ndarray) -> float:
 
 def score_pair(clean: np.ndarray, enhanced: np.ndarray) -> dict[str, float]:
     """All metrics of one 16 kHz pair: the six of METRICS plus 'llr' and 'wss' (composite's trimmed
-    means). Raises ScoringError for silent, too short or non-finite input."""
+    means). An all-zero enhanced signal gets the floors of the metrics undefined on it (module docstring).
+    Raises ScoringError for a silent clean reference and for too short or non-finite input or scores."""
     n = min(len(clean), len(enhanced))
     x = np.asarray(clean, np.float64)[:n]
     y = np.asarray(enhanced, np.float64)[:n]
@@ -217,39 +250,50 @@ def score_pair(clean: np.ndarray, enhanced: np.ndarray) -> dict[str, float]:
     length, hop = frame_layout(SAMPLE_RATE)
     if n < length + hop:
         raise ScoringError("failed", f"too short ({n} samples; at least {length + hop} needed)")
-    pesq_score = wideband_pesq(x, y)
+    if silent(x):
+        raise ScoringError("silent_clean", "the clean reference is all zeros")
+    pesq_score = math.nan if silent(y) else wideband_pesq(x, y)  # NaN: undefined, and so are the composites
     xe, ye = x + EPS, y + EPS  # composite.m's offset, for its own LLR / WSS / segSNR only
     llr = trimmed_mean(llr_frames(xe, ye))
     wss = trimmed_mean(wss_frames(xe, ye))
     csig, cbak, covl = composite(pesq_score, llr, wss, float(np.mean(segsnr_frames(xe, ye))))
-    return {"pesq": pesq_score, "csig": csig, "cbak": cbak, "covl": covl,
-            "ssnr": float(np.mean(segsnr_frames(x, y))), "stoi": classic_stoi(x, y), "llr": llr, "wss": wss}
+    scores = {"pesq": pesq_score, "csig": csig, "cbak": cbak, "covl": covl,
+              "ssnr": float(np.mean(segsnr_frames(x, y))), "stoi": classic_stoi(x, y), "llr": llr, "wss": wss}
+    undefined = [m for m in METRICS if not math.isfinite(scores[m])]
+    if undefined and not silent(y):
+        raise ScoringError("failed", f"not finite: {', '.join(undefined)}")
+    return {**scores, **{m: FLOORS[m] for m in undefined}}
 
 
-def load(path, allow_resample: bool = False) -> tuple[np.ndarray, list[str]]:
-    """A mono wav as float64 at 16 kHz, and notes on what was done to it. Unreadable, multichannel
-    and (without `allow_resample`) non-16 kHz files raise ScoringError."""
+def read_mono(path) -> tuple[np.ndarray, int]:
+    """A mono wav as float64 and its sample rate; unreadable and multichannel files raise ScoringError."""
     try:
         x, sr = read_audio(path)
     except AudioError as e:
         raise ScoringError("unreadable", str(e)) from None
     if x.ndim != 1:
         raise ScoringError("unreadable", f"{path}: has {x.shape[1]} channels; mono is required")
-    if sr == SAMPLE_RATE:
-        return x, []
-    if not allow_resample:
-        raise ScoringError("wrong_rate", f"{path}: sample rate is {sr} Hz, expected {SAMPLE_RATE} Hz "
-                                         f"(pass --resample to resample it)")
-    return resample(x, sr, SAMPLE_RATE), [f"{path}: resampled from {sr} Hz to {SAMPLE_RATE} Hz"]
+    return x, sr
 
 
 def score_files(clean_path, enhanced_path, allow_resample: bool = False) -> tuple[dict, dict[str, list[str]]]:
-    """Score one pair of files: (scores, notes) with notes {'truncated': [...], 'resampled': [...]}.
-    Raises ScoringError (kind 'unreadable', 'wrong_rate', 'silent' or 'failed') if it cannot be scored."""
-    clean, clean_notes = load(clean_path, allow_resample)
-    enhanced, enhanced_notes = load(enhanced_path, allow_resample)
-    notes = {"truncated": [], "resampled": clean_notes + enhanced_notes}
-    if len(clean) != len(enhanced):
-        notes["truncated"].append(f"lengths differ (clean {len(clean)}, enhanced {len(enhanced)} samples); "
-                                  f"scored on the first {min(len(clean), len(enhanced))}")
-    return score_pair(clean, enhanced), notes
+    """Score one pair of files: (scores, notes) with notes {'resampled': [...], 'silent': [...]}. Raises
+    ScoringError if it cannot be scored: 'unreadable', 'wrong_rate' (a rate other than 16 kHz, unless
+    `allow_resample`), 'length' (the lengths differ), 'silent_clean' or 'failed'."""
+    (x, sr_x), (y, sr_y) = read_mono(clean_path), read_mono(enhanced_path)
+    notes = {"resampled": [], "silent": []}
+    for path, sr in ((clean_path, sr_x), (enhanced_path, sr_y)):
+        if sr == SAMPLE_RATE:
+            continue
+        if not allow_resample:
+            raise ScoringError("wrong_rate", f"{path}: sample rate is {sr} Hz, expected {SAMPLE_RATE} Hz "
+                                             f"(pass --resample to resample it)")
+        notes["resampled"].append(f"{path}: resampled from {sr} Hz to {SAMPLE_RATE} Hz")
+    # Equal lengths at equal rates; at different rates, durations that differ by less than one sample of
+    # the enhanced file's rate (after resampling, score_pair cuts the resampler's rounding).
+    if abs(len(y) * sr_x - len(x) * sr_y) >= sr_x:
+        raise ScoringError("length", f"lengths differ: clean {len(x)} samples at {sr_x} Hz, enhanced "
+                                     f"{len(y)} samples at {sr_y} Hz")
+    if silent(y):
+        notes["silent"].append("the enhanced signal is all zeros: scored at the metric floors")
+    return score_pair(resample(x, sr_x, SAMPLE_RATE), resample(y, sr_y, SAMPLE_RATE)), notes

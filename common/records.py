@@ -3,13 +3,15 @@
 One `tf.train.Example` per window with two bytes features, `wav_raw` (clean) and `noisy_raw`, each the
 window's int16 samples stored as little-endian int32. A record set is one file (`segan.tfrecords`) or
 shards (`segan.tfrecords-00000-of-00004`, ...); `make_tfrecords.py` writes an index beside it
-(`segan.tfrecords.index.json`) with the canvas and the window count of every shard.
+(`segan.tfrecords.index.json`) with the canvas and the window count of every shard. Where an index
+exists, the set is exactly the files it lists: stray files of an older build are never read.
 """
 from __future__ import annotations
 
 import glob
 import json
 import os
+import re
 import struct
 
 import crc32c
@@ -66,13 +68,61 @@ def read_index(path: str) -> dict | None:
             return json.load(f)
     except FileNotFoundError:
         return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CorruptRecordsError(index_path(path), f"unreadable index: {e}") from None
+
+
+def _set_files(path: str) -> list[str]:
+    """Files on disk that some build of the record set `path` may have written: the single file or shards
+    of any count, finished or `.part` (the index not included)."""
+    folder, base = os.path.split(path)
+    name = re.compile(re.escape(base) + r"(-\d{5,}-of-\d{5,})?(\.part)?")
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder or ".") if name.fullmatch(f))
+
+
+def remove_partial(path: str) -> None:
+    """Remove the `.part` files that a killed earlier build of the set `path` left behind."""
+    for f in _set_files(path) + [index_path(path) + ".part"]:
+        if f.endswith(".part") and os.path.exists(f):
+            os.remove(f)
+
+
+def install(path: str, canvas: int, shards: dict[str, dict], meta: dict) -> None:
+    """Replace any earlier build of the set `path` by the `.part` files of `shards`. The old index goes
+    first and the new one comes last, so a crash at any step never leaves an index that lists files of
+    another build (an index on disk always means a complete set)."""
+    if os.path.exists(index_path(path)):
+        os.remove(index_path(path))
+    for f in _set_files(path):
+        if not f.endswith(".part"):
+            os.remove(f)
+    folder = os.path.dirname(path)
+    for name in shards:
+        os.replace(os.path.join(folder, name + ".part"), os.path.join(folder, name))
+    write_index(path, canvas, shards, meta)
+
+
+def _indexed_files(path: str, index: dict) -> list[str]:
+    """The files an index lists, beside it; all of them must exist."""
+    files = [os.path.join(os.path.dirname(path), name) for name in index["shards"]]
+    missing = [f for f in files if not os.path.isfile(f)]
+    if missing:
+        raise FileNotFoundError(f"{', '.join(missing)}: listed in {index_path(path)} but missing "
+                                f"(rebuild the records with make_tfrecords.py)")
+    return files
 
 
 def resolve_record_files(path: str) -> list[str]:
-    """The files of a record set given as a file, its shard prefix, a glob or a comma list."""
+    """The files of a record set given as a file, its shard prefix, a glob or a comma list. A set with an
+    index is exactly the files listed there; without one (e.g. records of the TF1 code) the file itself,
+    else the glob, else the shards `<path>-*-of-*` on disk."""
     files: list[str] = []
     for part in str(path).split(","):
         part = part.strip()
+        index = read_index(part)
+        if index is not None:
+            files.extend(_indexed_files(part, index))
+            continue
         if os.path.isfile(part):
             files.append(part)
             continue
@@ -89,7 +139,7 @@ class CorruptRecordsError(IOError):
     """A record file that does not read to its end, with the file's path in the message."""
 
     def __init__(self, path, problem):
-        super().__init__(f"{path}: corrupt or truncated TFRecord file ({problem}); rebuild it with "
+        super().__init__(f"{path}: corrupt or truncated ({problem}); rebuild the records with "
                          f"make_tfrecords.py")
         self.path = str(path)
 
@@ -97,6 +147,13 @@ class CorruptRecordsError(IOError):
 def _masked_crc(data: bytes) -> int:
     crc = crc32c.crc32c(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def frame(data: bytes) -> bytes:
+    """One record in TFRecord framing (what tf.io.TFRecordWriter writes): length, its masked CRC32C,
+    the data, its masked CRC32C."""
+    header = struct.pack("<Q", len(data))
+    return header + struct.pack("<I", _masked_crc(header)) + data + struct.pack("<I", _masked_crc(data))
 
 
 def verify_record_file(path: str) -> int:
@@ -117,3 +174,18 @@ def verify_record_file(path: str) -> int:
                 raise CorruptRecordsError(path, f"record {count} fails its data checksum")
             count += 1
     return count
+
+
+def count_windows(path: str, verify: bool = False) -> int:
+    """Windows in a record set, from make_tfrecords' index where it matches the files on disk.
+    Files without a matching index entry, and all files with `verify`, are read and checksummed;
+    a corrupt file raises CorruptRecordsError naming it."""
+    index = read_index(path) or {}
+    total = 0
+    for f in resolve_record_files(path):
+        info = index.get("shards", {}).get(os.path.basename(f))
+        if not verify and info and info.get("bytes") == os.path.getsize(f):
+            total += info["windows"]
+        else:
+            total += verify_record_file(f)
+    return total

@@ -15,20 +15,18 @@ import math
 import os
 import time
 
+import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.checkpoint import checkpoint_management  # TF pinned in requirements.txt
 from tqdm import tqdm
 
-from common import audio, config, data, losses, metrics
+from common import audio, config, data, losses, metrics, records, rundir
 from common.audio import de_emphasis
+from common.enhance import Enhancer
 from common.models import build_models
 from common.optim import TF1RMSProp
-
-CHECKPOINT_DIR = "checkpoints"
-LOG_DIR = "logs"
-LOSS_FILE = "losses.csv"
-BEST_DIR = "best"
-BEST_FILE = "best_checkpoint.json"
+from common.rundir import BEST_DIR, BEST_FILE, LOG_DIR, LOSS_FILE, warn
 
 
 class TrainingDiverged(RuntimeError):
@@ -62,6 +60,8 @@ class Trainer:
         self.strategy = strategy or default_strategy()
         self.replicas = self.strategy.num_replicas_in_sync
         self.run_dir = args.save_path
+        if args.seed is not None:
+            keras.utils.set_random_seed(args.seed)  # the initial weights
         with self.strategy.scope():
             self.chain, self.disc = build_models(self.cfg)
             self.g_opt = TF1RMSProp(args.g_learning_rate, name="g_rmsprop")
@@ -74,13 +74,16 @@ class Trainer:
         self.checkpoint = tf.train.Checkpoint(chain=self.chain, discriminator=self.disc, g_opt=self.g_opt,
                                               d_opt=self.d_opt, iteration=self.iteration, l1_lambda=self.l1_lambda)
         self.chief = is_chief(self.strategy)
-        self.checkpoint_dir = os.path.join(self.run_dir, CHECKPOINT_DIR)
+        self.checkpoint_dir = os.path.join(self.run_dir, rundir.CHECKPOINT_DIR)
+        self.manager = self._open_manager()
+        self._iteration_fn = tf.function(self._iteration)
+
+    def _open_manager(self) -> tf.train.CheckpointManager:
         # every worker of a multi-worker run saves (the save is collective); only the chief's copy is kept
         own_dir = self.checkpoint_dir if self.chief else os.path.join(
             self.run_dir, "worker_tmp", str(self.strategy.cluster_resolver.task_id))
-        self.manager = tf.train.CheckpointManager(self.checkpoint, own_dir,
-                                                  max_to_keep=args.keep_checkpoints if self.chief else 1)
-        self._iteration_fn = tf.function(self._iteration)
+        return tf.train.CheckpointManager(self.checkpoint, own_dir,
+                                          max_to_keep=self.args.keep_checkpoints if self.chief else 1)
 
     # ---- one iteration -------------------------------------------------------------------
     def d_gradients(self, clean, noisy, zs=None):
@@ -134,16 +137,37 @@ class Trainer:
 
     # ---- checkpoints -----------------------------------------------------------------------
     def restore(self) -> int:
-        """Resume from the latest checkpoint of the run directory, if any; returns the iteration."""
-        latest = tf.train.latest_checkpoint(self.checkpoint_dir)
-        if latest:
+        """Resume from the newest readable checkpoint of the run directory, if any; returns the iteration.
+        An unreadable checkpoint (a kill or a full disk during a save) is named in a warning and moved to
+        RUN/corrupt/ by the chief; the next older one is tried."""
+        for step in reversed(rundir.checkpoint_steps(self.run_dir)):
+            prefix = rundir.checkpoint_prefix(self.run_dir, step)
             try:
-                self.checkpoint.restore(latest).assert_existing_objects_matched()
+                rundir.verify(prefix)
+            except rundir.CheckpointError as e:
+                where = f"moved to {rundir.quarantine(self.run_dir, prefix)}" if self.chief else "skipped"
+                warn(f"{e}; {where}; falling back to the previous checkpoint")
+                continue
+            try:
+                self.checkpoint.restore(prefix).assert_existing_objects_matched()
             except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
-                raise SystemExit(f"error: {latest} does not match this model's flags: {e}") from None
-            self.g_opt.learning_rate.assign(self.args.g_learning_rate)  # the flags win over the checkpoint
-            self.d_opt.learning_rate.assign(self.args.d_learning_rate)
-        return int(self.iteration.numpy())
+                raise SystemExit(f"error: {prefix} does not match this model's flags: {e}") from None
+            return int(self.iteration.numpy())
+        return 0
+
+    def _sync_manager(self) -> None:
+        """Point TensorFlow's checkpoint state at the files on disk (a kill between writing a checkpoint
+        and its state, or a quarantined file, leaves them apart), so that --keep_checkpoints sees all."""
+        steps = rundir.checkpoint_steps(self.run_dir)
+        if self.chief and steps:
+            paths = [rundir.checkpoint_prefix(self.run_dir, s) for s in steps]
+            stamps = [os.path.getmtime(p + ".index") for p in paths]
+            # the public tf.compat.v1 twin logs a deprecation warning; timestamps after the "preserved"
+            # one keep every listed checkpoint under --keep_checkpoints' deletion
+            checkpoint_management.update_checkpoint_state_internal(
+                self.checkpoint_dir, paths[-1], paths, save_relative_paths=True,
+                all_model_checkpoint_timestamps=stamps, last_preserved_timestamp=min(stamps) - 1)
+        self.manager = self._open_manager()
 
     def weights_finite(self) -> bool:
         variables = self.chain.trainable_variables + self.disc.trainable_variables
@@ -156,23 +180,69 @@ class Trainer:
         return self.manager.save(checkpoint_number=self.iteration)
 
     # ---- the loop --------------------------------------------------------------------------
-    def train(self) -> int:
+    def begin(self) -> tuple[int, int, int]:
+        """Check the run directory against these flags, clean up after a killed save, restore, and write
+        flags.json; returns (start iteration, total iterations, iterations per epoch)."""
         a = self.args
-        check_run_dir(self.run_dir, self.cfg)
-        if self.chief:
-            config.save_flags(a, self.run_dir)
-        if a.seed is not None:
-            tf.random.set_seed(a.seed)
-        windows = data.count_windows(a.e2e_dataset)
-        per_epoch = math.ceil(windows / (self.replicas * a.batch_size))
+        windows = records.count_windows(a.e2e_dataset)
         if windows < self.replicas * a.batch_size:
             raise SystemExit(f"error: {a.e2e_dataset} holds {windows} windows, fewer than one batch "
                              f"({self.replicas} replica(s) x {a.batch_size})")
+        per_epoch = math.ceil(windows / (self.replicas * a.batch_size))
         total = a.epoch * per_epoch if a.max_steps is None else min(a.epoch * per_epoch, a.max_steps)
+        now = rundir.record(a, self.replicas, rundir.dataset_identity(a.e2e_dataset, windows))
+        if self.chief:
+            for path in rundir.remove_temp(self.run_dir):
+                warn(f"removed {path}, left by a checkpoint save that was killed midway")
+        diff = self.check_flags(now) if rundir.checkpoint_steps(self.run_dir) else []
         start = self.restore()  # λ and the noise std are in the checkpoint: schedules resume as they were
+        self._sync_manager()
+        if diff:
+            now["changes"].append({"iteration": start, "changes": diff})
+            warn(f"continuing {self.run_dir} with changed flags (recorded in {rundir.FLAGS_FILE}): "
+                 + "; ".join(diff))
+        if self.chief:
+            rundir.write_flags(self.run_dir, now)
+        self.announce(start, total, per_epoch, windows)
+        if a.seed is not None:  # a resumed run draws data order and z from a stream of its own
+            tf.random.set_seed(stream_seed(a.seed, start))
+        return start, total, per_epoch
+
+    def check_flags(self, now: dict) -> list[str]:
+        """The run-shaping differences between the saved run and `now` (whose change history it takes
+        over): none allowed in the model, others only with --allow_changes."""
+        saved = rundir.load_flags(self.run_dir)
+        now["changes"] = saved["changes"]
+        diff = rundir.differences(saved, now)
+        model = rundir.differences(saved, {**saved, "model": now["model"]})
+        if model or (diff and not self.args.allow_changes):
+            raise SystemExit(f"error: {self.run_dir} holds a run with other flags (saved vs now):\n  "
+                             + "\n  ".join(diff) + "\nuse another --save_path"
+                             + ("" if model else ", the run's flags, or --allow_changes to continue it with these"))
+        return diff
+
+    def announce(self, start: int, total: int, per_epoch: int, windows: int) -> None:
+        a, name = self.args, self.run_dir
+        listed = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip() not in ("", "-1")]
+        print(f"{name}: {self.replicas} replica(s) x {a.batch_size} windows = {self.replicas * a.batch_size} "
+              f"windows per batch; {windows} windows, {per_epoch} iterations per epoch, {total} iterations")
+        if len(listed) > self.replicas:
+            warn(f"CUDA_VISIBLE_DEVICES={','.join(listed)} names {len(listed)} GPUs but TensorFlow uses "
+                 f"{self.replicas} replica(s): each batch is {self.replicas * a.batch_size} windows, not "
+                 f"{len(listed) * a.batch_size}")
+        if start >= total:
+            print(f"{name} is complete ({start} of {total} iterations); nothing to train")
+        elif start:
+            print(f"resuming {name} from ckpt-{start} (iteration {start} of {total})")
+
+    def train(self) -> int:
+        a = self.args
+        start, total, per_epoch = self.begin()
+        if start >= total:
+            return total
         iterator = iter(data.distributed_dataset(
             self.strategy, a.e2e_dataset, a.batch_size, canvas=a.canvas_size, preemph=a.preemph,
-            shuffle_buffer=a.shuffle_buffer, seed=a.seed))
+            shuffle_buffer=a.shuffle_buffer, seed=None if a.seed is None else stream_seed(a.seed, start)))
         if self.chief:
             writer = tf.summary.create_file_writer(os.path.join(self.run_dir, LOG_DIR))
             history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
@@ -185,7 +255,7 @@ class Trainer:
             try:
                 values = {k: float(v) for k, v in self._iteration_fn(iterator).items()}
             except tf.errors.DataLossError:
-                data.count_windows(a.e2e_dataset, verify=True)  # names the corrupt file
+                records.count_windows(a.e2e_dataset, verify=True)  # names the corrupt file
                 raise
             done = i + 1
             if not all(np.isfinite(list(values.values()))):
@@ -208,8 +278,8 @@ class Trainer:
             bar.set_postfix(d=f"{values['d_loss']:.3f}", g=f"{values['g_loss']:.3f}", refresh=False)
             bar.update(1)
             if done % a.save_freq == 0 or done == total:
+                history.flush()  # first: a kill between the two leaves rows past the checkpoint, cut on resume
                 path = self.save()
-                history.flush()
                 self.log_audio(writer, done)
                 if validator and (done % (a.save_freq * a.valid_every) == 0 or done == total):
                     validator(done, path, writer)
@@ -238,8 +308,6 @@ class Validator:
     in RUN/best_checkpoint.json (kept across resumes)."""
 
     def __init__(self, chain, args, run_dir: str):
-        from common.enhance import Enhancer  # not at the top: common.enhance imports this module
-
         names = sorted(n for n in os.listdir(os.path.join(args.valid_wav_dir, "noisy"))
                        if n.lower().endswith(".wav"))
         clean_dir = os.path.join(args.valid_wav_dir, "clean")
@@ -265,7 +333,8 @@ class Validator:
         for name, clean, noisy in tqdm(self.pairs, desc="validation", unit="file", leave=False):
             x, y = clean / 32768.0, self.enhancer(noisy).astype(np.float64)
             try:
-                rows.append((metrics.wideband_pesq(x, y), metrics.classic_stoi(x, y)))
+                pesq = metrics.FLOORS["pesq"] if metrics.silent(y) else metrics.wideband_pesq(x, y)  # as evaluated
+                rows.append((pesq, metrics.classic_stoi(x, y)))
             except metrics.ScoringError as e:
                 tqdm.write(f"validation: {name} not scored: {e}")
         pesq, stoi = np.mean(rows, axis=0) if rows else (np.nan, np.nan)
@@ -278,7 +347,8 @@ class Validator:
             tf.summary.scalar("valid/stoi", scores["stoi"])
         self.record["history"].append(scores)
         old = self.record.get("path")
-        if scores["files"] and (old is None or scores["pesq"] > self.record["pesq"]):
+        complete = scores["files"] == len(self.pairs)  # a mean over fewer files is not comparable
+        if complete and (old is None or scores["pesq"] > self.record["pesq"]):
             os.makedirs(os.path.join(self.run_dir, BEST_DIR), exist_ok=True)
             for f in tf.io.gfile.glob(checkpoint + ".*"):
                 tf.io.gfile.copy(f, os.path.join(self.run_dir, BEST_DIR, os.path.basename(f)), overwrite=True)
@@ -291,7 +361,7 @@ class Validator:
             for f in tf.io.gfile.glob(os.path.join(self.run_dir, old) + ".*"):
                 tf.io.gfile.remove(f)
         tqdm.write(f"validation at {step}: PESQ {scores['pesq']:.3f}, STOI {scores['stoi']:.3f} "
-              f"({scores['files']} files); best: {self.record.get('path')}")
+                   f"({scores['files']} of {len(self.pairs)} files); best: {self.record.get('path')}")
 
 
 class LossHistory:
@@ -321,11 +391,7 @@ class LossHistory:
         self.rows = []
 
 
-def check_run_dir(run_dir: str, cfg) -> None:
-    """Refuse to resume a run whose saved model flags differ from these."""
-    saved = config.load_flags(run_dir)
-    if saved and os.path.isdir(os.path.join(run_dir, CHECKPOINT_DIR)):
-        diff = config.model_mismatch(saved, cfg)
-        if diff:
-            raise SystemExit(f"error: {run_dir} holds a run with other model flags; use another --save_path or "
-                             f"the same flags:\n  " + "\n  ".join(diff))
+def stream_seed(seed: int, start: int) -> int:
+    """The seed of the data order and z of a run (re)started at iteration `start`: the run's seed at 0,
+    a seed derived from both otherwise (a resumed run does not replay iteration 0's data and z)."""
+    return seed if start == 0 else int(np.random.SeedSequence([seed, start]).generate_state(1)[0] >> 1)

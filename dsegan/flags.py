@@ -1,6 +1,8 @@
 """DSEGAN: the number of independent generators and which of them carry self-attention."""
 from common.config import int_list
 
+BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
+
 
 def add_flags(group) -> None:
     group.add_argument("--depth", type=int, default=2, help="stages N: N independent generators")

@@ -1,5 +1,7 @@
 """ISEGAN: the number of times the one generator is applied."""
 
+BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
+
 
 def add_flags(group) -> None:
     group.add_argument("--iterations", "--iteration", dest="iterations", type=int, default=2,

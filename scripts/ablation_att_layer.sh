@@ -3,7 +3,7 @@
 # LAYERS (0-based; 10 = the bottleneck, encoder block only; the papers' layer number is index + 1), each
 # trained, tested on its last five checkpoints and evaluated as RUN_DIR/SASEGAN-L<k>, then PESQ and STOI
 # against the layer plotted to RUN_DIR/ablation_att_layer.png. Existing results are skipped.
-# SASEGAN's run script: 1 GPU x 50 windows. Without VoiceBank-DEMAND the demo runs instead.
+# SASEGAN's run script: 1 GPU x 50 windows. Without VoiceBank-DEMAND the demo runs instead, in RUN_DIR/demo/.
 LAYERS="${LAYERS:-0 1 2 3 4 5 6 7 8 9 10}"
 GPUS="${GPUS:-0}"
 BATCH_SIZE="${BATCH_SIZE:-50}"
@@ -16,10 +16,11 @@ cd "$(dirname "$0")/.."
 source scripts/run_lib.sh
 prepare_data
 for k in $LAYERS; do
-  if [ -f "$RUN_DIR/SASEGAN-L$k/results.json" ]; then
+  if [ -f "$(run_path "SASEGAN-L$k")/results.json" ]; then
     echo "SASEGAN-L$k: results exist, skipped"
     continue
   fi
   run_variant segan "SASEGAN-L$k" --self_attention --d_attention --att_layer_ind "$k"
 done
-"$PY" scripts/plot_ablation.py --run_dir "$RUN_DIR" --out "$RUN_DIR/ablation_att_layer.png"
+runs="$(runs_root)"
+"$PY" scripts/plot_ablation.py --run_dir "$runs" --out "$runs/ablation_att_layer.png"

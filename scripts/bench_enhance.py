@@ -12,7 +12,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
 
 import numpy as np  # noqa: E402
 

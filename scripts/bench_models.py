@@ -13,9 +13,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
 
-import tensorflow as tf  # noqa: E402
+tf = import_tensorflow()
 
 from common.model_config import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402

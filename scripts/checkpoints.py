@@ -1,20 +1,30 @@
 #!/usr/bin/env python3
-"""Print the iteration numbers of a run's checkpoints (the last --last of them), one per line."""
+"""Print the iteration numbers of a run's newest --last readable checkpoints, one per line (an unreadable
+one is named in a warning and skipped)."""
 import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from common.quiet_tf import import_tensorflow  # noqa: E402
 
-from common.enhance import checkpoint_steps  # noqa: E402
+import_tensorflow()
 
-if __name__ == "__main__":
+from common.rundir import CHECKPOINT_DIR, good_steps  # noqa: E402
+
+
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("run_dir")
     p.add_argument("--last", type=int, default=5)
-    a = p.parse_args()
-    steps = checkpoint_steps(a.run_dir)[-a.last:]
+    a = p.parse_args(argv)
+    steps = good_steps(a.run_dir, a.last)
     if not steps:
-        sys.exit(f"error: no checkpoints in {a.run_dir}/checkpoints")
+        print(f"error: no readable checkpoint in {os.path.join(a.run_dir, CHECKPOINT_DIR)}", file=sys.stderr)
+        return 1
     print("\n".join(map(str, steps)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

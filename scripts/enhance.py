@@ -13,12 +13,15 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
 
 from tqdm import tqdm  # noqa: E402
 
 from common.audio import AudioError  # noqa: E402
-from common.enhance import Enhancer, enhance_file, load_chain, run_config  # noqa: E402
+from common.enhance import Enhancer, enhance_file  # noqa: E402
+from common.rundir import load_chain  # noqa: E402
 
 
 def jobs(src: str, dst: str | None) -> list[tuple[str, str]]:
@@ -42,14 +45,19 @@ def main(argv=None) -> int:
     p.add_argument("--step", default="latest", help="checkpoint: iteration number, latest or best")
     p.add_argument("--batch", type=int, default=64, help="windows per generator call")
     p.add_argument("--overlap", type=float, default=0.0, help="window overlap (0 = the paper's)")
+    p.add_argument("--seed", type=int, help="seed the generator's z (repeatable output; default: unseeded)")
     a = p.parse_args(argv)
     if not 0.0 <= a.overlap < 1.0:
         p.error("--overlap must be in [0, 1)")
     pairs = jobs(a.input, a.output)
-    cfg, flags = run_config(a.run)
-    chain, path = load_chain(cfg, a.run, a.step)
-    print(f"enhancing with {path}", file=sys.stderr)
-    enhancer = Enhancer(chain, cfg.canvas_size, flags["preemph"], a.batch, a.overlap, progress=len(pairs) == 1)
+    trained = load_chain(a.run, a.step)
+    if a.seed is not None:
+        import tensorflow as tf
+
+        tf.random.set_seed(a.seed)
+    print(f"enhancing with {trained.path}", file=sys.stderr)
+    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, a.batch, a.overlap,
+                        progress=len(pairs) == 1)
     failed = 0
     for src, dst in tqdm(pairs, unit="file", disable=len(pairs) == 1):
         try:

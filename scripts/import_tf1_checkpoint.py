@@ -16,13 +16,13 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
 
-import tensorflow as tf  # noqa: E402
+tf = import_tensorflow()
 
-from common import config, tf1_import  # noqa: E402
+from common import config, rundir, tf1_import  # noqa: E402
 from common.model_config import VARIANTS  # noqa: E402
-from common.trainer import CHECKPOINT_DIR, Trainer  # noqa: E402
+from common.trainer import Trainer  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     ckpt = tf.train.latest_checkpoint(args.ckpt) if os.path.isdir(args.ckpt) else args.ckpt
     if ckpt is None:
         p.error(f"no checkpoint in {args.ckpt}")
-    if os.path.isdir(os.path.join(args.out, CHECKPOINT_DIR)):
+    if os.path.isdir(os.path.join(args.out, rundir.CHECKPOINT_DIR)):
         p.error(f"{args.out} already holds checkpoints; choose a new --out")
     try:
         values = tf1_import.read_checkpoint(ckpt)
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
         print(f"warning: {w}", file=sys.stderr)
     step = re.search(r"-(\d+)$", os.path.basename(ckpt))
     trainer.iteration.assign(int(step.group(1)) // args.towers if step else 0)
-    config.save_flags(flags, args.out)
+    rundir.save_flags(flags, args.out)
     print(f"{ckpt} → {trainer.save()} ({variant}, {len(values)} checkpoint variables)")
     return 0
 

@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     with mp.get_context("spawn").Pool(max(1, a.jobs)) as pool:
         made = list(tqdm(pool.imap(make_file, tasks, chunksize=4), total=len(tasks), unit="file"))
     listing = {split: {name: info for s, name, info in made if s == split} for split in ("train", "test")}
-    with open(os.path.join(a.out_dir, "demo_corpus.json"), "w") as f:
+    with open(os.path.join(a.out_dir, demo_corpus.LISTING_FILE), "w") as f:
         json.dump({"seed": a.seed, **listing}, f, indent=1)
     print(f"demo corpus: {a.train_files} train and {a.test_files} test pairs in {a.out_dir}")
     return 0

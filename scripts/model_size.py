@@ -10,7 +10,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
 
 from common.model_config import PAPER_CONFIGS, named_config  # noqa: E402
 from common.models import parameter_counts  # noqa: E402

@@ -11,7 +11,6 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from common import published  # noqa: E402
 from scripts import plotlib  # noqa: E402

@@ -10,7 +10,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
 
 import numpy as np  # noqa: E402
 
@@ -38,10 +40,11 @@ def main(argv=None) -> int:
     p.add_argument("--step", default="latest")
     p.add_argument("--out", default="attention.png")
     a = p.parse_args(argv)
-    cfg, flags, chain = plotlib.load_run(a.run, a.step)
+    trained = plotlib.load_chain(a.run, a.step)
+    cfg, chain = trained.cfg, trained.chain
     if not 1 <= a.stage <= cfg.stages:
         p.error(f"--stage must be in 1..{cfg.stages}")
-    x = audio.pre_emphasis(plotlib.read_16k(a.file), flags["preemph"])
+    x = audio.pre_emphasis(plotlib.read_16k(a.file), trained.preemph)
     count = -(-len(x) // cfg.canvas_size)
     if not 0 <= a.window < count:
         p.error(f"--window must be in 0..{count - 1} ({a.file} has {count} windows of {cfg.canvas_size})")

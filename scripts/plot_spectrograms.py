@@ -9,7 +9,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
 
 from common.enhance import Enhancer  # noqa: E402
 from scripts import plotlib  # noqa: E402
@@ -35,9 +37,9 @@ def main(argv=None) -> int:
     p.add_argument("--step", default="latest")
     p.add_argument("--out", default="spectrograms.png")
     a = p.parse_args(argv)
-    cfg, flags, chain = plotlib.load_run(a.run, a.step)
+    trained = plotlib.load_chain(a.run, a.step)
     noisy = plotlib.read_16k(a.noisy)
-    stages = Enhancer(chain, cfg.canvas_size, flags["preemph"], all_stages=True).process(noisy)
+    stages = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, all_stages=True).process(noisy)
     plotlib.save(figure(noisy, stages, a.clean and plotlib.read_16k(a.clean)), a.out)
     return 0
 

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import scipy.signal  # noqa: E402
 
 from common import audio  # noqa: E402
-from common.enhance import load_chain, run_config  # noqa: E402
+from common.rundir import load_chain  # noqa: E402
 
 DB_RANGE = 80.0  # spectrogram colour range below the loudest bin
 
@@ -21,10 +21,6 @@ def save(fig, path: str) -> None:
     print(f"wrote {path}")
 
 
-def load_run(run_dir: str, step: str = "latest"):
-    """(ModelConfig, flags, chain with the checkpoint's weights) of a run."""
-    cfg, flags = run_config(run_dir)
-    return cfg, flags, load_chain(cfg, run_dir, step)[0]
 
 
 def read_16k(path: str) -> np.ndarray:

@@ -16,25 +16,24 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from common import config, tf1_import  # noqa: E402
-from common.enhance import checkpoint_path  # noqa: E402
+from common import rundir  # noqa: E402
+from common import tf1_import  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 
 
 def load_trainer(run_dir: str, weights: str = "latest") -> Trainer:
     """A Trainer with the run's flags, its models and λ from the checkpoint, fresh optimizers, D noise off."""
-    saved = config.load_flags(run_dir)
-    if saved is None:
-        raise SystemExit(f"error: no {config.FLAGS_FILE} in {run_dir}")
-    args = argparse.Namespace(**{k: v for k, v in saved.items() if k != "model"})
+    args = rundir.run_args(rundir.load_flags(run_dir))
     args.save_path = run_dir
     trainer = Trainer(args, tf.distribute.get_strategy())
-    path = checkpoint_path(run_dir, weights)
+    path = rundir.resolve(run_dir, weights)
     tf.train.Checkpoint(chain=trainer.chain, discriminator=trainer.disc, l1_lambda=trainer.l1_lambda) \
         .read(path).expect_partial().assert_existing_objects_matched()
     trainer.disc.noise_std.assign(0.0)

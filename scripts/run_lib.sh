@@ -26,25 +26,45 @@ prepare_data() {
       --noisy_dir "$vb/noisy_trainset_wav_16k/" --save_path "$vb" --out_file segan.tfrecords
   fi
   echo "training records: $TRAIN_RECORDS ($("$PY" -c "import sys; sys.path.insert(0, '$ROOT')
-from common.data import count_windows; print(count_windows('$TRAIN_RECORDS'))") windows)"
+from common.records import count_windows; print(count_windows('$TRAIN_RECORDS'))") windows)"
 }
 
-# run_variant VARIANT NAME [model flags...]: train runs/NAME, enhance the test set at its last five
-# checkpoints, evaluate them and print the table. Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR and, for the demo,
-# DEMO_STEPS (iterations) and DEMO_BATCH.
+# runs_root: where the runs live; the demo's apart (RUN_DIR/demo), so they never meet VoiceBank runs.
+runs_root() {
+  if [ "$DEMO" = 1 ]; then echo "$RUN_DIR/demo"; else echo "$RUN_DIR"; fi
+}
+
+# run_path NAME: the run directory of a configuration.
+run_path() {
+  echo "$(runs_root)/$1"
+}
+
+# visible_gpus LIST: how many GPUs TensorFlow sees with CUDA_VISIBLE_DEVICES=LIST.
+visible_gpus() {
+  CUDA_VISIBLE_DEVICES="$1" "$PY" -c "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))" \
+    2>/dev/null
+}
+
+# run_variant VARIANT NAME [model flags...]: train RUN_DIR/NAME (the demo: RUN_DIR/demo/NAME), enhance the
+# test set at its last five readable checkpoints, evaluate them and print the table. Uses GPUS, BATCH_SIZE,
+# EPOCHS, RUN_DIR, EXTRA_FLAGS (more flags for training, e.g. --allow_changes) and, for the demo, DEMO_STEPS
+# (iterations) and DEMO_BATCH. Test mode reads the model from the run's flags.json.
 run_variant() {
   local variant="$1" name="$2"; shift 2
-  local run="$RUN_DIR/$name" train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS")
+  local run train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS")
+  run="$(run_path "$name")"
   if [ "$DEMO" = 1 ]; then
     local steps="${DEMO_STEPS:-100}"
     train_flags=(--batch_size "${DEMO_BATCH:-2}" --max_steps "$steps" --save_freq $(( (steps + 4) / 5 )))
-    echo "Demo run: $steps iterations of batch ${DEMO_BATCH:-2} on the full $name architecture."
+    echo "Demo run: $steps iterations of batch ${DEMO_BATCH:-2} on the $name architecture, in $run."
   fi
-  CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" \
+  # shellcheck disable=SC2086  # EXTRA_FLAGS is a list of words
+  CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" ${EXTRA_FLAGS:-} \
     --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
-  local dirs=() step
-  for step in $("$PY" "$ROOT/scripts/checkpoints.py" "$run" --last 5); do
-    CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/$variant/main.py" "$@" --save_path "$run" \
+  local dirs=() step steps
+  steps=$("$PY" "$ROOT/scripts/checkpoints.py" "$run" --last 5)
+  for step in $steps; do
+    CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/$variant/main.py" --save_path "$run" \
       --weights "$step" --test_wav_dir "$TEST_NOISY" --save_clean_path "$run/enhanced/$step"
     dirs+=("$run/enhanced/$step")
   done

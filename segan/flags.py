@@ -1,5 +1,7 @@
 """SEGAN has one generator and no flags of its own."""
 
+BATCH_SIZE = 100  # windows per replica: SEGAN's run script: 1 GPU x 100
+
 
 def add_flags(group) -> None:
     pass

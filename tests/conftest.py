@@ -14,8 +14,9 @@ def pytest_configure(config):
     Not in pytest-xdist's controller, which runs no test: TensorFlow stays out of that process."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return
-    import tensorflow as tf
+    from common.quiet_tf import import_tensorflow
 
+    tf = import_tensorflow()
     tf.config.set_logical_device_configuration(
         tf.config.list_physical_devices("CPU")[0],
         [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])

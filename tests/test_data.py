@@ -60,19 +60,19 @@ def test_corrupt_and_missing_files_are_named(demo_records, tmp_path, damage):
     else:
         bad.write_bytes(raw[:len(raw) // 2 + 7])
     with pytest.raises(records.CorruptRecordsError, match=str(bad)):
-        data.count_windows(str(bad))
+        records.count_windows(str(bad))
     # a valid index does not hide damage when verification is asked for
     (tmp_path / "bad.tfrecords.index.json").write_text(json.dumps(
         {"canvas_size": 16384, "shards": {"bad.tfrecords": {"windows": 3, "bytes": len(bad.read_bytes())}}}))
-    assert data.count_windows(str(bad)) == 3
+    assert records.count_windows(str(bad)) == 3
     with pytest.raises(records.CorruptRecordsError, match=str(bad)):
-        data.count_windows(f"{demo_records},{bad}", verify=True)
+        records.count_windows(f"{demo_records},{bad}", verify=True)
     with pytest.raises(FileNotFoundError, match="nothing.tfrecords"):
         data.make_dataset(str(tmp_path / "nothing.tfrecords"), 2)
 
 
 def test_verification_counts_match_tensorflow(demo_records):
-    assert data.count_windows(str(demo_records), verify=True) == sum(
+    assert records.count_windows(str(demo_records), verify=True) == sum(
         1 for _ in tf.data.TFRecordDataset(str(demo_records)))
 
 
@@ -82,7 +82,25 @@ def test_stale_index_is_not_trusted(demo_records, tmp_path):
     copy.write_bytes(raw)
     (tmp_path / "train.tfrecords.index.json").write_text(
         '{"canvas_size": 16384, "shards": {"train.tfrecords": {"windows": 999, "bytes": 1}}}')
-    assert data.count_windows(str(copy)) == data.count_windows(str(demo_records)) != 999
+    assert records.count_windows(str(copy)) == records.count_windows(str(demo_records)) != 999
+
+
+def test_an_index_lists_exactly_the_record_set(demo_records, tmp_path):
+    """Files of another build beside the set are not read; a listed file that is missing is an error."""
+    raw, windows = demo_records.read_bytes(), records.count_windows(str(demo_records))
+    listed = ["t.tfrecords-00000-of-00002", "t.tfrecords-00001-of-00002"]
+    for name in listed + ["t.tfrecords-00000-of-00003", "t.tfrecords"]:  # the last two: stale files
+        (tmp_path / name).write_bytes(raw)
+    path = str(tmp_path / "t.tfrecords")
+    records.write_index(path, 16384, {n: {"windows": windows, "bytes": len(raw)} for n in listed}, {})
+    assert records.resolve_record_files(path) == [str(tmp_path / n) for n in listed]
+    assert records.count_windows(path, verify=True) == 2 * windows
+    dataset = data.make_dataset(path, 1, shuffle_buffer=0, repeat=False)
+    assert sum(1 for _ in dataset) == 2 * windows
+    (tmp_path / listed[1]).unlink()
+    for read in (records.count_windows, lambda p: data.make_dataset(p, 1)):
+        with pytest.raises(FileNotFoundError, match=listed[1]):
+            read(path)
 
 
 def test_distributed_dataset_gives_each_replica_its_batch(demo_records, two_replicas):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import config
+from common import config, rundir
 from common.enhance import Enhancer, enhance_signal
 from common.trainer import Trainer
 from scripts import enhance
@@ -15,7 +15,7 @@ def tiny_run(tmp_path_factory, one_replica):
     """A run directory (flags.json, checkpoint 0) of an untrained tiny ISEGAN-SA-2."""
     run = tmp_path_factory.mktemp("runs") / "ISEGAN-SA-2"
     args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--save_path", str(run)])
-    config.save_flags(args, str(run))
+    rundir.save_flags(args, str(run))
     Trainer(args, one_replica).save()
     return run
 
@@ -72,5 +72,5 @@ def test_a_bad_single_input_is_an_error_naming_it(tiny_run, tmp_path, content, w
 
 def test_not_a_run_directory_is_an_error(tmp_path):
     sf.write(tmp_path / "in.wav", np.zeros(100), 16000)
-    with pytest.raises(SystemExit, match="no flags.json"):
+    with pytest.raises(SystemExit, match="flags.json: no such file"):
         enhance.main(["--run", str(tmp_path), str(tmp_path / "in.wav")])

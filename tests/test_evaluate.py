@@ -1,5 +1,6 @@
-"""scripts/evaluate.py: matching by basename, per-file CSV, per-directory means and the across-directory
-mean ± std, and every kind of unusable file reported by name instead of crashing or vanishing."""
+"""scripts/evaluate.py through its command line: matching by basename, per-file CSV, per-directory means and
+the across-directory mean ± std; a file that cannot be scored stops it (or, with --allow_incomplete, marks
+the row n/N everywhere); silent outputs are scored at the floors; different file sets are never averaged."""
 import csv
 import json
 
@@ -12,6 +13,13 @@ from scripts import evaluate
 from tests.test_metrics import noisy, speech
 
 NAMES = ["p900_001.wav", "p901_001.wav", "p900_002.wav"]
+
+
+@pytest.fixture(autouse=True)
+def restore_environment(monkeypatch):
+    """evaluate.main sets the one-BLAS-thread variables; undo that after each test."""
+    for var in evaluate.ONE_BLAS_THREAD:
+        monkeypatch.setenv(var, "1")
 
 
 def make_clean(root, names=NAMES):
@@ -33,87 +41,164 @@ def read_csv(path):
     return rows[0], rows[1:]
 
 
+def evaluate_cli(root, *dirs, extra=(), outputs=True):
+    """evaluate.main on root/clean and root/<dir>...: (exit status, {kind: output path})."""
+    out = {k: root / f"out.{k}" for k in ("csv", "json", "md")} if outputs else {}
+    args = ["--clean_dir", str(root / "clean"), "--enhanced_dir", *[str(root / d) for d in dirs], "--jobs", "1",
+            *[a for k, path in out.items() for a in (f"--{'markdown' if k == 'md' else k}", str(path))], *extra]
+    return evaluate.main(args), out
+
+
 def test_checkpoints_csv_json_markdown(tmp_path, capsys):
     signals = make_clean(tmp_path)
     make_enhanced(tmp_path / "ck_1000", signals, 5)
     make_enhanced(tmp_path / "ck_950", signals, 15)
-    out = {k: str(tmp_path / f"out.{k}") for k in ("csv", "json", "md")}
-    rc = evaluate.main(["--clean_dir", str(tmp_path / "clean"), "--enhanced_dir", str(tmp_path / "ck_*"),
-                        "--csv", out["csv"], "--json", out["json"], "--markdown", out["md"], "--jobs", "2"])
+    rc, out = evaluate_cli(tmp_path, "ck_*", extra=["--jobs", "2"])
     assert rc == 0
     dirs = [str(tmp_path / "ck_950"), str(tmp_path / "ck_1000")]  # natural order of checkpoint numbers
 
     header, rows = read_csv(out["csv"])
-    assert header == ["dir", "file", "pesq", "csig", "cbak", "covl", "ssnr", "stoi"]
-    assert [(r[0], r[1]) for r in rows] == [(d, n) for d in dirs for n in sorted(NAMES)]
+    assert header == ["dir", "dir_files", "file", "pesq", "csig", "cbak", "covl", "ssnr", "stoi"]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(d, "3/3", n) for d in dirs for n in sorted(NAMES)]
     expected, _ = metrics.score_files(tmp_path / "clean" / NAMES[1], tmp_path / "ck_1000" / NAMES[1])
-    row = next(r for r in rows if r[0] == dirs[1] and r[1] == NAMES[1])
-    np.testing.assert_allclose([float(v) for v in row[2:]], [expected[m] for m in metrics.METRICS], atol=1e-6)
+    row = next(r for r in rows if r[0] == dirs[1] and r[2] == NAMES[1])
+    np.testing.assert_allclose([float(v) for v in row[3:]], [expected[m] for m in metrics.METRICS], atol=1e-6)
 
     summary = json.load(open(out["json"]))
     assert summary["metrics"] == list(metrics.METRICS) and [d["dir"] for d in summary["dirs"]] == dirs
+    assert summary["clean_dir"] == str(tmp_path / "clean") and "silent" in summary["definitions"]
     per_dir = []
     for d in summary["dirs"]:
-        assert d["n_files"] == 3 and not any(d["problems"].values()) and not any(d["notes"].values())
-        values = np.array([[float(v) for v in r[2:]] for r in rows if r[0] == d["dir"]])
+        assert (d["n_files"], d["n_expected"], d["complete"]) == (3, 3, True)
+        assert not any(d["problems"].values()) and not any(d["notes"].values())
+        values = np.array([[float(v) for v in r[3:]] for r in rows if r[0] == d["dir"]])
         np.testing.assert_allclose([d["mean"][m] for m in metrics.METRICS], values.mean(0), atol=1e-6)
         per_dir.append([d["mean"][m] for m in metrics.METRICS])
     across = summary["across"]
-    assert across["n_dirs"] == 2
+    assert (across["n_dirs"], across["n_files"], across["complete"]) == (2, 3, True)
     np.testing.assert_allclose([across["mean"][m] for m in metrics.METRICS], np.mean(per_dir, 0))
     np.testing.assert_allclose([across["std"][m] for m in metrics.METRICS], np.std(per_dir, 0, ddof=1))
     assert summary["dirs"][0]["mean"]["pesq"] > summary["dirs"][1]["mean"]["pesq"]  # 15 dB beats 5 dB
 
     printed = capsys.readouterr().out
     assert open(out["md"]).read() == printed
-    assert "mean ± std over 2 dirs" in printed and f"{across['mean']['pesq']:.4f} ± " in printed
+    assert f"| **mean ± std over 2 dirs** | 3/3 | {across['mean']['pesq']:.4f} ± " in printed
 
 
-def test_unusable_files_are_reported_by_name(tmp_path, capsys):
-    names = ["good.wav", "long.wav", "gone.wav", "junk.wav", "rate8k.wav", "zeros.wav"]
+def test_a_missing_file_stops_it_and_is_named(tmp_path, capsys):
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "enh", {n: signals[n] for n in NAMES[1:]}, 10)
+    rc, out = evaluate_cli(tmp_path, "enh")
+    assert rc == 1
+    captured = capsys.readouterr()
+    assert f"{tmp_path / 'enh'}: {NAMES[0]}: missing" in captured.err and "--allow_incomplete" in captured.err
+    assert captured.out == "" and not any(path.exists() for path in out.values())  # nothing misleading written
+
+
+def test_allow_incomplete_marks_the_row_n_of_N_everywhere(tmp_path, capsys):
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "enh", {n: signals[n] for n in NAMES[1:]}, 10)
+    audio.write_wav(tmp_path / "enh" / "stray.wav", signals[NAMES[1]].astype(np.float32))  # no clean partner
+    rc, out = evaluate_cli(tmp_path, "enh", extra=["--allow_incomplete"])
+    assert rc == 0
+    d = json.load(open(out["json"]))["dirs"][0]
+    assert (d["n_files"], d["n_expected"], d["complete"]) == (2, 3, False)
+    assert [e["file"] for e in d["problems"]["missing"]] == [NAMES[0]]
+    assert [e["file"] for e in d["notes"]["extra"]] == ["stray.wav"]  # listed, not in the set
+    header, rows = read_csv(out["csv"])
+    assert [(r[0], r[1]) for r in rows] == [("2/3", n) for n in sorted(NAMES[1:])]
+    np.testing.assert_allclose(d["mean"]["pesq"], np.mean([float(r[2]) for r in rows]), atol=1e-6)
+    md = out["md"].read_text()
+    assert f"| {tmp_path / 'enh'} | 2/3 |" in md and "missing (1): " + NAMES[0] in md and "stray.wav" in md
+    assert md == capsys.readouterr().out
+
+
+def test_every_problem_is_named_with_its_kind(tmp_path, capsys):
+    names = ["good.wav", "half.wav", "long.wav", "junk.wav", "rate8k.wav", "quiet_ref.wav"]
     signals = make_clean(tmp_path, names)
+    audio.write_wav(tmp_path / "clean" / "quiet_ref.wav", np.zeros(32000, np.int16))  # a broken test set
     enh = tmp_path / "enh"
-    make_enhanced(enh, {n: signals[n] for n in ("good.wav", "long.wav")}, 10)
-    long = sf.read(enh / "long.wav")[0]
-    audio.write_wav(enh / "long.wav", np.concatenate([long, long[:1000]]).astype(np.float32))
+    make_enhanced(enh, {n: signals[n] for n in ("good.wav", "half.wav", "long.wav", "quiet_ref.wav")}, 10)
+    y = sf.read(enh / "half.wav")[0]
+    audio.write_wav(enh / "half.wav", y[:len(y) // 2].astype(np.float32))  # was scored on its first half
+    audio.write_wav(enh / "long.wav", np.concatenate([y, y[:1]]).astype(np.float32))
     (enh / "junk.wav").write_bytes(b"RIFF but not really")
     sf.write(enh / "rate8k.wav", noisy(signals["rate8k.wav"], 10)[::2], 8000)
-    audio.write_wav(enh / "zeros.wav", np.zeros(32000, np.float32))
-    audio.write_wav(enh / "stray.wav", signals["good.wav"].astype(np.float32))
-    args = ["--clean_dir", str(tmp_path / "clean"), "--enhanced_dir", str(enh), "--jobs", "1"]
 
-    assert evaluate.main(args + ["--csv", str(tmp_path / "o.csv"), "--json", str(tmp_path / "o.json")]) == 0
-    header, rows = read_csv(tmp_path / "o.csv")
-    assert header == ["file", "pesq", "csig", "cbak", "covl", "ssnr", "stoi"]
-    assert [r[0] for r in rows] == ["good.wav", "long.wav"]
-    d = json.load(open(tmp_path / "o.json"))["dirs"][0]
-    found = {k: [e["file"] for e in v] for k, v in d["problems"].items()}
-    assert found == {"missing": ["gone.wav"], "extra": ["stray.wav"], "unreadable": ["junk.wav"],
-                     "wrong_rate": ["rate8k.wav"], "silent": ["zeros.wav"], "failed": []}
-    assert [e["file"] for e in d["notes"]["truncated"]] == ["long.wav"] and d["n_files"] == 2
-    out = capsys.readouterr()
-    for name in ("gone.wav", "stray.wav", "junk.wav", "rate8k.wav", "zeros.wav", "long.wav"):
-        assert name in out.err and name in out.out  # stderr lines and the markdown's problem list
-    assert "mean ± std" not in out.out  # one directory: no across row
+    rc, out = evaluate_cli(tmp_path, "enh")
+    assert rc == 1 and not out["json"].exists()
+    err = capsys.readouterr().err
+    for name, kind in (("half.wav", "length"), ("long.wav", "length"), ("junk.wav", "unreadable"),
+                       ("rate8k.wav", "wrong_rate"), ("quiet_ref.wav", "silent_clean")):
+        assert f"{enh}: {name}: {kind}: " in err
+    assert "good.wav" not in err
 
-    assert evaluate.main(args + ["--resample", "--json", str(tmp_path / "r.json")]) == 0
-    d = json.load(open(tmp_path / "r.json"))["dirs"][0]
-    assert d["n_files"] == 3 and d["problems"]["wrong_rate"] == []
+    rc, out = evaluate_cli(tmp_path, "enh", extra=["--resample", "--allow_incomplete"])
+    assert rc == 0
+    d = json.load(open(out["json"]))["dirs"][0]
+    assert (d["n_files"], d["n_expected"]) == (2, 6) and d["problems"]["wrong_rate"] == []
     assert [e["file"] for e in d["notes"]["resampled"]] == ["rate8k.wav"]
+
+
+def test_silent_output_is_scored_at_the_floors_and_never_beats_the_noisy_one(tmp_path):
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "noisy", signals, 10)  # segmental SNR above 0 dB, the SSNR of silence
+    for name, x in signals.items():
+        audio.write_wav(tmp_path / "silent" / name, np.zeros(len(x), np.float32))
+    make_enhanced(tmp_path / "mixed", signals, 10)
+    audio.write_wav(tmp_path / "mixed" / NAMES[0], np.zeros(len(signals[NAMES[0]]), np.float32))
+    rc, out = evaluate_cli(tmp_path, "noisy", "silent", "mixed")
+    assert rc == 0
+    summary = json.load(open(out["json"]))
+    noisy_row, silent_row, mixed_row = summary["dirs"]
+    assert silent_row["n_files"] == mixed_row["n_files"] == 3 and summary["across"]["n_files"] == 3
+    assert [e["file"] for e in silent_row["notes"]["silent"]] == sorted(NAMES)
+    assert [e["file"] for e in mixed_row["notes"]["silent"]] == [NAMES[0]]
+    floors = dict(metrics.FLOORS, ssnr=0.0)  # SSNR is defined on silence: 0 dB where the clean has energy
+    for m in metrics.METRICS:
+        assert silent_row["mean"][m] == pytest.approx(floors[m], abs=1e-9), m
+        assert silent_row["mean"][m] <= noisy_row["mean"][m], m
+    assert all(silent_row["mean"][m] < noisy_row["mean"][m] for m in ("pesq", "cbak", "ssnr", "stoi"))
+    _, rows = read_csv(out["csv"])
+    zero = next(r for r in rows if r[0] == str(tmp_path / "mixed") and r[2] == NAMES[0])
+    np.testing.assert_allclose([float(v) for v in zero[3:]], [floors[m] for m in metrics.METRICS], atol=1e-6)
+    mixed = [[float(v) for v in r[3:]] for r in rows if r[0] == str(tmp_path / "mixed")]
+    np.testing.assert_allclose([mixed_row["mean"][m] for m in metrics.METRICS], np.mean(mixed, 0), atol=1e-6)
+    assert "silent: scored at the metric floors (1): " + NAMES[0] in out["md"].read_text()
+
+
+def test_directories_over_different_file_sets_are_not_averaged(tmp_path, capsys):
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "full", signals, 10)
+    make_enhanced(tmp_path / "part", {n: signals[n] for n in NAMES[1:]}, 10)
+    make_enhanced(tmp_path / "part2", {n: signals[n] for n in NAMES[1:]}, 5)
+    assert evaluate_cli(tmp_path, "full", "part", outputs=False)[0] == 1
+    capsys.readouterr()
+
+    rc, out = evaluate_cli(tmp_path, "full", "part", extra=["--allow_incomplete"])
+    assert rc == 0
+    summary = json.load(open(out["json"]))
+    assert summary["across"] is None and "different sets of files" in summary["across_note"]
+    md = out["md"].read_text()
+    assert "**mean ± std over" not in md and "No mean ± std over the directories" in md
+    assert "different sets of files" in capsys.readouterr().err
+
+    rc, out = evaluate_cli(tmp_path, "part", "part2", extra=["--allow_incomplete"])  # the same two files
+    across = json.load(open(out["json"]))["across"]
+    assert rc == 0 and (across["n_files"], across["n_expected"], across["complete"]) == (2, 3, False)
+    assert "| **mean ± std over 2 dirs** | 2/3 |" in out["md"].read_text()
 
 
 def test_directory_without_scored_files_exits_1(tmp_path):
     make_clean(tmp_path, NAMES[:2])
     (tmp_path / "empty").mkdir()
-    make_enhanced(tmp_path / "full", {n: speech(2.0, 7) for n in NAMES[:2]}, 10)
-    rc = evaluate.main(["--clean_dir", str(tmp_path / "clean"), "--enhanced_dir", str(tmp_path / "full"),
-                        str(tmp_path / "empty"), "--json", str(tmp_path / "o.json"), "--jobs", "1"])
+    rc, out = evaluate_cli(tmp_path, "empty", extra=["--allow_incomplete"])
     assert rc == 1
-    summary = json.load(open(tmp_path / "o.json"))
-    empty = summary["dirs"][1]
-    assert empty["n_files"] == 0 and all(v is None for v in empty["mean"].values())
+    summary = json.load(open(out["json"]))
+    empty = summary["dirs"][0]
+    assert (empty["n_files"], empty["n_expected"]) == (0, 2) and all(v is None for v in empty["mean"].values())
     assert [e["file"] for e in empty["problems"]["missing"]] == sorted(NAMES[:2])
-    assert all(v is None for v in summary["across"]["mean"].values())
+    assert summary["across"] is None and summary["across_note"] == "no file was scored"
 
 
 @pytest.mark.parametrize("enhanced", ["does_not_exist", "nothing_*"])

@@ -4,7 +4,7 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from common import audio, config
+from common import audio, config, rundir
 from common.enhance import Enhancer
 from common.main import main
 from tests.conftest import TINY_MODEL
@@ -33,8 +33,9 @@ def test_reference_flag_spellings_and_defaults():
     assert cfg.stages == 2 and cfg.att_generators == (1,)
     s = config.parse("segan", [])
     assert (s.batch_size, s.epoch, s.save_freq, s.init_l1_weight, s.init_noise_std, s.g_nl, s.preemph,
-            s.g_learning_rate, s.d_learning_rate, s.keep_checkpoints) == (50, 100, 50, 100.0, 0.0, "prelu", 0.95,
+            s.g_learning_rate, s.d_learning_rate, s.keep_checkpoints) == (100, 100, 50, 100.0, 0.0, "prelu", 0.95,
                                                                          2e-4, 2e-4, 5)
+    assert (a.batch_size, d.batch_size) == (50, 50)  # the paper's scripts: 2 GPUs x 50; SEGAN's: 1 x 100
     with pytest.raises(SystemExit):
         config.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
 
@@ -47,7 +48,7 @@ def test_train_then_test_mode_writes_every_file_at_its_length(tiny_records, demo
     assert sorted(p.name for p in (run / "checkpoints").glob("*.index")) == ["ckpt-2.index", "ckpt-4.index"]
     noisy_dir = demo_dir / "noisy_testset_wav_16k"
     out = tmp_path / "enhanced"
-    assert main("isegan", [*model, "--save_path", str(run), "--weights", "2",
+    assert main("isegan", ["--save_path", str(run), "--weights", "2",  # the model comes from flags.json
                            "--test_wav_dir", str(noisy_dir), "--save_clean_path", str(out)]) == 0
     names = sorted(p.name for p in noisy_dir.iterdir())
     assert sorted(p.name for p in out.iterdir()) == names
@@ -56,7 +57,7 @@ def test_train_then_test_mode_writes_every_file_at_its_length(tiny_records, demo
         assert (info.frames, info.samplerate, info.subtype) == (ref.frames, 16000, "FLOAT")
         assert np.all(np.isfinite(sf.read(str(out / name))[0]))
     with pytest.raises(SystemExit, match="iterations \\[2, 4\\]"):
-        main("isegan", [*model, "--save_path", str(run), "--weights", "3",
+        main("isegan", ["--save_path", str(run), "--weights", "3",
                         "--test_wav_dir", str(noisy_dir), "--save_clean_path", str(out)])
     with pytest.raises(SystemExit, match="stages: 2 \\(saved\\) vs 3"):
         main("isegan", [*TINY_MODEL, "--iterations", "3", "--self_attention", "--save_path", str(run),
@@ -80,11 +81,16 @@ def test_enhancer_windows_trim_and_de_emphasis(overlap, length):
     np.testing.assert_allclose(y, 0.5 * audio.normalize(x), atol=1e-5)  # pre/de-emphasis cancel
 
 
-def test_model_mismatch_names_real_differences_only(tmp_path):
+def test_flag_differences_name_real_differences_only(tmp_path):
     args = config.parse("isegan", [*TINY_MODEL])
-    config.save_flags(args, str(tmp_path))
-    saved = config.load_flags(str(tmp_path))
-    same_without_attention = config.model_config(config.parse("isegan", [*TINY_MODEL, "--att_layer_ind", "1"]))
-    assert config.model_mismatch(saved, same_without_attention) == []
-    other = config.model_config(config.parse("isegan", [*TINY_MODEL, "--g_nl", "leaky", "--iterations", "3"]))
-    assert config.model_mismatch(saved, other) == ["stages: 2 (saved) vs 3 (now)", "g_nl: prelu (saved) vs leaky (now)"]
+    rundir.save_flags(args, str(tmp_path), replicas=1, dataset={"path": "/d", "windows": 9, "corpus": "demo"})
+    saved = rundir.load_flags(str(tmp_path))
+    assert rundir.given_model_differences(saved, config.parse("isegan", ["--att_layer_ind", "1"])) == []
+    assert rundir.given_model_differences(saved, config.parse("isegan", ["--g_nl", "leaky", "--iterations", "3"])) \
+        == ["stages: 2 (saved) vs 3 (now)", "g_nl: prelu (saved) vs leaky (now)"]
+    assert rundir.given_model_differences(saved, config.parse("isegan", ["--preemph", "0"])) == \
+        ["preemph: 0.95 (saved) vs 0.0 (now)"]
+    other = rundir.record(config.parse("isegan", [*TINY_MODEL, "--batch_size", "7"]), 2,
+                          {"path": "/d", "windows": 10, "corpus": "demo"})
+    assert rundir.differences(saved, other) == ["batch_size: 50 (saved) vs 7 (now)", "replicas: 1 (saved) vs 2 (now)",
+                                                "dataset.windows: 9 (saved) vs 10 (now)"]

@@ -39,18 +39,57 @@ def read_all(path):
     return np.array(clean), np.array(noisy)
 
 
+def file_order(path, signals, canvas=audio.CANVAS):
+    """Names of the files in the order a single record file holds their windows, after checking that it
+    holds exactly each file's windows, bit-exact, in time order and one file after another."""
+    got_clean, got_noisy = read_all(path)
+    row = {w.astype("<i4").tobytes(): i for i, w in enumerate(got_clean)}
+    first = {name: row[x[:canvas].astype("<i4").tobytes()] for name, x in signals.items() if len(x) >= canvas}
+    order = sorted(first, key=first.get)
+    expected = np.concatenate([audio.slice_windows(signals[name], canvas) for name in order])
+    np.testing.assert_array_equal(got_clean, expected)
+    np.testing.assert_array_equal(got_noisy, expected // 2 + 1000)
+    return order
+
+
 def test_round_trip_bit_exact(tmp_path):
     lengths = [16384 * 2 + 5, 16383, 16384, 40000]
     clean, noisy, signals = pair_dirs(tmp_path, lengths)
     assert run(clean, noisy, tmp_path) == 0
-    got_clean, got_noisy = read_all(tmp_path / "t.tfrecords")
-    expected = np.concatenate([audio.slice_windows(signals[f"f{i}.wav"]) for i in range(len(lengths))])
-    # files are written in sorted name order, windows in time order
-    np.testing.assert_array_equal(got_clean, expected)
-    np.testing.assert_array_equal(got_noisy, expected // 2 + 1000)
+    assert len(file_order(tmp_path / "t.tfrecords", signals)) == 3  # the 16383-sample file has no window
     index = json.loads((tmp_path / "t.tfrecords.index.json").read_text())
-    assert index["shards"]["t.tfrecords"]["windows"] == len(expected) == 3 + 0 + 1 + 3
-    assert data.count_windows(str(tmp_path / "t.tfrecords")) == len(expected)
+    assert index["shards"]["t.tfrecords"]["windows"] == 3 + 0 + 1 + 3
+    assert records.count_windows(str(tmp_path / "t.tfrecords")) == 7
+
+
+def test_pairs_are_written_in_a_seeded_order_independent_of_jobs(tmp_path):
+    clean, noisy, signals = pair_dirs(tmp_path, [512] * 30)  # one window each; several chunks of the pool
+    orders = []
+    for jobs in (1, 3):
+        out = tmp_path / f"out{jobs}"
+        assert run(clean, noisy, out, "--canvas_size", "512", "--jobs", str(jobs), "--seed", "7") == 0
+        orders.append(file_order(out / "t.tfrecords", signals, 512))
+        assert records.read_index(str(out / "t.tfrecords"))["seed"] == 7
+    assert orders[0] == orders[1] != sorted(orders[0])
+    files = make_tfrecords.find_files(str(clean), str(noisy))
+    assert make_tfrecords.write_order(files, 7) != make_tfrecords.write_order(files, 8)
+
+
+def test_rebuild_in_place_leaves_exactly_the_new_set(tmp_path):
+    clean, noisy, _ = pair_dirs(tmp_path, [2048] * 5)  # 3 windows of 1024 each
+    out = tmp_path / "out"
+    out.mkdir()
+    for leftover in ("t.tfrecords-00001-of-00009.part", "t.tfrecords.part", "t.tfrecords.index.json.part"):
+        (out / leftover).write_bytes(b"of a killed build")
+    path = str(out / "t.tfrecords")
+    for shards in (3, 2, 1):
+        assert run(clean, noisy, out, "--canvas_size", "1024", "--num_shards", str(shards)) == 0
+        index = records.read_index(path)
+        assert len(index["shards"]) == shards
+        assert sorted(p.name for p in out.iterdir()) == sorted([*index["shards"], "t.tfrecords.index.json"])
+        assert records.count_windows(path, verify=True) == sum(s["windows"] for s in index["shards"].values()) == 15
+    dataset = data.make_dataset(path, 1, canvas=1024, shuffle_buffer=0, repeat=False)
+    assert sum(1 for _ in dataset) == 15
 
 
 def test_shards_hold_every_window_once(tmp_path):
@@ -62,7 +101,7 @@ def test_shards_hold_every_window_once(tmp_path):
     got, _ = read_all(tmp_path / "t.tfrecords")
     expected = np.concatenate([audio.slice_windows(x) for x in signals.values()])
     assert sorted(map(bytes, got.astype("<i4"))) == sorted(map(bytes, expected.astype("<i4")))
-    assert data.count_windows(str(tmp_path / "t.tfrecords")) == 15
+    assert records.count_windows(str(tmp_path / "t.tfrecords")) == 15
 
 
 @pytest.mark.parametrize("problem,words", [
@@ -97,14 +136,54 @@ def test_bad_input_is_named_and_nothing_written(tmp_path, capsys, problem, words
     # --skip_bad keeps the good pairs and reports the bad one
     assert run(clean, noisy, out, "--skip_bad") == 0
     assert str(bad) in capsys.readouterr().err
-    assert data.count_windows(str(out / "t.tfrecords")) == 2
+    assert records.count_windows(str(out / "t.tfrecords")) == 2
     assert sorted(p.name for p in out.iterdir()) == ["t.tfrecords", "t.tfrecords.index.json"]
+
+
+def test_every_problem_of_every_file_in_one_pass(tmp_path, capsys):
+    clean, noisy, _ = pair_dirs(tmp_path, [20000] * 3)
+    out = tmp_path / "out"
+    assert run(clean, noisy, out) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    sf.write(str(clean / "two.wav"), np.zeros(20000), 48000)  # a wrong rate and ...
+    sf.write(str(noisy / "two.wav"), np.zeros((20000, 2)), 16000)  # ... a stereo partner
+    sf.write(str(clean / "alone.wav"), np.zeros((20000, 2)), 16000)  # no partner, and stereo
+    (clean / "junk.wav").write_bytes(b"RIFF....garbage")
+    sf.write(str(noisy / "junk.wav"), np.zeros(20000), 16000)
+    sf.write(str(clean / "cut.wav"), np.zeros(20000), 16000)
+    sf.write(str(noisy / "cut.wav"), np.zeros(19000), 16000)
+    capsys.readouterr()
+    assert run(clean, noisy, out) == 1
+    expected = [(clean / "two.wav", "48000 Hz"), (noisy / "two.wav", "2 channels"),
+                (clean / "alone.wav", "no noisy partner"), (clean / "alone.wav", "2 channels"),
+                (clean / "junk.wav", "unreadable"), (noisy / "cut.wav", "samples but its clean partner")]
+    # what follows the bar's last carriage return: a message glued onto the bar would not start the line
+    lines = [line.split("\r")[-1] for line in capsys.readouterr().err.splitlines()]
+    errors = [line for line in lines if "error" in line]
+    assert len(errors) == len(expected)
+    for path, words in expected:
+        assert sum(line.startswith(f"error: {path}: ") and words in line for line in errors) == 1
+    assert lines[-1].startswith("6 problem(s); nothing written")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the earlier build is untouched
+
+
+def test_unwritable_output_is_one_error_line(tmp_path, capsys):
+    clean, noisy, _ = pair_dirs(tmp_path, [20000])
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    for out in (blocker / "out", blocker):  # root ignores permission bits, not a file in the path
+        assert run(clean, noisy, out) == 1
+        captured = capsys.readouterr()
+        assert len(captured.err.splitlines()) == 1 and captured.err.startswith(f"error: {out}: ")
+        assert "directory" in captured.err
+    assert blocker.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "file", "noisy"]
 
 
 def test_resample_flag_accepts_other_rates(tmp_path):
     clean, noisy, _ = pair_dirs(tmp_path, [2 * 16384 + 100], rate=32000)
     assert run(clean, noisy, tmp_path, "--resample") == 0
-    assert data.count_windows(str(tmp_path / "t.tfrecords")) == 1  # 16434 samples at 16 kHz → 1 window
+    assert records.count_windows(str(tmp_path / "t.tfrecords")) == 1  # 16434 samples at 16 kHz → 1 window
 
 
 def test_existing_records_kept_without_force_gen(tmp_path, capsys):
@@ -122,4 +201,4 @@ def test_cfg_file_replaces_directory_flags(tmp_path):
     cfg.write_text(f'[segan]\nclean = "{clean}/"\nnoisy = "{noisy}/"\n')
     assert make_tfrecords.main(["--cfg", str(cfg), "--save_path", str(tmp_path), "--out_file", "c.tfrecords",
                                 "--jobs", "1"]) == 0
-    assert data.count_windows(str(tmp_path / "c.tfrecords")) == 2
+    assert records.count_windows(str(tmp_path / "c.tfrecords")) == 2

@@ -1,5 +1,6 @@
 """common/metrics.py against the SPEC Part B formulas (slow per-frame versions written here), identity and
-monotonicity properties, and the documented handling of length mismatch, silence and bad files."""
+monotonicity properties, the floors of silent outputs, and the documented handling of length mismatch and
+bad files."""
 import numpy as np
 import pesq as pesq_lib
 import pytest
@@ -204,12 +205,12 @@ def test_length_mismatch_scores_the_common_part():
     assert metrics.score_pair(x[:-3000], y) == metrics.score_pair(x[:-3000], y[:-3000])
 
 
-def test_silent_short_and_non_finite_pairs_raise_scoring_errors(monkeypatch):
+def test_silent_clean_short_and_non_finite_pairs_raise_scoring_errors(monkeypatch):
     x = speech(2.0, 6)
-    for clean, enhanced in ((x, np.zeros_like(x)), (np.zeros_like(x), x)):
+    for enhanced in (x, np.zeros_like(x)):
         with pytest.raises(metrics.ScoringError) as e:
-            metrics.score_pair(clean, enhanced)
-        assert e.value.kind == "silent"
+            metrics.score_pair(np.zeros_like(x), enhanced)
+        assert e.value.kind == "silent_clean"
     for clean, enhanced in ((x[:500], x[:500]), (x[:3000], x[:3000]), (x, np.where(x > 0.01, np.nan, x))):
         with pytest.raises(metrics.ScoringError) as e:
             metrics.score_pair(clean, enhanced)
@@ -220,6 +221,40 @@ def test_silent_short_and_non_finite_pairs_raise_scoring_errors(monkeypatch):
     monkeypatch.setattr(pesq_lib, "pesq", no_utterance)
     with pytest.raises(metrics.ScoringError) as e:
         metrics.score_pair(x, x)
+    assert e.value.kind == "failed" and "no utterance" in e.value.detail
+
+
+# --- silence: what each computation does on zeros, and the floors --------------------------------------
+
+def test_pesq_floor_is_the_lowest_score_the_c_code_can_return():
+    raw = 4.5 - 0.1 * 45 - 0.0309 * 45  # both disturbances at their per-frame clip, 45
+    assert metrics.PESQ_FLOOR == pytest.approx(0.999 + 4 / (1 + np.exp(-1.3669 * raw + 3.8224)), abs=1e-12)
+    assert metrics.PESQ_FLOOR == pytest.approx(1.0120, abs=1e-4)
+    x = speech(3.0, 0)
+    rng = np.random.default_rng(0)
+    harsh = [1e-12 * rng.standard_normal(len(x)), noisy(x, -20), rng.standard_normal(len(x))]
+    scores = [metrics.wideband_pesq(x, y) for y in harsh]
+    assert min(scores) < 1.0427  # below P.862's nominal raw floor -0.5 mapped: that one is no floor
+    assert all(s > metrics.PESQ_FLOOR for s in scores)
+
+
+def test_silent_enhanced_signal_is_scored_at_the_floors():
+    x = speech(2.0, 6)
+    zeros = np.zeros_like(x)
+    with pytest.raises(ValueError):  # the C code returns NaN: PESQ is undefined on silence
+        pesq_lib.pesq(FS, x, zeros, "wb")
+    assert pystoi_stoi(x, zeros, FS, extended=False) == 0.0  # pystoi's eps: no correlation
+    s = metrics.score_pair(x, zeros)
+    assert {m: s[m] for m in ("pesq", "csig", "cbak", "covl", "stoi")} == {
+        "pesq": metrics.PESQ_FLOOR, "csig": 1.0, "cbak": 1.0, "covl": 1.0, "stoi": 0.0}
+    assert np.isfinite(s["llr"]) and np.isfinite(s["wss"])  # composite's own inputs are defined; PESQ is not
+    assert s["ssnr"] == pytest.approx(0.0, abs=1e-9)  # comp_snr.m: the error is the whole signal
+    x[:8000] = 0.0  # digitally silent clean frames: -10 dB (the clamp), as comp_snr.m gives
+    s = metrics.score_pair(x, zeros)
+    assert s["ssnr"] == pytest.approx(np.mean(metrics.segsnr_frames(x, zeros)))
+    assert -10.0 < s["ssnr"] < -2.0
+    with pytest.raises(metrics.ScoringError) as e:
+        metrics.wideband_pesq(x, zeros)  # alone, PESQ refuses; score_pair gives the floor
     assert e.value.kind == "silent"
 
 
@@ -227,11 +262,21 @@ def test_score_files_reads_checks_and_notes(tmp_path):
     x = speech(2.0, 8)
     y = noisy(x, 10)
     audio.write_wav(tmp_path / "clean.wav", audio.to_int16(x))
-    audio.write_wav(tmp_path / "long.wav", np.concatenate([y, y[:800]]).astype(np.float32))
-    scores, notes = metrics.score_files(tmp_path / "clean.wav", tmp_path / "long.wav")
+    audio.write_wav(tmp_path / "enh.wav", y.astype(np.float32))
+    scores, notes = metrics.score_files(tmp_path / "clean.wav", tmp_path / "enh.wav")
     x16 = audio.to_int16(x) / 32768.0
     assert scores == metrics.score_pair(x16, y.astype(np.float32))
-    assert len(notes["truncated"]) == 1 and notes["resampled"] == []
+    assert notes == {"resampled": [], "silent": []}
+
+    for name, wav in (("long.wav", np.concatenate([y, y[:1]])), ("half.wav", y[:len(y) // 2])):
+        audio.write_wav(tmp_path / name, wav.astype(np.float32))
+        with pytest.raises(metrics.ScoringError) as e:
+            metrics.score_files(tmp_path / "clean.wav", tmp_path / name)
+        assert e.value.kind == "length" and str(len(wav)) in e.value.detail
+
+    audio.write_wav(tmp_path / "zeros.wav", np.zeros(len(y), np.float32))
+    scores, notes = metrics.score_files(tmp_path / "clean.wav", tmp_path / "zeros.wav")
+    assert scores["pesq"] == metrics.PESQ_FLOOR and len(notes["silent"]) == 1
 
     sf.write(tmp_path / "8k.wav", y[::2], 8000)
     with pytest.raises(metrics.ScoringError) as e:
@@ -239,6 +284,10 @@ def test_score_files_reads_checks_and_notes(tmp_path):
     assert e.value.kind == "wrong_rate" and "8000" in e.value.detail
     resampled, notes = metrics.score_files(tmp_path / "clean.wav", tmp_path / "8k.wav", allow_resample=True)
     assert len(notes["resampled"]) == 1 and resampled["stoi"] > 0.8
+    sf.write(tmp_path / "8k_short.wav", y[:-4:2], 8000)  # two 8 kHz samples short: not a rounding difference
+    with pytest.raises(metrics.ScoringError) as e:
+        metrics.score_files(tmp_path / "clean.wav", tmp_path / "8k_short.wav", allow_resample=True)
+    assert e.value.kind == "length"
 
     sf.write(tmp_path / "stereo.wav", np.stack([y, y], 1), FS)
     (tmp_path / "junk.wav").write_bytes(b"not a wav")

@@ -1,4 +1,4 @@
-"""scripts/paper_table.py on synthetic run directories."""
+"""scripts/paper_table.py on synthetic run directories (results.json written by common/evaluation.py)."""
 import csv
 import dataclasses
 import json
@@ -7,81 +7,131 @@ import os
 import numpy as np
 import pytest
 
-from common import metrics
+from common import evaluation, metrics
 from common.model_config import tiny
 from common.models import parameter_counts
 from scripts import paper_table
 
-PESQ = {"SEGAN": [2.0, 2.1, 2.2, 2.3, 2.4], "ISEGAN-SA-2": [2.5, 2.7, 2.6, 2.9, None]}  # None: nothing scored
+PESQ = {"SEGAN": [2.0, 2.1, 2.2, 2.3, 2.4], "ISEGAN-SA-2": [2.5, 2.7, 2.6, 2.9]}
+CLEAN = "/data/clean_testset_wav_16k"
 
 
-def make_run(root, name, pesq=None):
-    """A run directory with flags.json (a tiny model of that name) and, with `pesq`, a results.json."""
+def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 4, 4, 4), n_expected=4):
+    """A run directory with flags.json (a tiny model of that name; `corpus` in its dataset entry) and, with
+    `pesq` (one value per checkpoint), a results.json over `clean_dir` whose checkpoint i scored the first
+    scored[i] of n_expected files."""
     run = root / name
     run.mkdir(parents=True)
     cfg = tiny(name.split("-L")[0])
-    (run / "flags.json").write_text(json.dumps({"model": dataclasses.asdict(cfg)}))
+    flags = {"model": dataclasses.asdict(cfg), "training": {}, "flags": {},
+             "dataset": corpus and {"path": f"/data/{corpus}/segan.tfrecords", "windows": 100, "corpus": corpus}}
+    (run / "flags.json").write_text(json.dumps(flags))
     if pesq is not None:
-        dirs = [{"dir": f"{run}/enhanced/{i}", "n_files": 0 if p is None else 4,
-                 "mean": {m: None if p is None else (p if m == "pesq" else 0.5 + i) for m in metrics.METRICS},
-                 "problems": {"missing": [{"file": "a.wav"}] * (4 if p is None else 0)}} for i, p in enumerate(pesq)]
-        (run / "results.json").write_text(json.dumps({"dirs": dirs}))
+        dirs = [f"{run}/enhanced/{i}" for i in range(len(pesq))]
+        files = [f"f{j}.wav" for j in range(n_expected)]
+        scores = [{f: {m: p if m == "pesq" else 0.5 + i for m in metrics.METRICS} for f in files[:n]}
+                  for i, (p, n) in enumerate(zip(pesq, scored))]
+        found = [{k: [{"file": f, "detail": "no such file"} for f in files[n:]] if k == "missing" else []
+                  for k in (*evaluation.PROBLEMS, *evaluation.NOTES)} for n in scored]
+        summary = evaluation.summarize(clean_dir, n_expected, dirs, scores, found)
+        evaluation.write_json(str(run / "results.json"), summary)
     return cfg
 
 
-@pytest.fixture
-def runs(tmp_path):
-    root = tmp_path / "runs"
-    cfgs = {name: make_run(root, name, pesq) for name, pesq in PESQ.items()}
-    cfgs["DSEGAN-2"] = make_run(root, "DSEGAN-2")  # trained, not evaluated
-    make_run(root, "SASEGAN-L3", [2.2] * 5)  # outside the paper's grid
-    return root, cfgs
-
-
-def table(root, tmp_path, *extra, noisy="none"):
-    assert paper_table.main(["--run_dir", str(root), "--noisy_dir", str(noisy), "--clean_dir", str(noisy),
-                             "--markdown", str(tmp_path / "t.md"), "--csv", str(tmp_path / "t.csv"), *extra]) == 0
+def table(root, tmp_path, *extra):
+    """paper_table's (markdown, csv rows); no Noisy row unless the test dirs exist."""
+    assert paper_table.main(["--run_dir", str(root), "--markdown", str(tmp_path / "t.md"),
+                             "--csv", str(tmp_path / "t.csv"), "--jobs", "1", *extra]) == 0
     with open(tmp_path / "t.csv") as f:
         return (tmp_path / "t.md").read_text(), list(csv.DictReader(f))
 
 
-def test_rows_statistics_parameters_and_gaps(runs, tmp_path):
-    root, cfgs = runs
+def ours(rows):
+    return {r["model"]: r for r in rows if r["kind"] == "ours"}
+
+
+def test_rows_statistics_parameters_and_gaps(tmp_path):
+    root = tmp_path / "runs"
+    cfgs = {name: make_run(root, name, pesq) for name, pesq in PESQ.items()}
+    cfgs["DSEGAN-2"] = make_run(root, "DSEGAN-2")  # trained, not evaluated
+    make_run(root, "SASEGAN-L3", [2.2] * 5)  # outside the paper's grid
     md, rows = table(root, tmp_path)
-    ours = [r for r in rows if r["kind"] == "ours"]
-    assert [r["model"] for r in ours] == ["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"]  # paper order, no ablation run
-    by = {r["model"]: r for r in ours}
+    assert list(ours(rows)) == ["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"]  # paper order, no ablation run
+    by = ours(rows)
     for name, pesq in PESQ.items():
-        scored = [p for p in pesq if p is not None]
-        assert by[name]["checkpoints"] == str(len(scored))
-        assert float(by[name]["pesq"]) == pytest.approx(np.mean(scored), abs=1e-6)
-        assert float(by[name]["pesq_std"]) == pytest.approx(np.std(scored, ddof=1), abs=1e-6)
+        assert by[name]["checkpoints"] == str(len(pesq)) and by[name]["files"] == "4/4"
+        assert float(by[name]["pesq"]) == pytest.approx(np.mean(pesq), abs=1e-6)
+        assert float(by[name]["pesq_std"]) == pytest.approx(np.std(pesq, ddof=1), abs=1e-6)
         assert int(by[name]["g_params"]) == parameter_counts(cfgs[name])[0]
     assert "4 checkpoint(s) scored, 5 expected" in by["ISEGAN-SA-2"]["notes_or_source"]
-    assert "checkpoint 4: no file scored" in by["ISEGAN-SA-2"]["notes_or_source"]
     assert by["DSEGAN-2"]["pesq"] == "" and "not evaluated" in by["DSEGAN-2"]["notes_or_source"]
     assert int(by["DSEGAN-2"]["g_params"]) == parameter_counts(cfgs["DSEGAN-2"])[0]
+    assert md.startswith(f"Corpus: unknown (the runs' flags.json do not name their data set): 4 test files (clean "
+                         f"test dir `{CLEAN}`)")
     assert "| DSEGAN-2 | — |" in md and "| SEGAN | 2.200 ± 0.158 |" in md
     published = {r["model"]: r for r in rows if r["kind"] == "published"}
     assert published["Noisy"]["pesq"] == "1.97" and "1703.09452" in published["SEGAN"]["notes_or_source"]
     assert "| SEGAN (published) | 2.16 | 3.48 | 2.94 | 2.80 | 7.73 | — | — |" in md
     assert "not retrieved" in md and "ICASSP 2021" in md
     _, rows = table(root, tmp_path, "--all_runs")
-    assert [r["model"] for r in rows if r["kind"] == "ours"][-1] == "SASEGAN-L3"
+    assert list(ours(rows))[-1] == "SASEGAN-L3"
 
 
-def test_noisy_row_is_scored_from_the_test_files_and_cached(runs, tmp_path, demo_dir):
-    root, _ = runs
-    noisy, clean = demo_dir / "noisy_testset_wav_16k", demo_dir / "clean_testset_wav_16k"
-    args = ["--run_dir", str(root), "--noisy_dir", str(noisy), "--clean_dir", str(clean),
-            "--markdown", str(tmp_path / "t.md"), "--csv", str(tmp_path / "t.csv")]
-    assert paper_table.main(args) == 0
-    with open(tmp_path / "t.csv") as f:
-        row = next(csv.DictReader(f))
+def test_an_incomplete_run_shows_n_of_N(tmp_path):
+    root = tmp_path / "runs"
+    make_run(root, "SEGAN", [2.0, 2.1, 2.2, 2.3, 2.4], scored=[3] * 5)  # every checkpoint on the same 3 of 4
+    make_run(root, "SASEGAN", [2.0, 2.1, 2.2, 2.3, 2.4], scored=[4, 4, 3, 4, 4])  # different sets
+    md, rows = table(root, tmp_path)
+    by = ours(rows)
+    assert by["SEGAN"]["files"] == "3/4" and float(by["SEGAN"]["pesq"]) == pytest.approx(2.2)
+    assert "| SEGAN (3/4 files) | 2.200 ± 0.158 |" in md
+    assert "checkpoint 0: 3/4 files scored" in by["SEGAN"]["notes_or_source"]
+    assert by["SASEGAN"]["pesq"] == "" and "| SASEGAN | — |" in md  # never averaged over different sets
+    assert "different sets of files" in by["SASEGAN"]["notes_or_source"]
+
+
+def test_runs_of_two_corpora_or_test_sets_are_never_mixed(tmp_path, capsys):
+    root = tmp_path / "runs"
+    for name in ("SEGAN", "SASEGAN", "ISEGAN-2"):
+        make_run(root, name, [2.0 + 0.1 * i for i in range(5)], corpus="vb")
+    make_run(root, "DSEGAN-2", [1.5] * 5, corpus="demo", clean_dir="/demo/clean_testset_wav_16k")
+    make_run(root, "ISEGAN-3", [2.5] * 5, corpus="vb", clean_dir="/elsewhere/clean")
+    md, rows = table(root, tmp_path)
+    assert list(ours(rows)) == ["SEGAN", "SASEGAN", "ISEGAN-2"]
+    assert {r["corpus"] for r in ours(rows).values()} == {"vb"}
+    assert md.startswith(f"Corpus: vb: 4 test files (clean test dir `{CLEAN}`)")
+    assert "- DSEGAN-2: corpus demo, not vb" in md
+    assert f"- ISEGAN-3: evaluated on /elsewhere/clean, not on {CLEAN}" in md
+    assert "left out: DSEGAN-2" in capsys.readouterr().err
+
+    md, rows = table(root, tmp_path, "--corpus", "demo")
+    assert list(ours(rows)) == ["DSEGAN-2"] and not [r for r in rows if r["kind"] == "published"]
+    assert md.startswith("Corpus: demo (synthetic, not VoiceBank-DEMAND): 4 test files")
+    assert "- SEGAN: corpus vb, not demo" in md and "not shown beside the synthetic demo corpus" in md
+
+    for name in ("DSEGAN-3", "DSEGAN-4", "DSEGAN-SA-2"):  # now four runs of each corpus
+        make_run(root, name, [1.5] * 5, corpus="demo", clean_dir="/demo/clean_testset_wav_16k")
+    with pytest.raises(SystemExit, match="no corpus is shared by most runs.*--corpus"):
+        table(root, tmp_path)
+    with pytest.raises(SystemExit, match="no run of corpus nope"):
+        table(root, tmp_path, "--corpus", "nope")
+
+
+def test_noisy_row_is_scored_on_the_runs_test_set_and_cached(tmp_path, demo_dir):
+    clean, noisy = demo_dir / "clean_testset_wav_16k", demo_dir / "noisy_testset_wav_16k"
+    root = tmp_path / "runs"
+    make_run(root / "demo", "SEGAN", [2.0] * 5, corpus="demo", clean_dir=str(clean), n_expected=4)
+    make_run(root, "SEGAN", [2.5] * 5, corpus="vb")  # a real-corpus run; the demo's live in runs/demo
+    md, rows = table(root / "demo", tmp_path)  # no --clean_dir / --noisy_dir: from the runs
     names = sorted(os.listdir(noisy))
     expected = np.mean([metrics.score_files(clean / n, noisy / n)[0]["pesq"] for n in names])
-    assert (row["model"], row["kind"]) == ("Noisy", "ours")
-    assert float(row["pesq"]) == pytest.approx(expected, abs=1e-6)
-    cache = root / "noisy_results.json"
+    assert [(r["model"], r["files"]) for r in ours(rows).values()] == [("Noisy", "4/4"), ("SEGAN", "4/4")]
+    assert float(rows[0]["pesq"]) == pytest.approx(expected, abs=1e-6)
+    assert md.startswith(f"Corpus: demo (synthetic, not VoiceBank-DEMAND): 4 test files (clean test dir `{clean}`)")
+    cache = root / "demo" / "noisy_results.json"
     stamp = cache.stat().st_mtime_ns
-    assert paper_table.main(args) == 0 and cache.stat().st_mtime_ns == stamp  # not rescored
+    assert table(root / "demo", tmp_path)[1] == rows and cache.stat().st_mtime_ns == stamp  # not rescored
+
+    md, rows = table(root, tmp_path)  # runs/ does not descend into runs/demo
+    assert [(r["model"], r["corpus"]) for r in ours(rows).values()] == [("SEGAN", "vb")]
+    assert md.startswith("Corpus: vb:")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config, tf1_import
+from common import config, rundir, tf1_import
 from common.trainer import Trainer
 from scripts import reference_io
 from tests import tf1_reference
@@ -24,7 +24,7 @@ def run(tmp_path_factory):
     for v in tr.chain.variables + tr.disc.variables:
         if v.path.endswith(("sigma_ratio", "alpha", "beta")):
             v.assign(rng.uniform(0.1, 0.4, v.shape).astype(np.float32))
-    config.save_flags(args, str(run_dir))
+    rundir.save_flags(args, str(run_dir))
     tr.save()
     return run_dir, tr.cfg
 

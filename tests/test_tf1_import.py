@@ -1,14 +1,13 @@
 """Importing upstream TF1 checkpoints: a fixture written with tf.compat.v1 under the upstream variable
 names and shapes (restated here from the upstream code, independently of common/tf1_import.py)."""
-import argparse
 import json
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import tf1_import
-from common.enhance import load_chain
+from common import rundir, tf1_import
+from common.rundir import load_chain
 from common.model_config import tiny
 from common.trainer import Trainer
 from scripts import import_tf1_checkpoint
@@ -118,7 +117,9 @@ def test_import_detects_the_model_and_fills_every_variable(imported, name):
     saved = json.load(open(run / "flags.json"))["model"]
     assert {k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()} == \
         {k: getattr(cfg, k) for k in saved}
-    chain, path = load_chain(cfg, str(run))           # what test mode does
+    trained = load_chain(str(run))                    # what test mode does
+    chain, path = trained.chain, trained.path
+    assert trained.cfg == cfg
     assert path.endswith("ckpt-200")                  # SEGAN-400 on 2 towers = 200 iterations
     gens = chain.generators
 
@@ -141,9 +142,7 @@ def test_import_detects_the_model_and_fills_every_variable(imported, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_resumed_training_gets_the_upstream_state(imported, name):
     cfg, arrays, run = imported[name]
-    saved = json.load(open(run / "flags.json"))
-    tr = Trainer(argparse.Namespace(**{k: v for k, v in saved.items() if k != "model"}),
-                 tf.distribute.get_strategy())
+    tr = Trainer(rundir.run_args(rundir.load_flags(str(run))), tf.distribute.get_strategy())
     assert tr.restore() == 200
     exported = tf1_import.export_values(tr, slots=True)  # every variable and slot, back in upstream form
     assert set(exported) == {n for n in arrays if not n.startswith("g_ae/z") and n != "Variable"
@@ -170,7 +169,7 @@ def test_resumed_training_gets_the_upstream_state(imported, name):
 def test_layouts_compute_the_upstream_convolutions(imported):
     """Our imported layers equal TF1's 2-D ops on [B, T, 1, C] with the upstream kernels."""
     cfg, arrays, run = imported["DSEGAN-2"]           # no spectral norm: the kernels act as stored
-    g = load_chain(cfg, str(run))[0].generators[1]
+    g = load_chain(str(run)).chain.generators[1]
     x = tf.random.normal([2, 64, cfg.g_enc_depths[0]])
     up = tf.nn.conv2d(x[:, :, None], arrays["g_ae/enc_1_1/W"], [1, 2, 1, 1], "SAME")[:, :, 0]
     np.testing.assert_allclose(g.enc[1](x), up + arrays["g_ae/enc_1_1/b"], rtol=1e-5, atol=1e-4)
@@ -207,7 +206,7 @@ def test_missing_variables_are_named_and_allow_partial_imports_the_rest(tmp_path
     assert "discriminator/d_vbn_0/gamma" in err and "chain/" not in err
     rc, run = run_import(tmp_path / "partial", generator_only, ["--variant", "segan", "--allow_partial", *d_flags])
     assert rc == 0 and "warning: model variables without a value" in capsys.readouterr().err
-    g = load_chain(SEGAN, str(run))[0].generators[0]
+    g = load_chain(str(run)).chain.generators[0]
     np.testing.assert_array_equal(g.dec[4].kernel.numpy(), segan_arrays["g_ae/dec_4/W"][:, 0])
 
 

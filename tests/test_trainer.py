@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config
+from common import config, rundir
 from common.trainer import Trainer, TrainingDiverged
 from tests.conftest import TINY_MODEL
 
@@ -58,7 +58,7 @@ def test_l1_alone_learns_a_fixed_batch(tiny_records, tmp_path):
 
 def test_resume_continues_counter_and_history(tiny_records, tmp_path):
     assert Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "3")).train() == 3
-    tr = Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "5"))
+    tr = Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "5", "--allow_changes"))
     assert tr.restore() == 3
     assert tr.train() == 5
     assert int(tr.iteration.numpy()) == 5
@@ -66,6 +66,8 @@ def test_resume_continues_counter_and_history(tiny_records, tmp_path):
     assert [c.rsplit("-", 1)[1] for c in tr.manager.checkpoints] == ["2", "3", "4", "5"]
     rows = (tmp_path / "losses.csv").read_text().splitlines()
     assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
+    changes = rundir.load_flags(str(tmp_path))["changes"]
+    assert changes == [{"iteration": 3, "changes": ["max_steps: 3 (saved) vs 5 (now)"]}]
 
 
 def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
@@ -76,7 +78,8 @@ def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path):
     Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
-    diverging = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--adv_weight", "nan"))
+    diverging = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--adv_weight", "nan",
+                                     "--allow_changes"))
     with pytest.raises(TrainingDiverged, match="non-finite loss at iteration 3"):
         diverging.train()
     assert diverging.manager.latest_checkpoint.endswith("ckpt-2")

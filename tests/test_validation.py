@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from common import config
-from common.enhance import checkpoint_path, checkpoint_steps, load_chain
+from common.rundir import checkpoint_steps, load_chain, resolve
 from common.trainer import Trainer
 from tests.conftest import TINY_MODEL
 
@@ -50,8 +50,8 @@ def test_best_checkpoint_is_scored_logged_and_survives_max_to_keep(tiny_records,
                                                                f"ckpt-{best['step']}.index"]  # ... not the best
     logged = scalars(str(run / "logs"), "valid/pesq")
     assert {s: round(v, 5) for s, v in logged.items()} == {s: round(h["pesq"], 5) for s, h in history.items()}
-    assert checkpoint_path(str(run), "best") == str(run / "best" / f"ckpt-{best['step']}")
-    chain, _ = load_chain(config.model_config(args), str(run), "best")
+    assert resolve(str(run), "best") == str(run / "best" / f"ckpt-{best['step']}")
+    chain = load_chain(str(run), "best").chain
     assert all(np.all(np.isfinite(v.numpy())) for v in chain.trainable_variables)
 
 

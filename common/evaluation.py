@@ -1,0 +1,198 @@
+"""Scoring enhanced directories against a clean test set: the library behind scripts/evaluate.py and the
+Noisy row of scripts/paper_table.py.
+
+The set is the clean test set. A directory's row is the mean over files of the per-file metrics
+(common/metrics.py); a clean file that cannot be scored in a directory is a problem (PROBLEMS), and a row
+without it is incomplete: it carries n/N (files scored / files in the clean test set) in every output.
+Notes (NOTES) list files worth knowing about that do not make a row incomplete: enhanced files without a
+clean reference (not in the set, not in the mean), resampled files, and all-zero enhanced files, which are
+scored at the metric floors. The mean ± std over directories (the paper's aggregation over checkpoints)
+is given only when every directory was scored on the same set of files.
+
+Nothing here changes os.environ: the worker processes inherit the caller's (scripts/evaluate.py sets one
+BLAS thread).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+from tqdm import tqdm
+
+from common import metrics
+
+LABELS = {"pesq": "PESQ", "csig": "CSIG", "cbak": "CBAK", "covl": "COVL", "ssnr": "SSNR", "stoi": "STOI"}
+PROBLEMS = {"missing": "missing", "unreadable": "unreadable", "wrong_rate": "wrong sample rate",
+            "length": "length differs from the clean file's", "silent_clean": "clean reference all zeros",
+            "failed": "cannot be scored"}
+NOTES = {"extra": "extra: no clean reference, not in the set", "resampled": "resampled to 16 kHz",
+         "silent": "silent: scored at the metric floors"}
+DEFINITIONS = {
+    "pesq": "wideband P.862.2 MOS-LQO (ITU-T C code via the pesq package)",
+    "csig": "composite.m signal distortion, clamped to [1, 5]",
+    "cbak": "composite.m background intrusiveness, clamped to [1, 5]",
+    "covl": "composite.m overall quality, clamped to [1, 5]",
+    "ssnr": "segmental SNR in dB (comp_snr.m, frames clamped to [-10, 35])",
+    "stoi": "classic STOI in [0, 1] (pystoi, extended=False)",
+    "silent": "an all-zero enhanced file is scored, never dropped: PESQ is undefined on it and gets "
+              f"{metrics.PESQ_FLOOR:.4f}, the lowest MOS-LQO the ITU C code can return (raw score "
+              f"{metrics.PESQ_RAW_MIN:.4f}: every frame disturbance clipped to 45); CSIG, CBAK and COVL, "
+              "whose regressions take PESQ, get their clamp floor 1; SSNR is defined (comp_snr.m: 0 dB per "
+              "frame with clean energy, -10 dB per digitally silent clean frame); STOI is 0 (no correlation)",
+    "n_files": "files scored; n_expected: files in the clean test set; complete: n_files == n_expected",
+    "mean": "per directory, the mean over its scored files",
+    "across": "mean and sample std (ddof 1; 0 for one directory, as MATLAB std) over directories of their "
+              "means, only when every directory was scored on the same set of files",
+}
+
+
+def wav_files(directory: str) -> dict[str, str]:
+    """{basename: path} of the .wav files directly in `directory`."""
+    return {e.name: e.path for e in os.scandir(directory) if e.is_file() and e.name.lower().endswith(".wav")}
+
+
+def score_task(task):
+    """(dir index, name, scores or None, {kind: [detail, ...]}) for one file pair."""
+    index, name, clean, enhanced, allow_resample = task
+    try:
+        scores, notes = metrics.score_files(clean, enhanced, allow_resample)
+        return index, name, scores, notes
+    except metrics.ScoringError as e:
+        return index, name, None, {e.kind: [e.detail]}
+    except Exception as e:  # one broken pair must not end a long run; it is reported instead
+        return index, name, None, {"failed": [f"{type(e).__name__}: {e}"]}
+
+
+def run(tasks: list, jobs: int):
+    """Results of `score_task` in task order, from `jobs` processes (spawned: they inherit os.environ)."""
+    if min(jobs, len(tasks)) <= 1:
+        yield from map(score_task, tasks)
+        return
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(score_task, tasks, chunksize=max(1, len(tasks) // (jobs * 16)))
+
+
+def score_dirs(clean_dir: str, enhanced_dirs: list[str], jobs: int = 1,
+               allow_resample: bool = False) -> tuple[dict, list[dict]]:
+    """Score every directory against `clean_dir` (files matched by basename): the summary (`summarize`)
+    and the per-file scores of each directory. Raises ValueError if `clean_dir` holds no .wav file."""
+    clean = wav_files(clean_dir)
+    if not clean:
+        raise ValueError(f"no .wav files in {clean_dir}")
+    scores = [{} for _ in enhanced_dirs]
+    found = [{kind: [] for kind in (*PROBLEMS, *NOTES)} for _ in enhanced_dirs]
+    tasks = []
+    for i, d in enumerate(enhanced_dirs):
+        enhanced = wav_files(d)
+        found[i]["missing"] = [{"file": n, "detail": f"no {n} in {d}"}
+                               for n in sorted(clean.keys() - enhanced.keys())]
+        found[i]["extra"] = [{"file": n, "detail": f"no clean {n} in {clean_dir}"}
+                             for n in sorted(enhanced.keys() - clean.keys())]
+        tasks += [(i, n, clean[n], enhanced[n], allow_resample) for n in sorted(clean.keys() & enhanced.keys())]
+    for i, name, result, issues in tqdm(run(tasks, jobs), total=len(tasks), desc="scoring", unit="file"):
+        if result is not None:
+            scores[i][name] = result
+        for kind, details in issues.items():
+            found[i][kind] += [{"file": name, "detail": detail} for detail in details]
+    return summarize(clean_dir, len(clean), enhanced_dirs, scores, found), scores
+
+
+def mean(rows: list[dict]) -> dict:
+    """Each metric's mean over `rows` (None for no rows)."""
+    return {m: float(np.mean([r[m] for r in rows])) if rows else None for m in metrics.METRICS}
+
+
+def spread(rows: list[dict]) -> tuple[dict, dict]:
+    """Mean and sample std (ddof 1; 0 for one row, as MATLAB `std`) of each metric over `rows`."""
+    return mean(rows), {m: float(np.std([r[m] for r in rows], ddof=1)) if len(rows) > 1 else 0.0
+                        for m in metrics.METRICS}
+
+
+def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dict], found: list[dict]) -> dict:
+    """The JSON document: per directory its file counts, means, problems and notes; the mean ± std over
+    directories, or None and `across_note` saying why not."""
+    per_dir = []
+    for d, rows, issues in zip(dirs, scores, found):
+        per_dir.append({"dir": d, "n_files": len(rows), "n_expected": n_expected, "complete": len(rows) == n_expected,
+                        "mean": mean(list(rows.values())), "problems": {k: issues[k] for k in PROBLEMS},
+                        "notes": {k: issues[k] for k in NOTES}})
+    across, why = None, None
+    if any(s.keys() != scores[0].keys() for s in scores):
+        why = ("the directories were scored on different sets of files ("
+               + ", ".join(f"{r['dir']}: {ratio(r)}" for r in per_dir) + "); a mean over them would mix sets")
+    elif not scores[0]:
+        why = "no file was scored"
+    else:
+        means, stds = spread([r["mean"] for r in per_dir])
+        across = {"n_dirs": len(dirs), **{k: per_dir[0][k] for k in ("n_files", "n_expected", "complete")},
+                  "mean": means, "std": stds, "std_ddof": 1}
+    return {"clean_dir": os.path.abspath(clean_dir), "n_expected": n_expected, "metrics": list(metrics.METRICS),
+            "definitions": DEFINITIONS, "dirs": per_dir, "across": across, "across_note": why}
+
+
+def ratio(row: dict) -> str:
+    """'n/N': files scored / files in the clean test set."""
+    return f"{row['n_files']}/{row['n_expected']}"
+
+
+def fmt(value, std=None, digits: int = 4) -> str:
+    """A table cell: '—' without a value, else the value, with ' ± std' when given."""
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}" + ("" if std is None else f" ± {std:.{digits}f}")
+
+
+def issue_lines(summary: dict) -> list[str]:
+    """One line per problem and per note: 'dir: file: kind: detail'."""
+    return [f"{r['dir']}: {e['file']}: {kind}: {e['detail']}" for r in summary["dirs"]
+            for group in ("problems", "notes") for kind, entries in r[group].items() for e in entries]
+
+
+def _names(entries: list[dict], limit: int = 10) -> str:
+    names = ", ".join(e["file"] for e in entries[:limit])
+    return names + (f", … ({len(entries) - limit} more)" if len(entries) > limit else "")
+
+
+def markdown(summary: dict) -> str:
+    ms = summary["metrics"]
+    lines = [f"Scores against `{summary['clean_dir']}` ({summary['n_expected']} files; mean over files; "
+             f"PESQ = wideband MOS-LQO, STOI classic in [0, 1]; files = scored / in the clean test set).", "",
+             "| enhanced dir | files | " + " | ".join(LABELS[m] for m in ms) + " |",
+             "|---|---:|" + "---:|" * len(ms)]
+    for r in summary["dirs"]:
+        lines.append(f"| {r['dir']} | {ratio(r)} | " + " | ".join(fmt(r["mean"][m]) for m in ms) + " |")
+    across = summary["across"]
+    if len(summary["dirs"]) > 1:
+        if across:
+            lines.append(f"| **mean ± std over {across['n_dirs']} dirs** | {ratio(across)} | "
+                         + " | ".join(fmt(across["mean"][m], across["std"][m]) for m in ms) + " |")
+        else:
+            lines += ["", f"No mean ± std over the directories: {summary['across_note']}."]
+    for title, group, labels in (("Not scored", "problems", PROBLEMS), ("Notes", "notes", NOTES)):
+        items = [f"- `{r['dir']}`: " + "; ".join(f"{labels[k]} ({len(v)}): {_names(v)}"
+                                                 for k, v in r[group].items() if v)
+                 for r in summary["dirs"] if any(r[group].values())]
+        if items:
+            lines += ["", f"{title}:"] + items
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(path: str, summary: dict, scores: list[dict]) -> None:
+    """Per-file scores; a leading 'dir' column with several directories; 'dir_files' = the row's n/N."""
+    lead = ["dir"] if len(scores) > 1 else []
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(lead + ["dir_files", "file"] + list(metrics.METRICS))
+        for r, rows in zip(summary["dirs"], scores):
+            for name in sorted(rows):
+                w.writerow(([r["dir"]] if lead else []) + [ratio(r), name]
+                           + [f"{rows[name][m]:.6f}" for m in metrics.METRICS])
+
+
+def write_json(path: str, summary: dict) -> None:
+    with open(path, "w") as f:
+        json.dump(summary, f, indent=1)

@@ -1,0 +1,161 @@
+"""The faults a long run meets, through the command lines: a kill -9, a truncated checkpoint, a save killed
+midway, changed flags on resume, test mode from flags.json alone, and seeds."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from common import config, rundir
+from common.main import main
+from common.trainer import Trainer
+from scripts import checkpoints
+from tests.conftest import TINY_MODEL
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = [*TINY_MODEL, "--iterations", "2"]
+
+
+def train_flags(records, run, *extra):
+    return [*MODEL, "--e2e_dataset", str(records), "--save_path", str(run), "--batch_size", "2",
+            "--save_freq", "2", "--log_freq", "1", *extra]
+
+
+def losses_iterations(run):
+    rows = (run / rundir.LOSS_FILE).read_text().splitlines()[1:]
+    return [int(r.split(",")[0]) for r in rows]
+
+
+def test_kill_9_mid_training_then_resume(tiny_records, tmp_path):
+    run = tmp_path / "run"
+    cmd = [sys.executable, os.path.join(ROOT, "isegan", "main.py"), *train_flags(tiny_records, run, "--max_steps", "200")]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while not (run / "checkpoints" / "ckpt-6.index").exists():
+        assert proc.poll() is None and time.time() < deadline, "training ended or stalled before ckpt-6"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = rundir.checkpoint_steps(str(run))[-1]
+    assert 6 <= killed_at < 200, killed_at
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"from ckpt-{killed_at} (iteration {killed_at} of 200)" in out.stdout
+    assert losses_iterations(run) == list(range(1, 201))  # nothing lost, nothing doubled
+    assert rundir.checkpoint_steps(str(run)) == [192, 194, 196, 198, 200]
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "is complete (200 of 200 iterations)" in again.stdout
+
+
+@pytest.fixture
+def trained(tiny_records, tmp_path, one_replica):
+    """A tiny ISEGAN-2 run trained to iteration 4 (checkpoints 2 and 4)."""
+    run = tmp_path / "run"
+    Trainer(config.parse("isegan", train_flags(tiny_records, run, "--max_steps", "4")), one_replica).train()
+    assert rundir.checkpoint_steps(str(run)) == [2, 4]
+    return run
+
+
+def truncate(run, step):
+    data = next((run / "checkpoints").glob(f"ckpt-{step}.data-*"))
+    data.write_bytes(data.read_bytes()[:data.stat().st_size // 2])
+
+
+def test_truncated_newest_checkpoint_falls_back_everywhere(trained, tiny_records, demo_dir, tmp_path, capsys,
+                                                          one_replica):
+    truncate(trained, 4)
+    noisy = demo_dir / "noisy_testset_wav_16k"
+    assert main("isegan", ["--save_path", str(trained), "--test_wav_dir", str(noisy),
+                           "--save_clean_path", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr()
+    assert "ckpt-4 is unreadable" in err.err and "ckpt-2" in err.out
+    with pytest.raises(SystemExit, match="ckpt-4 is unreadable"):  # asked for by name: no substitute
+        main("isegan", ["--save_path", str(trained), "--weights", "4", "--test_wav_dir", str(noisy),
+                        "--save_clean_path", str(tmp_path / "out")])
+    assert checkpoints.main([str(trained)]) == 0  # the run scripts' list of checkpoints to test
+    assert capsys.readouterr().out.split() == ["2"]
+    (trained / "checkpoints" / "ckpt-6_temp").mkdir()  # what a save killed midway leaves
+    (trained / "checkpoints" / "ckpt-6_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"x" * 100)
+    tr = Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--allow_changes")),
+                 one_replica)
+    assert tr.train() == 6
+    err = capsys.readouterr()
+    assert "ckpt-4 is unreadable" in err.err and "ckpt-6_temp" in err.err and "from ckpt-2 (iteration 2 of 6)" in err.out
+    assert rundir.checkpoint_steps(str(trained)) == [2, 4, 6]
+    assert sorted(p.name for p in (trained / "corrupt").iterdir())[0].startswith("ckpt-4.data")
+    assert not (trained / "checkpoints" / "ckpt-6_temp").exists()
+    assert losses_iterations(trained) == list(range(1, 7))
+
+
+def test_changed_run_flags_stop_resume_unless_allowed(trained, tiny_records, one_replica):
+    with pytest.raises(SystemExit) as e:
+        Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--batch_size", "3",
+                                                   "--preemph", "0.9")), one_replica).train()
+    assert "batch_size: 2 (saved) vs 3 (now)" in str(e.value) and "preemph: 0.95 (saved) vs 0.9 (now)" in str(e.value)
+    with pytest.raises(SystemExit, match="stages: 2 \\(saved\\) vs 3 \\(now\\)"):  # never, even when allowed
+        Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--iterations", "3",
+                                                   "--allow_changes")), one_replica).train()
+    assert rundir.load_flags(str(trained))["training"]["batch_size"] == 2  # flags.json untouched
+    Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--batch_size", "3",
+                                               "--allow_changes")), one_replica).train()
+    saved = rundir.load_flags(str(trained))
+    assert saved["training"]["batch_size"] == 3
+    assert saved["changes"] == [{"iteration": 4, "changes": ["batch_size: 2 (saved) vs 3 (now)",
+                                                             "max_steps: 4 (saved) vs 6 (now)"]}]
+
+
+def test_test_mode_reads_the_model_from_flags_json_only(trained, demo_dir, tmp_path):
+    noisy = demo_dir / "noisy_testset_wav_16k"
+
+    def test_mode(out, *flags):
+        return main("isegan", ["--save_path", str(trained), "--test_wav_dir", str(noisy),
+                               "--save_clean_path", str(tmp_path / out), *flags])
+
+    assert test_mode("a", "--seed", "1") == 0 and test_mode("b", "--seed", "1") == 0
+    assert test_mode("c", "--seed", "2") == 0
+    name = sorted(os.listdir(noisy))[0]
+    a, b, c = (sf.read(str(tmp_path / d / name))[0] for d in "abc")
+    np.testing.assert_array_equal(a, b)  # seeded: repeatable
+    assert not np.array_equal(a, c)  # z matters: another seed, another output
+    with pytest.raises(SystemExit, match="preemph: 0.95 \\(saved\\) vs 0.5"):
+        test_mode("d", "--preemph", "0.5")
+    os.remove(trained / rundir.FLAGS_FILE)
+    with pytest.raises(SystemExit, match="flags.json: no such file"):  # never a partial load
+        test_mode("e")
+
+
+def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
+    for name in ("a", "b"):
+        Trainer(config.parse("isegan", train_flags(tiny_records, tmp_path / name, "--max_steps", "3", "--seed", "5")),
+                one_replica).train()
+    assert (tmp_path / "a" / rundir.LOSS_FILE).read_text() == (tmp_path / "b" / rundir.LOSS_FILE).read_text()
+
+
+def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path):
+    """The main job itself with a small model: demo corpus → records → training → five checkpoints →
+    enhancement from flags.json → the table, in RUN_DIR/demo/<NAME>."""
+    data = tmp_path / "data" / "demo"
+    data.mkdir(parents=True)
+    for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
+                 "noisy_testset_wav_16k", rundir.DEMO_MARKER):
+        os.symlink(demo_dir / name, data / name)
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "RUN_DIR": str(tmp_path / "runs"), "GPUS": "",
+           "DEMO_STEPS": "5", "ATT_LAYER": "2", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "EXTRA_FLAGS": "--g_enc_depths 8,8,16,16,32 --d_num_fmaps 8,8,16,16,32"}
+    out = subprocess.run(["bash", os.path.join(ROOT, "run_isegan.sh")], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    run = tmp_path / "runs" / "demo" / "ISEGAN-SA-2"
+    assert rundir.checkpoint_steps(str(run)) == [1, 2, 3, 4, 5]
+    saved = rundir.load_flags(str(run))
+    assert saved["dataset"]["corpus"] == "demo" and saved["model"]["g_enc_depths"] == [8, 8, 16, 16, 32]
+    tests = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))
+    for step in range(1, 6):
+        assert sorted(os.listdir(run / "enhanced" / str(step))) == tests
+    assert "1 replica(s) x 2 windows" in out.stdout
+    assert "over 5" in (run / "results.md").read_text()
