@@ -7,7 +7,9 @@ without it is incomplete: it carries n/N (files scored / files in the clean test
 Notes (NOTES) list files worth knowing about that do not make a row incomplete: enhanced files without a
 clean reference (not in the set, not in the mean), resampled files, and all-zero enhanced files, which are
 scored at the metric floors. The mean ± std over directories (the paper's aggregation over checkpoints)
-is given only when every directory was scored on the same set of files.
+is given only when every directory was scored on the same set of files. Given the unprocessed noisy
+files, they are scored as one more directory (the Noisy row), and the enhanced mean minus Noisy (Δ) with a
+verdict per metric says whether enhancement helped: only when both are means over the complete test set.
 
 Nothing here changes os.environ: the worker processes inherit the caller's (scripts/evaluate.py sets one
 BLAS thread).
@@ -47,6 +49,9 @@ DEFINITIONS = {
     "mean": "per directory, the mean over its scored files",
     "across": "mean and sample std (ddof 1; 0 for one directory, as MATLAB std) over directories of their "
               "means, only when every directory was scored on the same set of files",
+    "noisy": "the unprocessed noisy test files, scored as a directory; not in dirs or across",
+    "delta": "across mean - noisy mean per metric (higher is better for every metric), only when both are over "
+             "the complete test set; verdict: the metrics where it is > 0 (better), < 0 (worse), 0 (equal)",
 }
 
 
@@ -76,17 +81,19 @@ def run(tasks: list, jobs: int):
         yield from pool.map(score_task, tasks, chunksize=max(1, len(tasks) // (jobs * 16)))
 
 
-def score_dirs(clean_dir: str, enhanced_dirs: list[str], jobs: int = 1,
-               allow_resample: bool = False) -> tuple[dict, list[dict]]:
-    """Score every directory against `clean_dir` (files matched by basename): the summary (`summarize`)
-    and the per-file scores of each directory. Raises ValueError if `clean_dir` holds no .wav file."""
+def score_dirs(clean_dir: str, enhanced_dirs: list[str], jobs: int = 1, allow_resample: bool = False,
+               noisy_dir: str | None = None) -> tuple[dict, list[dict]]:
+    """Score every directory, and `noisy_dir` if given, against `clean_dir` (files matched by basename) in
+    one pool: the summary (`summarize`) and the per-file scores of each of its `rows`. Raises ValueError if
+    `clean_dir` holds no .wav file."""
     clean = wav_files(clean_dir)
     if not clean:
         raise ValueError(f"no .wav files in {clean_dir}")
-    scores = [{} for _ in enhanced_dirs]
-    found = [{kind: [] for kind in (*PROBLEMS, *NOTES)} for _ in enhanced_dirs]
+    all_dirs = ([noisy_dir] if noisy_dir else []) + enhanced_dirs
+    scores = [{} for _ in all_dirs]
+    found = [{kind: [] for kind in (*PROBLEMS, *NOTES)} for _ in all_dirs]
     tasks = []
-    for i, d in enumerate(enhanced_dirs):
+    for i, d in enumerate(all_dirs):
         enhanced = wav_files(d)
         found[i]["missing"] = [{"file": n, "detail": f"no {n} in {d}"}
                                for n in sorted(clean.keys() - enhanced.keys())]
@@ -98,7 +105,9 @@ def score_dirs(clean_dir: str, enhanced_dirs: list[str], jobs: int = 1,
             scores[i][name] = result
         for kind, details in issues.items():
             found[i][kind] += [{"file": name, "detail": detail} for detail in details]
-    return summarize(clean_dir, len(clean), enhanced_dirs, scores, found), scores
+    k = 1 if noisy_dir else 0  # the noisy dir comes first
+    noisy = (noisy_dir, scores[0], found[0]) if noisy_dir else None
+    return summarize(clean_dir, len(clean), enhanced_dirs, scores[k:], found[k:], noisy), scores
 
 
 def mean(rows: list[dict]) -> dict:
@@ -112,14 +121,17 @@ def spread(rows: list[dict]) -> tuple[dict, dict]:
                         for m in metrics.METRICS}
 
 
-def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dict], found: list[dict]) -> dict:
+def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dict], found: list[dict],
+              noisy: tuple | None = None) -> dict:
     """The JSON document: per directory its file counts, means, problems and notes; the mean ± std over
-    directories, or None and `across_note` saying why not."""
-    per_dir = []
-    for d, rows, issues in zip(dirs, scores, found):
-        per_dir.append({"dir": d, "n_files": len(rows), "n_expected": n_expected, "complete": len(rows) == n_expected,
-                        "mean": mean(list(rows.values())), "problems": {k: issues[k] for k in PROBLEMS},
-                        "notes": {k: issues[k] for k in NOTES}})
+    directories, or None and `across_note` saying why not; with `noisy` ((dir, scores, found) of the noisy
+    files), its entry and `compare`'s delta and verdict, or None and `delta_note` saying why not."""
+    def entry(d, files, issues):
+        return {"dir": d, "n_files": len(files), "n_expected": n_expected, "complete": len(files) == n_expected,
+                "mean": mean(list(files.values())), "problems": {k: issues[k] for k in PROBLEMS},
+                "notes": {k: issues[k] for k in NOTES}}
+
+    per_dir = [entry(*x) for x in zip(dirs, scores, found)]
     across, why = None, None
     if any(s.keys() != scores[0].keys() for s in scores):
         why = ("the directories were scored on different sets of files ("
@@ -130,8 +142,50 @@ def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dic
         means, stds = spread([r["mean"] for r in per_dir])
         across = {"n_dirs": len(dirs), **{k: per_dir[0][k] for k in ("n_files", "n_expected", "complete")},
                   "mean": means, "std": stds, "std_ddof": 1}
+    noisy_row = entry(*noisy) if noisy else None
     return {"clean_dir": os.path.abspath(clean_dir), "n_expected": n_expected, "metrics": list(metrics.METRICS),
-            "definitions": DEFINITIONS, "dirs": per_dir, "across": across, "across_note": why}
+            "definitions": DEFINITIONS, "dirs": per_dir, "across": across, "across_note": why,
+            "noisy": noisy_row, **compare(across, why, noisy_row)}
+
+
+def compare(across: dict | None, across_note: str | None, noisy: dict | None) -> dict:
+    """delta (across mean − Noisy mean) and its verdict, or None and `delta_note` saying why not: a
+    difference of means over different files would mix the files' difficulty into it, so both must be
+    over the complete test set."""
+    if noisy is None:
+        why = None
+    elif across is None:
+        why = f"no mean over the enhanced directories ({across_note})"
+    elif not (across["complete"] and noisy["complete"]):
+        why = (f"the enhanced mean is over {ratio(across)} files and Noisy over {ratio(noisy)}; they are "
+               "compared only over the complete test set")
+    else:
+        delta = {m: across["mean"][m] - noisy["mean"][m] for m in metrics.METRICS}
+        return {"delta": delta, "verdict": verdict(delta), "delta_note": None}
+    return {"delta": None, "verdict": None, "delta_note": why}
+
+
+def verdict(delta: dict) -> dict:
+    """The metrics where enhanced is better than Noisy (Δ > 0), worse, or equal, and a sentence saying so."""
+    better = [m for m in metrics.METRICS if delta[m] > 0]
+    worse = [m for m in metrics.METRICS if delta[m] < 0]
+    equal = [m for m in metrics.METRICS if delta[m] == 0]  # e.g. both at a composite measure's clamp
+
+    def names(ms):
+        return ", ".join(LABELS[m] for m in ms)
+
+    if len(worse) == len(delta):
+        text = "Enhanced is worse than the noisy input on every metric."
+    else:
+        text = (f"Enhanced beats noisy on {len(better)} of {len(delta)} metrics"
+                + (f" ({names(better)})" if better else "")
+                + "".join(f"; {what} on {names(ms)}" for what, ms in (("worse", worse), ("equal", equal)) if ms) + ".")
+    return {"better": better, "worse": worse, "equal": equal, "text": text}
+
+
+def rows(summary: dict) -> list[dict]:
+    """The directory entries in table order: Noisy (if scored), then the enhanced directories."""
+    return ([summary["noisy"]] if summary["noisy"] else []) + summary["dirs"]
 
 
 def ratio(row: dict) -> str:
@@ -139,16 +193,17 @@ def ratio(row: dict) -> str:
     return f"{row['n_files']}/{row['n_expected']}"
 
 
-def fmt(value, std=None, digits: int = 4) -> str:
-    """A table cell: '—' without a value, else the value, with ' ± std' when given."""
+def fmt(value, std=None, digits: int = 4, sign: bool = False) -> str:
+    """A table cell: '—' without a value, else the value (with its sign: a difference), with ' ± std' when
+    given."""
     if value is None:
         return "—"
-    return f"{value:.{digits}f}" + ("" if std is None else f" ± {std:.{digits}f}")
+    return f"{value:{'+' if sign else ''}.{digits}f}" + ("" if std is None else f" ± {std:.{digits}f}")
 
 
 def issue_lines(summary: dict) -> list[str]:
     """One line per problem and per note: 'dir: file: kind: detail'."""
-    return [f"{r['dir']}: {e['file']}: {kind}: {e['detail']}" for r in summary["dirs"]
+    return [f"{r['dir']}: {e['file']}: {kind}: {e['detail']}" for r in rows(summary)
             for group in ("problems", "notes") for kind, entries in r[group].items() for e in entries]
 
 
@@ -161,36 +216,45 @@ def markdown(summary: dict) -> str:
     ms = summary["metrics"]
     lines = [f"Scores against `{summary['clean_dir']}` ({summary['n_expected']} files; mean over files; "
              f"PESQ = wideband MOS-LQO, STOI classic in [0, 1]; files = scored / in the clean test set).", "",
-             "| enhanced dir | files | " + " | ".join(LABELS[m] for m in ms) + " |",
+             "| dir | files | " + " | ".join(LABELS[m] for m in ms) + " |",
              "|---|---:|" + "---:|" * len(ms)]
-    for r in summary["dirs"]:
-        lines.append(f"| {r['dir']} | {ratio(r)} | " + " | ".join(fmt(r["mean"][m]) for m in ms) + " |")
-    across = summary["across"]
-    if len(summary["dirs"]) > 1:
-        if across:
-            lines.append(f"| **mean ± std over {across['n_dirs']} dirs** | {ratio(across)} | "
-                         + " | ".join(fmt(across["mean"][m], across["std"][m]) for m in ms) + " |")
-        else:
-            lines += ["", f"No mean ± std over the directories: {summary['across_note']}."]
+    noisy, across = summary["noisy"], summary["across"]
+    for r in rows(summary):
+        name = f"Noisy: {r['dir']}" if r is noisy else r["dir"]
+        lines.append(f"| {name} | {ratio(r)} | " + " | ".join(fmt(r["mean"][m]) for m in ms) + " |")
+    if len(summary["dirs"]) > 1 and across:
+        lines.append(f"| **mean ± std over {across['n_dirs']} dirs** | {ratio(across)} | "
+                     + " | ".join(fmt(across["mean"][m], across["std"][m]) for m in ms) + " |")
+    if summary["delta"]:
+        lines.append(f"| **Δ vs noisy** | {ratio(across)} | "
+                     + " | ".join(fmt(summary["delta"][m], sign=True) for m in ms) + " |")
+    if len(summary["dirs"]) > 1 and not across:
+        lines += ["", f"No mean ± std over the directories: {summary['across_note']}."]
+    if summary["verdict"]:
+        lines += ["", summary["verdict"]["text"] + " (Δ = enhanced mean − Noisy, the unprocessed input; "
+                  "higher is better for every metric.)"]
+    elif noisy:
+        lines += ["", f"No Δ vs noisy: {summary['delta_note']}."]
     for title, group, labels in (("Not scored", "problems", PROBLEMS), ("Notes", "notes", NOTES)):
         items = [f"- `{r['dir']}`: " + "; ".join(f"{labels[k]} ({len(v)}): {_names(v)}"
                                                  for k, v in r[group].items() if v)
-                 for r in summary["dirs"] if any(r[group].values())]
+                 for r in rows(summary) if any(r[group].values())]
         if items:
             lines += ["", f"{title}:"] + items
     return "\n".join(lines) + "\n"
 
 
 def write_csv(path: str, summary: dict, scores: list[dict]) -> None:
-    """Per-file scores; a leading 'dir' column with several directories; 'dir_files' = the row's n/N."""
+    """Per-file scores (`scores`: one per entry of `rows`); a leading 'dir' column with several directories
+    (Noisy's included); 'dir_files' = the row's n/N."""
     lead = ["dir"] if len(scores) > 1 else []
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(lead + ["dir_files", "file"] + list(metrics.METRICS))
-        for r, rows in zip(summary["dirs"], scores):
-            for name in sorted(rows):
+        for r, files in zip(rows(summary), scores):
+            for name in sorted(files):
                 w.writerow(([r["dir"]] if lead else []) + [ratio(r), name]
-                           + [f"{rows[name][m]:.6f}" for m in metrics.METRICS])
+                           + [f"{files[name][m]:.6f}" for m in metrics.METRICS])
 
 
 def write_json(path: str, summary: dict) -> None:

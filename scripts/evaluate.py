@@ -5,14 +5,19 @@ COVL, SSNR and STOI (classic), as the papers' MATLAB evaluation does (common/met
 One --enhanced_dir per checkpoint (globs allowed); files are matched to --clean_dir by basename, and the
 set is the clean test set. Prints the mean over files per directory and, when every directory was scored
 on the same files, the mean ± std over directories (sample std, as MATLAB `std`) as a markdown table.
+With --noisy_dir, the unprocessed noisy test files are scored in the same pool and head the table as the
+Noisy row; below it, Δ vs noisy (the enhanced mean − Noisy per metric; higher is better for all six) and a
+verdict naming the metrics where enhancement helped and where it hurt, when both means are over the
+complete test set (otherwise the table says why there is no Δ).
 
-A clean file that is missing from a directory, unreadable, at a rate other than 16 kHz (unless --resample),
-of a different length than the clean one, or that cannot be scored (a silent clean reference, a failure)
-stops the evaluation: every such file is listed on stderr (directory, file, problem), nothing is written,
-and the exit status is 1. With --allow_incomplete the rest is scored and every incomplete row is marked
-n/N (files scored / files in the clean test set) in the markdown, the CSV and the JSON. Extra enhanced
-files are listed and not scored. An all-zero enhanced file is scored at the metric floors and listed as
-silent (common/metrics.py). Exit status 1 also if some directory has no scored file at all.
+A clean file that is missing from a directory (the noisy one too), unreadable, at a rate other than 16 kHz
+(unless --resample), of a different length than the clean one, or that cannot be scored (a silent clean
+reference, a failure) stops the evaluation: every such file is listed on stderr (directory, file,
+problem), nothing is written, and the exit status is 1. With --allow_incomplete the rest is scored and
+every incomplete row is marked n/N (files scored / files in the clean test set) in the markdown, the CSV
+and the JSON. Extra enhanced files are listed and not scored. An all-zero enhanced file is scored at the
+metric floors and listed as silent (common/metrics.py). Exit status 1 also if some directory has no scored
+file at all.
 """
 from __future__ import annotations
 
@@ -34,9 +39,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clean_dir", required=True)
     p.add_argument("--enhanced_dir", nargs="+", required=True, help="one directory per checkpoint; globs allowed")
+    p.add_argument("--noisy_dir", help="the unprocessed noisy test files: the Noisy row, Δ vs noisy and a verdict")
     p.add_argument("--csv", help="per-file scores (a leading 'dir' column with several directories)")
-    p.add_argument("--json", help="per-directory means, file counts and problem lists, and the across-directory "
-                                  "summary")
+    p.add_argument("--json", help="per-directory means, file counts and problem lists, the across-directory "
+                                  "summary, and with --noisy_dir the noisy entry, delta and verdict")
     p.add_argument("--markdown", help="also write the printed markdown table here")
     p.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)), help="processes (default: all cores)")
     p.add_argument("--resample", action="store_true", help="resample non-16 kHz files instead of refusing them")
@@ -47,6 +53,8 @@ def parse_args(argv=None):
         p.error("--jobs must be at least 1")
     if not os.path.isdir(args.clean_dir):
         p.error(f"--clean_dir {args.clean_dir} is not a directory")
+    if args.noisy_dir and not os.path.isdir(args.noisy_dir):
+        p.error(f"--noisy_dir {args.noisy_dir} is not a directory")
     args.enhanced_dir = expand_dirs(args.enhanced_dir, p.error)
     return args
 
@@ -74,19 +82,22 @@ def main(argv=None) -> int:
     from common import evaluation  # after the line above (numpy loads here when run as a script)
 
     try:
-        summary, scores = evaluation.score_dirs(args.clean_dir, args.enhanced_dir, args.jobs, args.resample)
+        summary, scores = evaluation.score_dirs(args.clean_dir, args.enhanced_dir, args.jobs, args.resample,
+                                                args.noisy_dir)
     except ValueError as e:
         print(f"error: --clean_dir: {e}", file=sys.stderr)
         return 2
     for line in evaluation.issue_lines(summary):
         print(line, file=sys.stderr)
-    unscored = sum(r["n_expected"] - r["n_files"] for r in summary["dirs"])
+    unscored = sum(r["n_expected"] - r["n_files"] for r in evaluation.rows(summary))
     if unscored and not args.allow_incomplete:
         print(f"error: {unscored} clean test file(s) not scored (listed above); nothing written "
               f"(--allow_incomplete scores the rest and marks the rows n/N)", file=sys.stderr)
         return 1
     if summary["across_note"] and len(args.enhanced_dir) > 1:
         print(f"no mean ± std over the directories: {summary['across_note']}", file=sys.stderr)
+    if summary["delta_note"]:
+        print(f"no Δ vs noisy: {summary['delta_note']}", file=sys.stderr)
     text = evaluation.markdown(summary)
     print(text, end="")
     if args.markdown:
@@ -96,7 +107,7 @@ def main(argv=None) -> int:
         evaluation.write_json(args.json, summary)
     if args.csv:
         evaluation.write_csv(args.csv, summary, scores)
-    return 1 if any(r["n_files"] == 0 for r in summary["dirs"]) else 0
+    return 1 if any(r["n_files"] == 0 for r in evaluation.rows(summary)) else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PESQ and STOI against the attention layer, from the ablation runs PREFIX<k> (k = 0-based encoder index;
 the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std over checkpoints, beside
-SASEGAN's published figure (values read off it; common/published.py).
+SASEGAN's published values per layer (secondary source: the MMF-SASEGAN project page, whose PESQ and STOI
+agree with SASEGAN's README figure; common/published.py), and their SEGAN re-run read off that figure.
 
     python scripts/plot_ablation.py [--run_dir runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
 """
@@ -9,12 +10,38 @@ import argparse
 import os
 import re
 import sys
+import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import published  # noqa: E402
 from scripts import plotlib  # noqa: E402
 from scripts.paper_table import run_summary  # noqa: E402
+
+
+def layer(k: int) -> int:
+    """The x position: the 1-based layer number of 0-based encoder index k (SPEC Part A §5.3)."""
+    return k + 1
+
+
+def figure(rows, prefix: str):
+    """PESQ and STOI % panels: ours, (index k, run_summary) rows, and the published values, each at layer(k)."""
+    fig, axes = plotlib.plt.subplots(1, 2, figsize=(11, 4))
+    ref = sorted(published.SASEGAN_BY_INDEX.items())
+    for ax, metric, scale, col in ((axes[0], "pesq", 1, 0), (axes[1], "stoi", 100, 1)):
+        ax.errorbar([layer(k) for k, _ in rows], [r["mean"][metric] * scale for _, r in rows],
+                    yerr=[r["std"][metric] * scale for _, r in rows], marker="o", capsize=3, label="ours")
+        ax.plot([layer(k) for k, _ in ref], [round(v[metric] * scale, 4) for _, v in ref], "s--", color="grey",
+                label="SASEGAN, published (secondary: MMF-SASEGAN page)")
+        ax.axhline(published.SASEGAN_FIGURE_SEGAN[col], color="grey", linestyle=":", linewidth=1,
+                   label="their SEGAN re-run (read off their figure, ≈)")
+        ax.set(xlabel="attention layer (1-based; encoder index + 1)",
+               ylabel=metric.upper() + (" %" if scale > 1 else ""))
+        ax.legend(fontsize=8)
+    fig.suptitle(textwrap.fill(f"{prefix}<k>: mean ± std over checkpoints. Published: {published.SASEGAN_SOURCE}; "
+                               "SEGAN re-run: read off that figure", 170), fontsize=7)
+    fig.tight_layout()
+    return fig
 
 
 def main(argv=None) -> int:
@@ -29,17 +56,7 @@ def main(argv=None) -> int:
     rows = sorted((k, r) for k, r in found.items() if r["mean"] is not None)
     if not rows:
         raise SystemExit(f"error: no evaluated runs {a.prefix}<k> in {a.run_dir}")
-    fig, axes = plotlib.plt.subplots(1, 2, figsize=(11, 4))
-    ref = sorted(published.SASEGAN_BY_LAYER.items())
-    for ax, metric, scale, col in ((axes[0], "pesq", 1, 0), (axes[1], "stoi", 100, 1)):
-        ax.errorbar([k + 1 for k, _ in rows], [r["mean"][metric] * scale for _, r in rows],
-                    yerr=[r["std"][metric] * scale for _, r in rows], marker="o", capsize=3, label="ours")
-        ax.plot([k + 1 for k, _ in ref], [v[col] for _, v in ref], "s--", color="grey",
-                label="SASEGAN, published (read off their figure, ≈)")
-        ax.set(xlabel="attention layer (1-based; encoder index + 1)",
-               ylabel=metric.upper() + (" %" if scale > 1 else ""))
-        ax.legend(fontsize=8)
-    fig.suptitle(f"{a.prefix}<k>: mean ± std over checkpoints; published: {published.SASEGAN_FIGURE}", fontsize=8)
+    fig = figure(rows, a.prefix)
     plotlib.save(fig, a.out)
     return 0
 

@@ -68,7 +68,7 @@ run_variant() {
       --weights "$step" --test_wav_dir "$TEST_NOISY" --save_clean_path "$run/enhanced/$step"
     dirs+=("$run/enhanced/$step")
   done
-  "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --enhanced_dir "${dirs[@]}" \
+  "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
   echo "$name: table above, also in $run/results.md (per file: $run/results.csv)"
 }

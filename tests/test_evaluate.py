@@ -1,14 +1,16 @@
 """scripts/evaluate.py through its command line: matching by basename, per-file CSV, per-directory means and
 the across-directory mean ± std; a file that cannot be scored stops it (or, with --allow_incomplete, marks
-the row n/N everywhere); silent outputs are scored at the floors; different file sets are never averaged."""
+the row n/N everywhere); silent outputs are scored at the floors; different file sets are never averaged;
+the Noisy row, Δ vs noisy and the verdict say whether enhancement helped."""
 import csv
 import json
+import shutil
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from common import audio, metrics
+from common import audio, evaluation, metrics
 from scripts import evaluate
 from tests.test_metrics import noisy, speech
 
@@ -83,6 +85,96 @@ def test_checkpoints_csv_json_markdown(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert open(out["md"]).read() == printed
     assert f"| **mean ± std over 2 dirs** | 3/3 | {across['mean']['pesq']:.4f} ± " in printed
+    assert summary["noisy"] is summary["delta"] is summary["verdict"] is None and "Noisy" not in printed
+
+
+def table_lines(md):
+    return [line for line in md.splitlines() if line.startswith("| ")]
+
+
+def test_clean_copy_beats_noisy_on_every_metric(tmp_path, capsys):
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "noisy", signals, 5)
+    shutil.copytree(tmp_path / "clean", tmp_path / "copy")  # a perfect enhancer
+    rc, out = evaluate_cli(tmp_path, "copy", extra=["--noisy_dir", str(tmp_path / "noisy")])
+    assert rc == 0
+    summary = json.load(open(out["json"]))
+    noisy_dir, copy_dir = str(tmp_path / "noisy"), str(tmp_path / "copy")
+    assert [d["dir"] for d in summary["dirs"]] == [copy_dir] and summary["across"]["n_dirs"] == 1  # not in dirs
+    noisy_row = summary["noisy"]
+    assert noisy_row.keys() == summary["dirs"][0].keys() and noisy_row["dir"] == noisy_dir
+    assert (noisy_row["n_files"], noisy_row["complete"]) == (3, True)
+    for m in metrics.METRICS:
+        assert summary["delta"][m] == pytest.approx(summary["across"]["mean"][m] - noisy_row["mean"][m], abs=1e-12)
+    verdict = summary["verdict"]
+    assert verdict["better"] == list(metrics.METRICS) and verdict["worse"] == verdict["equal"] == []
+    assert verdict["text"] == "Enhanced beats noisy on 6 of 6 metrics (PESQ, CSIG, CBAK, COVL, SSNR, STOI)."
+
+    md = out["md"].read_text()
+    assert md == capsys.readouterr().out and verdict["text"] in md
+    lines = table_lines(md)
+    assert lines[1].startswith(f"| Noisy: {noisy_dir} | 3/3 | {noisy_row['mean']['pesq']:.4f} |")
+    assert lines[2].startswith(f"| {copy_dir} | 3/3 |")
+    assert lines[3] == "| **Δ vs noisy** | 3/3 | " + " | ".join(
+        f"+{summary['delta'][m]:.4f}" for m in metrics.METRICS) + " |"
+
+    _, rows = read_csv(out["csv"])  # the noisy files' scores too, under their own dir
+    assert [(r[0], r[2]) for r in rows] == [(d, n) for d in (noisy_dir, copy_dir) for n in sorted(NAMES)]
+    noisy_pesq = [float(r[3]) for r in rows if r[0] == noisy_dir]
+    assert noisy_row["mean"]["pesq"] == pytest.approx(np.mean(noisy_pesq), abs=1e-6)
+
+
+def test_worse_than_noisy_is_said_plainly(tmp_path, monkeypatch):
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "noisy", signals, 30)
+    for d, snr in (("ck_1", 20), ("ck_2", 10)):  # the noisy input with more noise on it
+        make_enhanced(tmp_path / d, {n: sf.read(tmp_path / "noisy" / n)[0] for n in NAMES}, snr)
+    batches = []
+    run = evaluation.run
+    monkeypatch.setattr(evaluation, "run", lambda tasks, jobs: batches.append(len(tasks)) or run(tasks, jobs))
+    rc, out = evaluate_cli(tmp_path, "ck_1", "ck_2", extra=["--noisy_dir", str(tmp_path / "noisy"), "--jobs", "2"])
+    assert rc == 0 and batches == [9]  # Noisy scored in the same pool as the checkpoints, not in a second pass
+    summary = json.load(open(out["json"]))
+    text = "Enhanced is worse than the noisy input on every metric."
+    assert summary["verdict"] == {"better": [], "worse": list(metrics.METRICS), "equal": [], "text": text}
+    assert summary["across"]["n_dirs"] == 2 and all(v < 0 for v in summary["delta"].values())
+    lines = table_lines(out["md"].read_text())
+    assert lines[1].startswith("| Noisy: ") and lines[4].startswith("| **mean ± std over 2 dirs** | 3/3 |")
+    assert lines[5].startswith("| **Δ vs noisy** | 3/3 | -")
+    assert text in out["md"].read_text()
+
+
+def test_verdict_names_better_worse_and_equal_metrics():
+    delta = {"pesq": -0.25, "csig": -0.1, "cbak": 0.2, "covl": -0.05, "ssnr": 1.5, "stoi": -0.01}
+    assert evaluation.verdict(delta)["text"] == ("Enhanced beats noisy on 2 of 6 metrics (CBAK, SSNR); "
+                                                 "worse on PESQ, CSIG, COVL, STOI.")
+    delta.update(csig=0.0, covl=0.0, cbak=-0.2, ssnr=-1.5)  # both at the composite measures' clamp
+    assert evaluation.verdict(delta) == {"better": [], "worse": ["pesq", "cbak", "ssnr", "stoi"],
+                                         "equal": ["csig", "covl"], "text": "Enhanced beats noisy on 0 of 6 "
+                                         "metrics; worse on PESQ, CBAK, SSNR, STOI; equal on CSIG, COVL."}
+
+
+def test_noisy_dir_is_checked_like_an_enhanced_dir(tmp_path, capsys):
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "enh", signals, 20)
+    noisy_dir = tmp_path / "noisy"
+    make_enhanced(noisy_dir, {n: signals[n] for n in NAMES[1:]}, 5)
+    y = sf.read(noisy_dir / NAMES[2])[0]
+    audio.write_wav(noisy_dir / NAMES[2], y[:-1].astype(np.float32))
+    rc, out = evaluate_cli(tmp_path, "enh", extra=["--noisy_dir", str(noisy_dir)])
+    assert rc == 1 and not any(path.exists() for path in out.values())
+    err = capsys.readouterr().err
+    assert f"{noisy_dir}: {NAMES[0]}: missing" in err and f"{noisy_dir}: {NAMES[2]}: length" in err
+
+    rc, out = evaluate_cli(tmp_path, "enh", extra=["--noisy_dir", str(noisy_dir), "--allow_incomplete"])
+    assert rc == 0
+    summary = json.load(open(out["json"]))
+    assert (summary["noisy"]["n_files"], summary["noisy"]["complete"]) == (1, False)
+    assert summary["delta"] is summary["verdict"] is None and "Noisy over 1/3" in summary["delta_note"]
+    md = out["md"].read_text()
+    assert f"| Noisy: {noisy_dir} | 1/3 |" in md and "Δ vs noisy |" not in md
+    assert f"No Δ vs noisy: {summary['delta_note']}." in md and "no Δ vs noisy: " in capsys.readouterr().err
+    assert f"`{noisy_dir}`: missing (1): {NAMES[0]}" in md
 
 
 def test_a_missing_file_stops_it_and_is_named(tmp_path, capsys):

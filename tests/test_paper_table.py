@@ -77,6 +77,32 @@ def test_rows_statistics_parameters_and_gaps(tmp_path):
     assert list(ours(rows))[-1] == "SASEGAN-L3"
 
 
+def test_published_sasegan_layer_rows_are_complete_and_the_paper_layer_is_in_the_table(tmp_path):
+    from common import published
+    # the page's rows SASEGAN-3 … SASEGAN-11 (1-based), each with its six printed metrics
+    assert [row[0] for row in published.SASEGAN_PAGE_ROWS] == [f"SASEGAN-{n}" for n in range(3, 12)]
+    assert all(len(row) == 1 + len(metrics.METRICS) and all(isinstance(v, float) for v in row[1:])
+               for row in published.SASEGAN_PAGE_ROWS)
+    # mapped to our 0-based --att_layer_ind: layer N → index N - 1, every metric, STOI in [0, 1]
+    assert sorted(published.SASEGAN_BY_INDEX) == list(range(2, 11))
+    for label, *printed in published.SASEGAN_PAGE_ROWS:
+        values = published.SASEGAN_BY_INDEX[int(label.split("-")[1]) - 1]
+        assert set(values) == set(metrics.METRICS) and 0 < values["stoi"] < 1
+        assert [values[m] * (100 if m == "stoi" else 1) for m in metrics.METRICS] == pytest.approx(printed)
+    assert published.SASEGAN_BY_INDEX[5]["pesq"] == 2.38  # the page's SASEGAN-6 is our default index 5
+    assert "SECONDARY" in published.SASEGAN_SOURCE and "4ccd86d7d4ca8ac9caa159ede56fde672355c7b0" in \
+        published.SASEGAN_SOURCE and "c3abaaf6423a06dd701cd93b9166c7249f660608" in published.SASEGAN_SOURCE
+    # paper_table: only the default layer's row, marked secondary, beside the SEGAN paper's rows
+    make_run(tmp_path / "runs", "SASEGAN", [2.0] * 5)
+    md, rows = table(tmp_path / "runs", tmp_path)
+    sasegan = [r for r in rows if r["kind"] == "published" and r["model"].startswith("SASEGAN")]
+    assert len(sasegan) == 1 and "secondary" in sasegan[0]["model"] and "layer 6 (index 5)" in sasegan[0]["model"]
+    assert sasegan[0]["stoi"] == "0.9339" and "MMF-SASEGAN" in sasegan[0]["notes_or_source"]
+    assert "| SASEGAN att. layer 6 (index 5), secondary source (published) | 2.38 | 3.46 | 3.12 | 2.90 | 8.86 " \
+           "| 0.934 | — |" in md
+    assert all(paper in md for paper in published.NOT_RETRIEVED)  # still not retrieved, still said
+
+
 def test_an_incomplete_run_shows_n_of_N(tmp_path):
     root = tmp_path / "runs"
     make_run(root, "SEGAN", [2.0, 2.1, 2.2, 2.3, 2.4], scored=[3] * 5)  # every checkpoint on the same 3 of 4

@@ -3,7 +3,9 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from scripts import plot_ablation, plot_attention, plot_losses, plot_spectrograms
+from common import published
+from scripts import plot_ablation, plot_attention, plot_losses, plot_spectrograms, plotlib
+from scripts.paper_table import run_summary
 from tests.test_enhance_cli import tiny_run  # noqa: F401 (fixture)
 from tests.test_paper_table import make_run
 
@@ -52,3 +54,16 @@ def test_ablation_plot_from_runs(tmp_path):
     out = tmp_path / "abl.png"
     assert plot_ablation.main(["--run_dir", str(tmp_path / "runs"), "--out", str(out)]) == 0
     assert_png(out)
+    # index k is drawn at layer k + 1, and so is each published row: the page's SASEGAN-N at x = N
+    rows = [(k, run_summary(str(tmp_path / "runs" / f"SASEGAN-L{k}"))) for k in (2, 5, 10)]
+    fig = plot_ablation.figure(rows, "SASEGAN-L")
+    for ax, col, scale in ((fig.axes[0], 1, 1), (fig.axes[1], 6, 100)):
+        handles, labels = ax.get_legend_handles_labels()
+        ours = handles[labels.index("ours")][0]
+        assert list(ours.get_xdata()) == [3, 6, 11]
+        assert ours.get_ydata()[1] == pytest.approx(rows[1][1]["mean"]["pesq" if col == 1 else "stoi"] * scale)
+        pub = next(h for h, label in zip(handles, labels) if "published" in label and "secondary" in label)
+        at = dict(zip(pub.get_xdata(), pub.get_ydata()))
+        assert at == pytest.approx({int(row[0].split("-")[1]): row[col] for row in published.SASEGAN_PAGE_ROWS})
+    assert "MMF-SASEGAN" in fig._suptitle.get_text()
+    plotlib.plt.close(fig)
