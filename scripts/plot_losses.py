@@ -29,6 +29,11 @@ def read_losses(run: str) -> np.ndarray:
     return table
 
 
+def columns(table: np.ndarray, key: str) -> list[str]:
+    """The columns of a panel: `key` itself, or every column that starts with it (a key ending in _)."""
+    return [c for c in table.dtype.names if c == key or (key.endswith("_") and c.startswith(key))]
+
+
 def smooth(y: np.ndarray, n: int) -> np.ndarray:
     n = max(1, min(n, len(y)))
     return np.convolve(y, np.ones(n) / n, mode="valid")
@@ -44,7 +49,7 @@ def main(argv=None) -> int:
     for run in a.runs:
         table, name = read_losses(run), os.path.basename(os.path.normpath(run))
         for ax, (key, title) in zip(axes.flat, PANELS):
-            for col in [c for c in table.dtype.names if c == key or (key.endswith("_") and c.startswith(key))]:
+            for col in columns(table, key):
                 y = smooth(table[col], a.smooth)
                 label = f"{name} {col}" if key.endswith("_") else name
                 ax.plot(table["iteration"][len(table) - len(y):], y, label=label)

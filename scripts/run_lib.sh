@@ -46,7 +46,8 @@ visible_gpus() {
 }
 
 # run_variant VARIANT NAME [model flags...]: train RUN_DIR/NAME (the demo: RUN_DIR/demo/NAME), enhance the
-# test set at its last five readable checkpoints, evaluate them and print the table. Uses GPUS, BATCH_SIZE,
+# test set at its last five readable checkpoints, evaluate them (beside the noisy input), print the table
+# and plot the run (spectrograms.png, training.png). Uses GPUS, BATCH_SIZE,
 # EPOCHS, RUN_DIR, EXTRA_FLAGS (more flags for training, e.g. --allow_changes) and, for the demo, DEMO_STEPS
 # (iterations) and DEMO_BATCH. Test mode reads the model from the run's flags.json.
 run_variant() {
@@ -70,5 +71,6 @@ run_variant() {
   done
   "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
-  echo "$name: table above, also in $run/results.md (per file: $run/results.csv)"
+  "$PY" "$ROOT/scripts/plot_run.py" "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
+  echo "$name: table above, also in $run/results.md (per file: $run/results.csv); pictures above"
 }

@@ -138,7 +138,7 @@ def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
 
 def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path):
     """The main job itself with a small model: demo corpus → records → training → five checkpoints →
-    enhancement from flags.json → the table, in RUN_DIR/demo/<NAME>."""
+    enhancement from flags.json → the table beside the noisy input → the pictures, in RUN_DIR/demo/<NAME>."""
     data = tmp_path / "data" / "demo"
     data.mkdir(parents=True)
     for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
@@ -158,4 +158,7 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path):
     for step in range(1, 6):
         assert sorted(os.listdir(run / "enhanced" / str(step))) == tests
     assert "1 replica(s) x 2 windows" in out.stdout
-    assert "over 5" in (run / "results.md").read_text()
+    table = (run / "results.md").read_text()
+    assert "over 5" in table and "| Noisy: " in table and "Δ vs noisy" in table
+    for picture in ("spectrograms.png", "training.png"):
+        assert (run / picture).stat().st_size > 10_000 and f"wrote {run / picture}" in out.stdout

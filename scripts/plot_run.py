@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The pictures of one run, into the run directory (the main job makes them at its end):
+
+    RUN/spectrograms.png   one test file: noisy, each stage of the last checkpoint, clean
+    RUN/training.png       the training curves (D and G losses) and PESQ and SSNR of the test set per
+                           evaluated checkpoint, beside the noisy input's (from RUN/results.json)
+
+    python scripts/plot_run.py RUN --noisy_dir D --clean_dir D [--file NAME]
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
+
+from common.enhance import Enhancer  # noqa: E402
+from scripts import plot_losses, plot_spectrograms, plotlib  # noqa: E402
+
+RESULTS = "results.json"  # written by scripts/evaluate.py in the run scripts
+SCORES = (("pesq", "PESQ (test set)"), ("ssnr", "SSNR in dB (test set)"))
+
+
+def spectrograms(run: str, noisy_path: str, clean_path: str, out: str) -> None:
+    trained = plotlib.load_chain(run)
+    noisy = plotlib.read_16k(noisy_path)
+    stages = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, all_stages=True).process(noisy)
+    fig = plot_spectrograms.figure(noisy, stages, plotlib.read_16k(clean_path))
+    fig.suptitle(f"{os.path.basename(os.path.normpath(run))}, {os.path.basename(trained.path)}: "
+                 f"{os.path.basename(noisy_path)}")
+    plotlib.save(fig, out)
+
+
+def training(run: str, out: str, smooth: int) -> None:
+    fig, axes = plotlib.plt.subplots(2, 3, figsize=(15, 7))
+    table = plot_losses.read_losses(run)
+    for ax, (key, title) in zip(axes[:, :2].flat, plot_losses.PANELS):
+        for col in plot_losses.columns(table, key):
+            y = plot_losses.smooth(table[col], smooth)
+            ax.plot(table["iteration"][len(table) - len(y):], y, label=col)
+        ax.set(title=title, xlabel="iteration")
+        ax.legend(fontsize=7)
+    try:
+        with open(os.path.join(run, RESULTS)) as f:
+            results = json.load(f)
+    except FileNotFoundError:
+        results = None
+    for ax, (metric, title) in zip(axes[:, 2], SCORES):
+        ax.set(title=title, xlabel="iteration")
+        if results is None:
+            ax.text(0.5, 0.5, f"no {RESULTS} yet", ha="center", transform=ax.transAxes)
+            continue
+        points = sorted((int(os.path.basename(os.path.normpath(d["dir"]))), d["mean"][metric])
+                        for d in results["dirs"] if d["complete"])
+        if points:
+            ax.plot(*zip(*points), "o-", label="enhanced")
+        if results.get("noisy"):
+            ax.axhline(results["noisy"]["mean"][metric], color="grey", linestyle="--", label="noisy input")
+        ax.legend(fontsize=7)
+    fig.suptitle(os.path.basename(os.path.normpath(run)))
+    fig.tight_layout()
+    plotlib.save(fig, out)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run")
+    p.add_argument("--noisy_dir", required=True)
+    p.add_argument("--clean_dir", required=True)
+    p.add_argument("--file", help="test file for the spectrograms (default: the first by name)")
+    p.add_argument("--smooth", type=int, default=20, help="moving-average length of the loss curves")
+    a = p.parse_args(argv)
+    names = sorted(n for n in os.listdir(a.noisy_dir) if n.lower().endswith(".wav"))
+    name = a.file or (names[0] if names else p.error(f"no .wav files in {a.noisy_dir}"))
+    spectrograms(a.run, os.path.join(a.noisy_dir, name), os.path.join(a.clean_dir, name),
+                 os.path.join(a.run, "spectrograms.png"))
+    training(a.run, os.path.join(a.run, "training.png"), a.smooth)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
