@@ -65,7 +65,7 @@ def record(args, replicas: int | None = None, dataset: dict | None = None) -> di
 def dataset_identity(path: str, windows: int) -> dict:
     """The training data set as a run records it: absolute path, window count, corpus label ('demo' for
     the synthetic corpus, else the records' directory)."""
-    path = os.path.abspath(path)
+    path = ",".join(os.path.abspath(p.strip()) for p in path.split(","))  # a file, shards, glob or list
     root = os.path.dirname(path.split(",")[0])
     return {"path": path, "windows": int(windows),
             "corpus": "demo" if os.path.exists(os.path.join(root, DEMO_MARKER)) else root}
