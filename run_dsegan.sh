@@ -9,7 +9,8 @@ ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention 
 BATCH_SIZE="${BATCH_SIZE:-50}" # windows per GPU
 EPOCHS="${EPOCHS:-100}"
 DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/
-RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/ (the demo: RUN_DIR/demo/<name>/)
+RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/)
+QUICK="${QUICK:-0}"            # 1 = the quick recipe (README; not the paper's), into RUN_DIR/quick/<name>
 EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1
 
 set -euo pipefail

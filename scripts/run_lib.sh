@@ -1,5 +1,8 @@
 # Shared steps of run_segan.sh / run_isegan.sh / run_dsegan.sh (sourced, not run).
-# Expects DATA_DIR; sets PY, TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO (1 when the demo corpus is used).
+# Expects DATA_DIR and QUICK; sets PY, TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO (1 when the demo corpus
+# is used). Three kinds of run, each in its own folder: the paper's (VoiceBank, default: RUN_DIR/<name>),
+# the quick recipe on VoiceBank (QUICK=1: RUN_DIR/quick/<name>) and the quick recipe on the demo corpus
+# (no VoiceBank: RUN_DIR/demo/<name>).
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ -x "$ROOT/.venv/bin/python" ]; then PY="$ROOT/.venv/bin/python"; else PY=python3; fi
@@ -13,7 +16,7 @@ prepare_data() {
     DEMO=1
     vb="$DATA_DIR/demo"
     echo "No VoiceBank-DEMAND wavs in $DATA_DIR/{clean,noisy}_trainset_wav_16k/ (scripts/download_voicebank.py" \
-         "fetches them). Running the demo instead, on a small synthetic corpus in $vb."
+         "fetches them). Running the demo instead: the quick recipe on a small synthetic corpus in $vb."
     if [ ! -f "$vb/demo_corpus.json" ]; then
       "$PY" "$ROOT/scripts/make_demo_corpus.py" --out_dir "$vb"
     fi
@@ -29,9 +32,20 @@ prepare_data() {
 from common.records import count_windows; print(count_windows('$TRAIN_RECORDS'))") windows)"
 }
 
-# runs_root: where the runs live; the demo's apart (RUN_DIR/demo), so they never meet VoiceBank runs.
+# The quick recipe (not the paper's; README "Quick recipe"): the same layers at a quarter of the channels,
+# the generator trained on L1 alone at a higher learning rate, batch 8, five checkpoints over the second
+# half. Extra flags (EXTRA_FLAGS) come after these, so they can override any of them.
+QUICK_DEPTHS=4,8,8,16,16,32,32,64,64,128,256
+QUICK_FLAGS=(--g_enc_depths "$QUICK_DEPTHS" --d_num_fmaps "$QUICK_DEPTHS" --batch_size 8 --g_learning_rate 1e-3
+             --adv_weight 0 --max_steps 700 --save_freq 70)
+
+quick() {
+  [ "$DEMO" = 1 ] || [ "${QUICK:-0}" = 1 ]
+}
+
+# runs_root: where the runs live; quick and demo runs apart, so they never meet the paper's runs.
 runs_root() {
-  if [ "$DEMO" = 1 ]; then echo "$RUN_DIR/demo"; else echo "$RUN_DIR"; fi
+  if [ "$DEMO" = 1 ]; then echo "$RUN_DIR/demo"; elif quick; then echo "$RUN_DIR/quick"; else echo "$RUN_DIR"; fi
 }
 
 # run_path NAME: the run directory of a configuration.
@@ -45,19 +59,17 @@ visible_gpus() {
     2>/dev/null
 }
 
-# run_variant VARIANT NAME [model flags...]: train RUN_DIR/NAME (the demo: RUN_DIR/demo/NAME), enhance the
-# test set at its last five readable checkpoints, evaluate them (beside the noisy input), print the table
-# and plot the run (spectrograms.png, training.png). Uses GPUS, BATCH_SIZE,
-# EPOCHS, RUN_DIR, EXTRA_FLAGS (more flags for training, e.g. --allow_changes) and, for the demo, DEMO_STEPS
-# (iterations) and DEMO_BATCH. Test mode reads the model from the run's flags.json.
+# run_variant VARIANT NAME [model flags...]: train the run (run_path NAME), enhance the test set at its last
+# five readable checkpoints, evaluate them (beside the noisy input), print the table and plot the run
+# (spectrograms.png, training.png). Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR, QUICK and EXTRA_FLAGS (more
+# flags for training, e.g. --allow_changes). Test mode reads the model from the run's flags.json.
 run_variant() {
   local variant="$1" name="$2"; shift 2
   local run train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS")
   run="$(run_path "$name")"
-  if [ "$DEMO" = 1 ]; then
-    local steps="${DEMO_STEPS:-100}"
-    train_flags=(--batch_size "${DEMO_BATCH:-2}" --max_steps "$steps" --save_freq $(( (steps + 4) / 5 )))
-    echo "Demo run: $steps iterations of batch ${DEMO_BATCH:-2} on the $name architecture, in $run."
+  if quick; then
+    train_flags=("${QUICK_FLAGS[@]}")
+    echo "Quick recipe (not the paper's; README): $name at a quarter of the channels, in $run."
   fi
   # shellcheck disable=SC2086  # EXTRA_FLAGS is a list of words
   CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" ${EXTRA_FLAGS:-} \

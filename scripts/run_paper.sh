@@ -4,7 +4,7 @@
 # one resumes from its last checkpoint. Batches as the paper's run scripts: SEGAN 100 windows and SASEGAN
 # 50 on the first GPU; the multi-stage models 100 windows split over the GPUs of GPUS that are visible
 # (2 GPUs x 50; one GPU or the CPU: 1 x 100). Without VoiceBank-DEMAND the demo runs instead, into
-# RUN_DIR/demo/ (DEMO_STEPS, DEMO_BATCH; see scripts/run_lib.sh).
+# RUN_DIR/demo/ with the quick recipe; QUICK=1 runs the quick recipe on VoiceBank into RUN_DIR/quick/.
 #   CONFIGS="SEGAN ISEGAN-SA-2" GPUS=0,1 scripts/run_paper.sh
 CONFIGS="${CONFIGS:-SEGAN SASEGAN ISEGAN-2 ISEGAN-3 ISEGAN-4 ISEGAN-SA-2 ISEGAN-SA-3 ISEGAN-SA-4 DSEGAN-2 DSEGAN-3 DSEGAN-4 DSEGAN-SA-2 DSEGAN-SA-3 DSEGAN-SA-4}"
 ALL_GPUS="${GPUS:-0,1}"

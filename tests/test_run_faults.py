@@ -145,8 +145,9 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path):
                  "noisy_testset_wav_16k", rundir.DEMO_MARKER):
         os.symlink(demo_dir / name, data / name)
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "RUN_DIR": str(tmp_path / "runs"), "GPUS": "",
-           "DEMO_STEPS": "5", "ATT_LAYER": "2", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "EXTRA_FLAGS": "--g_enc_depths 8,8,16,16,32 --d_num_fmaps 8,8,16,16,32"}
+           "ATT_LAYER": "2", "TF_CPP_MIN_LOG_LEVEL": "3",  # the quick recipe, smaller and shorter:
+           "EXTRA_FLAGS": "--g_enc_depths 8,8,16,16,32 --d_num_fmaps 8,8,16,16,32 --batch_size 2 --max_steps 5 "
+                          "--save_freq 1"}
     out = subprocess.run(["bash", os.path.join(ROOT, "run_isegan.sh")], env=env, capture_output=True, text=True,
                          timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
@@ -154,6 +155,7 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path):
     assert rundir.checkpoint_steps(str(run)) == [1, 2, 3, 4, 5]
     saved = rundir.load_flags(str(run))
     assert saved["dataset"]["corpus"] == "demo" and saved["model"]["g_enc_depths"] == [8, 8, 16, 16, 32]
+    assert saved["training"]["adv_weight"] == 0 and saved["training"]["g_learning_rate"] == 1e-3  # the recipe
     tests = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))
     for step in range(1, 6):
         assert sorted(os.listdir(run / "enhanced" / str(step))) == tests
