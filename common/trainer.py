@@ -152,6 +152,8 @@ class Trainer:
                 self.checkpoint.restore(prefix).assert_existing_objects_matched()
             except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
                 raise SystemExit(f"error: {prefix} does not match this model's flags: {e}") from None
+            self.g_opt.learning_rate.assign(self.args.g_learning_rate)  # a change accepted by --allow_changes
+            self.d_opt.learning_rate.assign(self.args.d_learning_rate)  # wins over the checkpoint's rate
             return int(self.iteration.numpy())
         return 0
 

@@ -101,12 +101,15 @@ def test_changed_run_flags_stop_resume_unless_allowed(trained, tiny_records, one
         Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--iterations", "3",
                                                    "--allow_changes")), one_replica).train()
     assert rundir.load_flags(str(trained))["training"]["batch_size"] == 2  # flags.json untouched
-    Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--batch_size", "3",
-                                               "--allow_changes")), one_replica).train()
+    tr = Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--batch_size", "3",
+                                                    "--g_learning_rate", "1e-3", "--allow_changes")), one_replica)
+    tr.train()
+    assert float(tr.g_opt.learning_rate.numpy()) == pytest.approx(1e-3)  # the new rate, not the checkpoint's
     saved = rundir.load_flags(str(trained))
     assert saved["training"]["batch_size"] == 3
     assert saved["changes"] == [{"iteration": 4, "changes": ["batch_size: 2 (saved) vs 3 (now)",
-                                                             "max_steps: 4 (saved) vs 6 (now)"]}]
+                                                             "max_steps: 4 (saved) vs 6 (now)",
+                                                             "g_learning_rate: 0.0002 (saved) vs 0.001 (now)"]}]
 
 
 def test_test_mode_reads_the_model_from_flags_json_only(trained, demo_dir, tmp_path):
