@@ -14,6 +14,7 @@ import os
 
 from common.flags import add_bool
 from common.model_config import REFERENCE_DEPTHS, ModelConfig
+from common.recipes import RECIPES
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -43,6 +44,9 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     variant_flags.add_flags(g)
 
     t = p.add_argument_group("training")
+    t.add_argument("--recipe", choices=tuple(RECIPES), default="paper",
+                   help="named flag defaults (common/recipes.py): paper (the default) or quick (not the paper's: "
+                        "quarter width, L1 only, minutes on a CPU); flags given explicitly win")
     t.add_argument("--e2e_dataset", default="data/segan.tfrecords", help="training TFRecords (file, shards, glob)")
     t.add_argument("--save_path", default="runs/" + variant, help="run directory (checkpoints, logs, flags)")
     t.add_argument("--batch_size", type=int, default=variant_flags.BATCH_SIZE,
@@ -89,6 +93,7 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
 def parse(variant: str, argv=None) -> argparse.Namespace:
     """Parse and check the flags; contradictions exit with a message naming the flags."""
     p = build_parser(variant)
+    p.set_defaults(**RECIPES[p.parse_known_args(argv)[0].recipe])
     args = p.parse_args(argv)
     args.variant = variant
     args.given = given_flags(variant, argv)

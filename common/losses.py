@@ -22,9 +22,12 @@ def d_loss(d_real, d_fakes):
 
 
 def g_loss(d_fakes, stages, clean, l1_lambda, adv_weight=1.0):
-    """`adv_weight` (1 in the reference) scales the adversarial term; 0 trains on L1 alone."""
-    advs = [tf.reduce_mean(tf.square(f - 1.0)) for f in d_fakes]
-    adv = tf.add_n(advs) / len(advs)
+    """`adv_weight` (1 in the reference) scales the adversarial term; `d_fakes` None: L1 alone (D not run)."""
     l1s = [tf.reduce_mean(tf.abs(s - clean)) for s in stages]
     weighted = tf.add_n([w * l for w, l in zip(stage_weights(len(stages)), l1s)])
-    return adv_weight * adv + l1_lambda * weighted, {"g_adv": adv, **{f"g_l1_{n}": l for n, l in enumerate(l1s)}}
+    terms = {f"g_l1_{n}": l for n, l in enumerate(l1s)}
+    if d_fakes is None:
+        return l1_lambda * weighted, terms
+    advs = [tf.reduce_mean(tf.square(f - 1.0)) for f in d_fakes]
+    adv = tf.add_n(advs) / len(advs)
+    return adv_weight * adv + l1_lambda * weighted, {"g_adv": adv, **terms}

@@ -23,6 +23,9 @@ def main(variant: str, argv=None) -> int:
     except (TrainingDiverged, OSError) as e:  # OSError: bad or missing records, an unwritable directory
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"interrupted; the same command resumes {args.save_path} from its last checkpoint", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -37,7 +37,7 @@ BEST_FILE = "best_checkpoint.json"
 
 # The training flags that change what a run computes (the model's are in ModelConfig; replicas and the
 # data set are recorded beside them). Not here: checkpoint spacing and count, logging, validation, test.
-TRAINING_FLAGS = ("batch_size", "epoch", "max_steps", "preemph", "init_noise_std", "noise_decay",
+TRAINING_FLAGS = ("recipe", "batch_size", "epoch", "max_steps", "preemph", "init_noise_std", "noise_decay",
                   "denoise_epoch", "denoise_lbound", "init_l1_weight", "l1_remove_epoch", "adv_weight",
                   "g_learning_rate", "d_learning_rate", "shuffle_buffer", "seed")
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")

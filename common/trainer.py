@@ -10,6 +10,7 @@ best one.
 """
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -60,6 +61,8 @@ class Trainer:
         self.strategy = strategy or default_strategy()
         self.replicas = self.strategy.num_replicas_in_sync
         self.run_dir = args.save_path
+        # --adv_weight 0: G's loss is L1 alone, which D cannot affect, so D is neither run nor trained
+        self.adversarial = args.adv_weight != 0
         if args.seed is not None:
             keras.utils.set_random_seed(args.seed)  # the initial weights
         with self.strategy.scope():
@@ -100,9 +103,11 @@ class Trainer:
         """Gradients of this replica's share of L_G (L_G / replicas) and the loss terms."""
         with tf.GradientTape() as tape:
             stages = self.chain(noisy, zs=zs)
-            ref = self.disc.reference(clean, noisy)
-            loss, terms = losses.g_loss([self.disc(s, noisy, ref) for s in stages], stages, clean,
-                                        self.l1_lambda, self.args.adv_weight)
+            fakes = None
+            if self.adversarial:
+                ref = self.disc.reference(clean, noisy)
+                fakes = [self.disc(s, noisy, ref) for s in stages]
+            loss, terms = losses.g_loss(fakes, stages, clean, self.l1_lambda, self.args.adv_weight)
             scaled = loss / self.replicas
         return tape.gradient(scaled, self.chain.trainable_variables), {"g_loss": loss, **terms}
 
@@ -117,7 +122,8 @@ class Trainer:
         return values
 
     def _iteration(self, iterator):
-        d = self.strategy.run(self.d_step, args=next(iterator))
+        d_batch = next(iterator)  # drawn even when D is off: G sees the batches it sees in the paper's loop
+        d = self.strategy.run(self.d_step, args=d_batch) if self.adversarial else {}
         g = self.strategy.run(self.g_step, args=next(iterator))
         self.iteration.assign_add(1)
         mean = tf.distribute.ReduceOp.MEAN
@@ -277,7 +283,7 @@ class Trainer:
                         tf.summary.scalar(k, v)
                     tf.summary.scalar("windows_per_s", rate)
             history.append(done, values)
-            bar.set_postfix(d=f"{values['d_loss']:.3f}", g=f"{values['g_loss']:.3f}", refresh=False)
+            bar.set_postfix({k[0]: f"{values[k]:.3f}" for k in ("d_loss", "g_loss") if k in values}, refresh=False)
             bar.update(1)
             if done % a.save_freq == 0 or done == total:
                 history.flush()  # first: a kill between the two leaves rows past the checkpoint, cut on resume
@@ -367,29 +373,37 @@ class Validator:
 
 
 class LossHistory:
-    """Per-iteration losses in a CSV file beside the checkpoints; on resume, rows up to `start` are kept."""
+    """Per-iteration losses in a CSV file beside the checkpoints; on resume, rows up to `start` are kept.
+    Columns that appear later (D's, when a run resumed with --allow_changes turns the adversarial term on)
+    widen the file; a row without a value leaves its cell empty."""
 
     def __init__(self, path: str, start: int):
-        self.path, self.rows, self.header = path, [], None
+        self.path, self.rows, self.columns = path, [], []
         if os.path.exists(path):
-            with open(path) as f:
-                lines = f.read().splitlines()
-            self.header = lines[0] if lines else None
-            kept = [ln for ln in lines[1:] if int(ln.split(",")[0]) <= start]
-            with open(path, "w") as f:
-                f.write("".join(line + "\n" for line in ([self.header] if self.header else []) + kept))
+            with open(path, newline="") as f:
+                self.columns = next(csv.reader(f), ["iteration"])[1:]
+            self._rewrite(keep=start)
+
+    def _rewrite(self, keep: int | None = None) -> None:
+        rows = []
+        if os.path.exists(self.path):
+            with open(self.path, newline="") as f:
+                rows = [r for r in csv.DictReader(f) if keep is None or int(r["iteration"]) <= keep]
+        with open(self.path, "w", newline="") as f:
+            out = csv.DictWriter(f, ["iteration", *self.columns], restval="", extrasaction="ignore")
+            out.writeheader()
+            out.writerows(rows)
 
     def append(self, iteration: int, values: dict) -> None:
-        keys = sorted(values)
-        if self.header is None:
-            self.header = ",".join(["iteration", *keys])
-            with open(self.path, "w") as f:
-                f.write(self.header + "\n")
-        self.rows.append(",".join([str(iteration), *(f"{values[k]:.6g}" for k in keys)]))
+        if set(values) - set(self.columns):
+            self.flush()
+            self.columns = sorted(set(self.columns) | set(values))
+            self._rewrite()
+        self.rows.append({"iteration": iteration, **{k: f"{v:.6g}" for k, v in values.items()}})
 
     def flush(self) -> None:
-        with open(self.path, "a") as f:
-            f.write("".join(r + "\n" for r in self.rows))
+        with open(self.path, "a", newline="") as f:
+            csv.DictWriter(f, ["iteration", *self.columns], restval="").writerows(self.rows)
         self.rows = []
 
 

@@ -24,18 +24,12 @@ tf = import_tensorflow()
 from common import config  # noqa: E402
 from common.model_config import named_config  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
-from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
+from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
 
 FLAGS = {"SEGAN": ("segan", []), "SASEGAN": ("segan", ["--self_attention", "--d_attention"]),
          "ISEGAN-2": ("isegan", ["--iterations", "2"]),
          "ISEGAN-SA-2": ("isegan", ["--iterations", "2", "--self_attention"]),
          "DSEGAN-2": ("dsegan", ["--depth", "2"]), "DSEGAN-SA-2": ("dsegan", ["--depth", "2", "--self_attention"])}
-
-
-def iteration_flops(cfg, batch):
-    g, d = conv_flops(cfg)
-    n = cfg.stages
-    return batch * ((n * g + 3 * (n + 2) * d) + (3 * n * g + 3 * (n + 1) * d))
 
 
 def main(argv=None) -> int:

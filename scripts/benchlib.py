@@ -24,6 +24,14 @@ def conv_flops(cfg):
     return enc + dec, encoder(cfg.d_num_fmaps, 2)[0]
 
 
+def iteration_flops(cfg, batch):
+    """FLOPs of one training iteration (a D step and a G step, each on `batch` windows; module
+    docstring of scripts/bench_train.py)."""
+    g, d = conv_flops(cfg)
+    n = cfg.stages
+    return batch * ((n * g + 3 * (n + 2) * d) + (3 * n * g + 3 * (n + 1) * d))
+
+
 def best_times(fns, repeats):
     """Best wall time of each callable; runs are interleaved so that load from other
     processes on a shared machine hits all of them alike."""

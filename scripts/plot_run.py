@@ -38,10 +38,13 @@ def training(run: str, out: str, smooth: int) -> None:
     fig, axes = plotlib.plt.subplots(2, 3, figsize=(15, 7))
     table = plot_losses.read_losses(run)
     for ax, (key, title) in zip(axes[:, :2].flat, plot_losses.PANELS):
+        ax.set(title=title, xlabel="iteration")
+        if not plot_losses.columns(table, key):
+            ax.text(0.5, 0.5, "not computed\n(L1-only training: --adv_weight 0)", ha="center", transform=ax.transAxes)
+            continue
         for col in plot_losses.columns(table, key):
             y = plot_losses.smooth(table[col], smooth)
             ax.plot(table["iteration"][len(table) - len(y):], y, label=col)
-        ax.set(title=title, xlabel="iteration")
         ax.legend(fontsize=7)
     try:
         with open(os.path.join(run, RESULTS)) as f:

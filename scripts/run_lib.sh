@@ -32,13 +32,6 @@ prepare_data() {
 from common.records import count_windows; print(count_windows('$TRAIN_RECORDS'))") windows)"
 }
 
-# The quick recipe (not the paper's; README "Quick recipe"): the same layers at a quarter of the channels,
-# the generator trained on L1 alone at a higher learning rate, batch 8, five checkpoints over the second
-# half. Extra flags (EXTRA_FLAGS) come after these, so they can override any of them.
-QUICK_DEPTHS=4,8,8,16,16,32,32,64,64,128,256
-QUICK_FLAGS=(--g_enc_depths "$QUICK_DEPTHS" --d_num_fmaps "$QUICK_DEPTHS" --batch_size 8 --g_learning_rate 1e-3
-             --adv_weight 0 --max_steps 700 --save_freq 70)
-
 quick() {
   [ "$DEMO" = 1 ] || [ "${QUICK:-0}" = 1 ]
 }
@@ -68,8 +61,8 @@ run_variant() {
   local run train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS")
   run="$(run_path "$name")"
   if quick; then
-    train_flags=("${QUICK_FLAGS[@]}")
-    echo "Quick recipe (not the paper's; README): $name at a quarter of the channels, in $run."
+    train_flags=(--recipe quick)  # common/recipes.py
+    echo "Quick recipe (not the paper's; README \"Quick recipe\"): $name at a quarter of the channels, in $run."
   fi
   # shellcheck disable=SC2086  # EXTRA_FLAGS is a list of words
   CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" ${EXTRA_FLAGS:-} \

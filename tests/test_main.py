@@ -40,6 +40,20 @@ def test_reference_flag_spellings_and_defaults():
         config.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
 
 
+def test_recipe_sets_defaults_that_explicit_flags_override():
+    from common.recipes import RECIPES
+
+    quick = config.parse("dsegan", ["--recipe", "quick"])
+    assert RECIPES["quick"] and all(getattr(quick, k) == v for k, v in RECIPES["quick"].items())
+    assert config.parse("dsegan", ["--recipe", "quick", "--batch_size", "3", "--preemph", "0.95"]).batch_size == 3
+    paper = config.parse("dsegan", [])
+    assert paper.recipe == "paper" and config.model_config(paper) == config.model_config(
+        config.parse("dsegan", ["--recipe", "paper"]))
+    assert (paper.batch_size, paper.preemph, paper.adv_weight, paper.max_steps) == (50, 0.95, 1.0, None)
+    with pytest.raises(SystemExit):
+        config.parse("dsegan", ["--recipe", "fast"])
+
+
 def test_train_then_test_mode_writes_every_file_at_its_length(tiny_records, demo_dir, tmp_path):
     run = tmp_path / "run"
     model = [*TINY_MODEL, "--iterations", "2", "--self_attention"]

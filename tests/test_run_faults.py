@@ -158,7 +158,7 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path):
     assert rundir.checkpoint_steps(str(run)) == [1, 2, 3, 4, 5]
     saved = rundir.load_flags(str(run))
     assert saved["dataset"]["corpus"] == "demo" and saved["model"]["g_enc_depths"] == [8, 8, 16, 16, 32]
-    assert saved["training"]["adv_weight"] == 0 and saved["training"]["g_learning_rate"] == 1e-3  # the recipe
+    assert saved["training"]["recipe"] == "quick" and saved["training"]["preemph"] == 0.5
     tests = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))
     for step in range(1, 6):
         assert sorted(os.listdir(run / "enhanced" / str(step))) == tests

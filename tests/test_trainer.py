@@ -56,6 +56,44 @@ def test_l1_alone_learns_a_fixed_batch(tiny_records, tmp_path):
     assert np.mean(l1[-5:]) < 0.5 * l1[0], l1
 
 
+def test_l1_only_skips_d_without_changing_g(tiny_records, tmp_path):
+    """--adv_weight 0: D is neither run nor trained, and G's gradients are those of the full loss with a
+    zero adversarial weight (so skipping D changes nothing G learns)."""
+    tr = Trainer(tiny_args("isegan", tmp_path, tiny_records, "--iterations", "2", "--adv_weight", "0"))
+    assert not tr.adversarial
+    clean, noisy = fixed_batch(tiny_records)
+    zs = [tf.random.normal(tr.cfg.z_shape(4)) for _ in range(2)]
+    alone, terms = tr.g_gradients(clean, noisy, zs)
+    tr.adversarial = True
+    weighted_zero, all_terms = tr.g_gradients(clean, noisy, zs)
+    assert "g_adv" in all_terms and "g_adv" not in terms
+    for a, b, v in zip(alone, weighted_zero, tr.chain.trainable_variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-8, err_msg=v.path)
+    tr.adversarial = False
+    d0 = [v.numpy().copy() for v in tr.disc.trainable_variables]
+    out = tr._iteration_fn(iter([(clean, noisy), (clean, noisy)]))
+    assert "d_loss" not in out and "g_l1_1" in out
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(d0, tr.disc.trainable_variables))
+
+
+def test_loss_history_widens_when_columns_appear(tmp_path):
+    from common.trainer import LossHistory
+
+    path = str(tmp_path / "losses.csv")
+    first = LossHistory(path, 0)
+    for i in (1, 2, 3):
+        first.append(i, {"g_loss": i / 10})
+    first.flush()
+    resumed = LossHistory(path, 2)  # iteration 3 was past the checkpoint
+    resumed.append(3, {"g_loss": 0.5, "d_loss": 0.25})
+    resumed.flush()
+    table = np.genfromtxt(path, delimiter=",", names=True)
+    assert table.dtype.names == ("iteration", "d_loss", "g_loss")
+    np.testing.assert_array_equal(table["iteration"], [1, 2, 3])
+    np.testing.assert_allclose(table["g_loss"], [0.1, 0.2, 0.5])
+    assert np.isnan(table["d_loss"][:2]).all() and table["d_loss"][2] == 0.25
+
+
 def test_resume_continues_counter_and_history(tiny_records, tmp_path):
     assert Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "3")).train() == 3
     tr = Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "5", "--allow_changes"))
@@ -68,6 +106,14 @@ def test_resume_continues_counter_and_history(tiny_records, tmp_path):
     assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
     changes = rundir.load_flags(str(tmp_path))["changes"]
     assert changes == [{"iteration": 3, "changes": ["max_steps: 3 (saved) vs 5 (now)"]}]
+
+
+def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_path):
+    Trainer(tiny_args("segan", tmp_path, tiny_records, "--recipe", "quick", "--max_steps", "2")).train()
+    training = rundir.load_flags(str(tmp_path))["training"]
+    assert (training["recipe"], training["preemph"], training["adv_weight"]) == ("quick", 0.5, 0.0)
+    with pytest.raises(SystemExit, match="recipe: quick \\(saved\\) vs paper"):
+        Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "4")).train()
 
 
 def test_resume_refuses_other_model_flags(tiny_records, tmp_path):

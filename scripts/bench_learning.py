@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Learning benchmark: does training improve speech, and how fast? Trains ISEGAN-SA-2 from scratch with the
+quick recipe and with the paper's recipe at full width (each for at most --minutes of wall time), keeping
+every checkpoint, then enhances the test set at each one and scores it beside the noisy input.
+
+    python scripts/bench_learning.py [--data data/demo] [--configs quick paper] [--minutes 30]
+
+Writes OUT/learning.{csv,md,png}: PESQ … STOI per checkpoint against iterations and wall time (from the
+launch of training, start-up included). Training runs alone; scoring starts when it has stopped. Throughput
+is reported as a share of this machine's fp32 matmul rate, measured by this script before training.
+"""
+import argparse
+import csv
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common.quiet_tf import import_tensorflow  # noqa: E402
+
+tf = import_tensorflow()
+
+from common import evaluation, metrics, rundir  # noqa: E402
+from common.enhance import Enhancer, enhance_dir  # noqa: E402
+from scripts import plotlib  # noqa: E402
+from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODEL = ["--iterations", "2", "--self_attention"]  # ISEGAN-SA-2, the paper's headline configuration
+CONFIGS = {  # name: (training flags, legend)
+    "quick": (["--recipe", "quick"], "quick recipe (quarter width)"),
+    "paper": (["--recipe", "paper", "--batch_size", "8", "--save_freq", "5"],
+              "paper recipe, full width, batch 8 (paper: 50 per GPU)"),
+}
+RECORDS, NOISY, CLEAN = "segan.tfrecords", "noisy_testset_wav_16k", "clean_testset_wav_16k"
+CSV_FIELDS = ("config", "iteration", "wall_s", "windows", *metrics.METRICS)
+
+
+def train(name: str, run: str, records: str, minutes: float, extra: list[str]) -> float:
+    """Train one configuration into `run` (fresh), stopping it after `minutes`; the launch time."""
+    flags = [*MODEL, *CONFIGS[name][0], "--keep_checkpoints", "100000", "--seed", "0", *extra,
+             "--e2e_dataset", records, "--save_path", run]
+    cmd = [sys.executable, os.path.join(ROOT, "isegan", "main.py"), *flags]
+    print(f"[{name}] {shlex.join(cmd)}", flush=True)
+    launch = time.time()
+    proc, stopped = subprocess.Popen(cmd), False
+    try:
+        proc.wait(timeout=minutes * 60)
+    except subprocess.TimeoutExpired:
+        print(f"[{name}] stopped after {minutes:g} min; its saved checkpoints are scored", flush=True)
+        proc.send_signal(signal.SIGINT)
+        proc.wait()
+        stopped = True
+    if not (proc.returncode == 0 or stopped) or not rundir.checkpoint_steps(run):
+        raise SystemExit(f"error: training {name} failed (exit {proc.returncode}) without a checkpoint in {run}")
+    return launch
+
+
+def enhance_checkpoints(run: str, noisy_dir: str) -> list[tuple[int, str]]:
+    """Enhance the test set with every readable checkpoint; (iteration, directory) pairs."""
+    out = []
+    for step in rundir.good_steps(run):
+        target = os.path.join(run, "enhanced", str(step))
+        trained = rundir.load_chain(run, str(step))
+        tf.random.set_seed(0)  # the same z for every checkpoint
+        enhance_dir(Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph), noisy_dir, target)
+        out.append((step, target))
+    return out
+
+
+def plot(rows: list[dict], noisy: dict, path: str) -> None:
+    fig, axes = plotlib.plt.subplots(2, 2, figsize=(11, 7), sharey="row")
+    for r, metric in enumerate(("pesq", "ssnr")):
+        for c, (x, label) in enumerate((("iteration", "iteration"), ("wall_s", "wall time (min)"))):
+            ax = axes[r, c]
+            for name, (_, legend) in CONFIGS.items():
+                pts = [(row[x] / (60 if x == "wall_s" else 1), row[metric]) for row in rows if row["config"] == name]
+                if pts:
+                    ax.plot(*zip(*pts), "o-", ms=3, label=legend)
+            ax.axhline(noisy[metric], color="grey", ls="--", label="noisy input")
+            ax.set(xlabel=label, ylabel={"pesq": "PESQ", "ssnr": "SSNR (dB)"}[metric])
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("ISEGAN-SA-2 trained from scratch: test-set scores per checkpoint")
+    plotlib.save(fig, path)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", default=os.path.join("data", "demo"),
+                   help=f"corpus root with {RECORDS}, {NOISY}/ and {CLEAN}/ (default: the demo corpus)")
+    p.add_argument("--records", help=f"training records (default: DATA/{RECORDS})")
+    p.add_argument("--out", default=os.path.join("runs", "bench_learning"))
+    p.add_argument("--configs", nargs="+", choices=tuple(CONFIGS), default=list(CONFIGS))
+    p.add_argument("--minutes", type=float, default=30.0, help="wall-time cap of each configuration's training")
+    p.add_argument("--flags", default="", help="more training flags for every configuration (they win)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count(), help="scoring processes")
+    p.add_argument("--matmul_size", type=int, default=4096)
+    a = p.parse_args(argv)
+    records, noisy_dir, clean_dir = (os.path.join(a.data, n) for n in (RECORDS, NOISY, CLEAN))
+    records = a.records or records
+    missing = [x for x in (records + ".index.json", noisy_dir, clean_dir) if not os.path.exists(x)]
+    if missing:
+        raise SystemExit(f"error: {a.data} lacks {', '.join(missing)} (./run_isegan.sh makes the demo corpus and "
+                         f"its records; make_tfrecords.py makes VoiceBank's)")
+    rate, = matmul_rate(a.matmul_size, [], 5)
+    started = {}
+    for name in a.configs:
+        run = os.path.join(a.out, name)
+        if os.path.exists(run):
+            print(f"[{name}] removing the previous benchmark run {run}")
+            shutil.rmtree(run)
+        launch = train(name, run, records, a.minutes, shlex.split(a.flags))
+        saved = rundir.load_flags(run)
+        started[name] = (run, launch, saved)
+    found = {name: enhance_checkpoints(run, noisy_dir) for name, (run, _, _) in started.items()}
+    dirs = [d for pairs in found.values() for _, d in pairs]
+    summary, _ = evaluation.score_dirs(clean_dir, dirs, jobs=a.jobs, noisy_dir=noisy_dir)
+    by_dir = {d["dir"]: d for d in summary["dirs"]}
+    rows, notes = [], []
+    for name, pairs in found.items():
+        run, launch, saved = started[name]
+        per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
+        for step, d in pairs:
+            entry = by_dir[d]
+            if not entry["complete"]:
+                notes.append(f"{d}: {entry['n_files']}/{entry['n_expected']} files scored (mean not over the set)")
+            wall = os.path.getmtime(rundir.checkpoint_prefix(run, step) + ".index") - launch
+            rows.append({"config": name, "iteration": step, "wall_s": round(wall, 1),
+                         "windows": 2 * per_iteration * step, **entry["mean"]})
+        mine = [r for r in rows if r["config"] == name]
+        if len(mine) > 1:
+            its = (mine[-1]["iteration"] - mine[0]["iteration"]) / (mine[-1]["wall_s"] - mine[0]["wall_s"])
+            flops = iteration_flops(rundir.model_config(saved), per_iteration) * its
+            notes.append(f"{name}: {its:.2f} iterations/s ({2 * per_iteration * its:.1f} windows/s, both batches) "
+                         f"between its first and last checkpoint = {flops / 1e9:.1f} GFLOP/s, "
+                         f"{100 * flops / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)")
+    noisy = summary["noisy"]["mean"]
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "learning.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, CSV_FIELDS)
+        w.writeheader()
+        w.writerow({"config": "noisy", **noisy})
+        w.writerows({k: r[k] for k in CSV_FIELDS} for r in rows)
+    head = ["config", "iteration", "wall (min)", *(m.upper() for m in metrics.METRICS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+             "| Noisy | | | " + " | ".join(evaluation.fmt(noisy[m]) for m in metrics.METRICS) + " |"]
+    lines += [f"| {r['config']} | {r['iteration']} | {r['wall_s'] / 60:.1f} | "
+              + " | ".join(evaluation.fmt(r[m]) for m in metrics.METRICS) + " |" for r in rows]
+    text = "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
+    with open(os.path.join(a.out, "learning.md"), "w") as f:
+        f.write(text)
+    print(text)
+    plot(rows, noisy, os.path.join(a.out, "learning.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The learning benchmark end to end with a tiny model: both configurations stopped by the time cap,
+every checkpoint scored beside the noisy input, the table, the CSV and the plot."""
+import csv
+import math
+import os
+import subprocess
+import sys
+
+from tests.conftest import TINY_MODEL
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_learning_benchmark_scores_every_checkpoint(demo_dir, tiny_records, tmp_path):
+    out = tmp_path / "bench"
+    minutes = 0.5
+    flags = " ".join([*TINY_MODEL, "--batch_size", "2", "--save_freq", "20"])
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench_learning.py"), "--data", str(demo_dir),
+                          "--records", str(tiny_records), "--out", str(out), "--minutes", str(minutes),
+                          "--flags", flags, "--matmul_size", "256"],
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.stdout.count("stopped after 0.5 min") == 2
+    with open(out / "learning.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["config"] == "noisy" and not rows[0]["iteration"]
+    for name in ("quick", "paper"):
+        mine = [r for r in rows if r["config"] == name]
+        steps = [int(r["iteration"]) for r in mine]
+        assert steps and steps == list(range(20, 20 * len(steps) + 1, 20)), steps
+        walls = [float(r["wall_s"]) for r in mine]
+        assert walls == sorted(walls) and 0 < walls[-1] < minutes * 60 + 5
+        assert all(math.isfinite(float(r[m])) for r in mine for m in ("pesq", "ssnr", "stoi"))
+        assert int(mine[0]["windows"]) == 2 * 2 * 20  # two batches of 2 per iteration
+        assert len(os.listdir(out / name / "enhanced" / str(steps[-1]))) == 4
+    assert "% of the fp32 matmul rate" in (out / "learning.md").read_text()
+    assert (out / "learning.png").stat().st_size > 20_000
