@@ -16,7 +16,7 @@ RECIPES = {
         "g_learning_rate": 1e-3,
         "adv_weight": 0.0,      # L1 alone (D is then neither run nor trained): 2.5x faster, and it learns
         "preemph": 0.5,         # 0.95 amplifies any low-frequency error of G 20-fold at de-emphasis
-        "max_steps": 1500,     # about 6.5 min at 4 iterations/s on 2 CPU cores (ISEGAN-SA-2)
+        "max_steps": 1500,       # about 6.5 min at 4 iterations/s on 2 CPU cores (ISEGAN-SA-2)
         "save_freq": 100,       # the five tested checkpoints span the last 400 iterations
     },
 }
