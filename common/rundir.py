@@ -39,7 +39,9 @@ BEST_FILE = "best_checkpoint.json"
 # data set are recorded beside them). Not here: checkpoint spacing and count, logging, validation, test.
 TRAINING_FLAGS = ("recipe", "batch_size", "epoch", "max_steps", "preemph", "init_noise_std", "noise_decay",
                   "denoise_epoch", "denoise_lbound", "init_l1_weight", "l1_remove_epoch", "adv_weight",
-                  "g_learning_rate", "d_learning_rate", "shuffle_buffer", "seed")
+                  "g_learning_rate", "d_learning_rate", "lr_decay_from", "shuffle_buffer", "seed")
+# Training flags added after runs were first recorded, with the value those runs had.
+ADDED_TRAINING_FLAGS = {"recipe": "paper", "lr_decay_from": None}
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 
 
@@ -119,7 +121,7 @@ def _flat(saved: dict) -> dict:
     out = {f"model.{k}": v for k, v in saved["model"].items()}
     if not (saved["model"].get("self_attention") or saved["model"].get("d_attention")):
         out.pop("model.att_layer_ind", None)  # no attention: the index means nothing
-    out.update({f"training.{k}": v for k, v in saved["training"].items()})
+    out.update({f"training.{k}": v for k, v in {**ADDED_TRAINING_FLAGS, **saved["training"]}.items()})
     out.update({f"dataset.{k}": v for k, v in (saved.get("dataset") or {}).items()})
     return out
 

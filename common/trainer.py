@@ -130,6 +130,15 @@ class Trainer:
         return {k: self.strategy.reduce(mean, v, axis=None) for k, v in {**d, **g}.items()}
 
     # ---- schedules -------------------------------------------------------------------------
+    def set_learning_rates(self, i: int, total: int) -> None:
+        """--lr_decay_from K: from iteration K on, both rates fall linearly, reaching 0 after the last one."""
+        k = self.args.lr_decay_from
+        if k is None or i < k:
+            return
+        scale = (total - i) / (total - k)
+        self.g_opt.learning_rate.assign(self.args.g_learning_rate * scale)
+        self.d_opt.learning_rate.assign(self.args.d_learning_rate * scale)
+
     def end_of_epoch(self, epoch: int) -> None:
         """The reference's epoch-end rules: L1 off from --l1_remove_epoch; from --denoise_epoch the
         D input-noise std decays by --noise_decay per epoch until below --denoise_lbound, then 0."""
@@ -260,6 +269,7 @@ class Trainer:
         bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
         tick, last_log = time.perf_counter(), start
         for i in range(start, total):
+            self.set_learning_rates(i, total)
             try:
                 values = {k: float(v) for k, v in self._iteration_fn(iterator).items()}
             except tf.errors.DataLossError:
