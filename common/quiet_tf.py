@@ -17,8 +17,10 @@ Usage, in an entry point, before anything else imports tensorflow (keras include
 Later `import tensorflow as tf` statements in other modules then hit the module cache and print nothing.
 Every process has to do this itself: a spawned worker should call import_tensorflow() before it imports a
 module that imports tensorflow. Call it before starting threads (fd 2 is process-wide).
+`quiet_audio_summary` does the same for the one error-level line TensorFlow logs at its first audio summary.
 Set TF_CPP_MIN_LOG_LEVEL=0 (or TF_CPP_MAX_VLOG_LEVEL / TF_CPP_VMODULE) to see everything, unfiltered.
 """
+import contextlib
 import os
 import re
 import sys
@@ -51,8 +53,34 @@ def _without_noise(text):
             continue
         if header and header.group(1) == "E" and no_driver and "failed call to cuInit" in line:
             continue
+        if header and "oneDNN supports DT_STRING only on platforms with AVX-512" in line:
+            continue
         kept.append(line)
     return "".join(kept)
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Run the body with fd 2 in a temporary file; afterwards pass on everything that is not known noise
+    (everything, unfiltered, if the body raised)."""
+    sys.stderr.flush()  # anything Python has buffered goes out before fd 2 is moved
+    saved_fd = os.dup(2)
+    failed = True
+    with tempfile.TemporaryFile() as buf:
+        os.dup2(buf.fileno(), 2)
+        try:
+            yield
+            failed = False
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+            buf.seek(0)
+            text = buf.read().decode("utf-8", errors="replace")
+            text = text if failed else _without_noise(text)
+            if text:
+                sys.stderr.write(text)
+                sys.stderr.flush()
 
 
 def import_tensorflow():
@@ -63,23 +91,18 @@ def import_tensorflow():
         tf.config.list_physical_devices()
         return tf
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.stderr.flush()  # anything Python has buffered goes out before fd 2 is moved
-    saved_fd = os.dup(2)
-    failed = True
-    with tempfile.TemporaryFile() as buf:
-        os.dup2(buf.fileno(), 2)
-        try:
-            import tensorflow as tf
-            tf.config.list_physical_devices()  # device initialisation (the cuInit line) inside the window
-            failed = False
-        finally:  # restore stderr whatever happened; on failure replay all that was written, unfiltered
-            sys.stderr.flush()
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
-            buf.seek(0)
-            text = buf.read().decode("utf-8", errors="replace")
-            text = text if failed else _without_noise(text)
-            if text:
-                sys.stderr.write(text)
-                sys.stderr.flush()
+    with quiet_stderr():
+        import tensorflow as tf
+        tf.config.list_physical_devices()  # device initialisation (the cuInit line) inside the window
     return tf
+
+
+def quiet_audio_summary(*args, **kwargs):
+    """tf.summary.audio without the error-level line TensorFlow's oneDNN build logs on its first use on a
+    CPU without AVX-512 (`util.cc] oneDNN supports DT_STRING only ...`; it then uses Eigen, correctly)."""
+    import tensorflow as tf
+
+    if _debugging():
+        return tf.summary.audio(*args, **kwargs)
+    with quiet_stderr():
+        return tf.summary.audio(*args, **kwargs)

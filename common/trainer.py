@@ -26,6 +26,7 @@ from common import audio, config, data, losses, metrics, records, rundir
 from common.audio import de_emphasis
 from common.enhance import Enhancer
 from common.models import build_models
+from common.quiet_tf import quiet_audio_summary
 from common.optim import TF1RMSProp
 from common.rundir import BEST_DIR, BEST_FILE, LOG_DIR, LOSS_FILE, warn
 
@@ -315,8 +316,8 @@ class Trainer:
         enhanced = self.chain(noisy)[-1]
         with writer.as_default(step=step):
             for name, x in (("noisy", noisy), ("enhanced", enhanced), ("clean", clean)):
-                tf.summary.audio(name, de_emphasis(x.numpy()[..., 0], self.args.preemph)[..., None], 16000,
-                                 max_outputs=3)
+                quiet_audio_summary(name, de_emphasis(x.numpy()[..., 0], self.args.preemph)[..., None], 16000,
+                                    max_outputs=3)
 
 
 class Validator:

@@ -78,3 +78,13 @@ def test_in_process_under_pytest():
     after = os.fstat(2)
     assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
     assert int(tf.constant(1).numpy()) == 1
+
+
+def test_audio_summary_without_the_onednn_string_line(tmp_path):
+    r = run(IMPORT + "from common.quiet_tf import quiet_audio_summary; import sys\n"
+            f"with tf.summary.create_file_writer({str(tmp_path)!r}).as_default(step=1):\n"
+            "    quiet_audio_summary('x', tf.zeros([1, 100, 1]), 16000)\n"
+            "print('after', file=sys.stderr)")
+    assert r.returncode == 0, r.stderr
+    assert "after" in r.stderr and "DT_STRING" not in r.stderr, r.stderr
+    assert any(p.name.startswith("events.out") and p.stat().st_size > 100 for p in tmp_path.iterdir())
