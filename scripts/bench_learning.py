@@ -89,6 +89,55 @@ def plot(rows: list[dict], noisy: dict, path: str) -> None:
     plotlib.save(fig, path)
 
 
+def checkpoint_rows(name: str, pairs: list, started: tuple, by_dir: dict) -> tuple[list[dict], list[str]]:
+    """One row per scored checkpoint of a configuration, and notes on sets that were not scored whole."""
+    run, launch, saved = started
+    per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
+    rows, notes = [], []
+    for step, d in pairs:
+        entry = by_dir[d]
+        if not entry["complete"]:
+            notes.append(f"{d}: {entry['n_files']}/{entry['n_expected']} files scored"
+                         + (", mean not over the whole set" if entry["n_files"] else ", left out"))
+        if entry["n_files"]:
+            wall = os.path.getmtime(rundir.checkpoint_prefix(run, step) + ".index") - launch
+            rows.append({"config": name, "iteration": step, "wall_s": round(wall, 1),
+                         "windows": 2 * per_iteration * step, **entry["mean"]})
+    return rows, notes
+
+
+def throughput(name: str, rows: list[dict], saved: dict, rate: float) -> str:
+    """Iterations/s between the first and the last checkpoint, as a share of the matmul rate."""
+    per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
+    its = (rows[-1]["iteration"] - rows[0]["iteration"]) / (rows[-1]["wall_s"] - rows[0]["wall_s"])
+    flops = its * iteration_flops(rundir.model_config(saved), per_iteration, saved["training"]["adv_weight"] != 0)
+    return (f"{name}: {its:.2f} iterations/s ({2 * per_iteration * its:.1f} windows/s, both batches) between its "
+            f"first and last checkpoint = {flops / 1e9:.1f} GFLOP/s, {100 * flops / rate:.1f} % of the fp32 matmul "
+            f"rate ({rate / 1e9:.1f} GFLOP/s)")
+
+
+def write(out: str, rows: list[dict], noisy: dict, notes: list[str], data: str) -> None:
+    """learning.csv, learning.md (printed) and learning.png in `out`."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "learning.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, CSV_FIELDS)
+        w.writeheader()
+        w.writerow({"config": "noisy", **noisy["mean"]})
+        w.writerows({k: r[k] for k in CSV_FIELDS} for r in rows)
+    head = ["config", "iteration", "wall (min)", *(m.upper() for m in metrics.METRICS)]
+    lines = [f"ISEGAN-SA-2 trained from scratch on {data}: test-set means ({noisy['n_files']}/{noisy['n_expected']} "
+             f"files) per checkpoint; wall time from the launch of training.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+             "| Noisy | | | " + " | ".join(evaluation.fmt(noisy["mean"][m]) for m in metrics.METRICS) + " |"]
+    lines += [f"| {r['config']} | {r['iteration']} | {r['wall_s'] / 60:.1f} | "
+              + " | ".join(evaluation.fmt(r[m]) for m in metrics.METRICS) + " |" for r in rows]
+    text = "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
+    with open(os.path.join(out, "learning.md"), "w") as f:
+        f.write(text)
+    print(text)
+    plot(rows, noisy["mean"], os.path.join(out, "learning.png"))
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=os.path.join("data", "demo"),
@@ -118,44 +167,15 @@ def main(argv=None) -> int:
         saved = rundir.load_flags(run)
         started[name] = (run, launch, saved)
     found = {name: enhance_checkpoints(run, noisy_dir) for name, (run, _, _) in started.items()}
-    dirs = [d for pairs in found.values() for _, d in pairs]
-    summary, _ = evaluation.score_dirs(clean_dir, dirs, jobs=a.jobs, noisy_dir=noisy_dir)
+    summary, _ = evaluation.score_dirs(clean_dir, [d for pairs in found.values() for _, d in pairs], jobs=a.jobs,
+                                       noisy_dir=noisy_dir)
     by_dir = {d["dir"]: d for d in summary["dirs"]}
     rows, notes = [], []
     for name, pairs in found.items():
-        run, launch, saved = started[name]
-        per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
-        for step, d in pairs:
-            entry = by_dir[d]
-            if not entry["complete"]:
-                notes.append(f"{d}: {entry['n_files']}/{entry['n_expected']} files scored (mean not over the set)")
-            wall = os.path.getmtime(rundir.checkpoint_prefix(run, step) + ".index") - launch
-            rows.append({"config": name, "iteration": step, "wall_s": round(wall, 1),
-                         "windows": 2 * per_iteration * step, **entry["mean"]})
-        mine = [r for r in rows if r["config"] == name]
-        if len(mine) > 1:
-            its = (mine[-1]["iteration"] - mine[0]["iteration"]) / (mine[-1]["wall_s"] - mine[0]["wall_s"])
-            flops = iteration_flops(rundir.model_config(saved), per_iteration) * its
-            notes.append(f"{name}: {its:.2f} iterations/s ({2 * per_iteration * its:.1f} windows/s, both batches) "
-                         f"between its first and last checkpoint = {flops / 1e9:.1f} GFLOP/s, "
-                         f"{100 * flops / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)")
-    noisy = summary["noisy"]["mean"]
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "learning.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, CSV_FIELDS)
-        w.writeheader()
-        w.writerow({"config": "noisy", **noisy})
-        w.writerows({k: r[k] for k in CSV_FIELDS} for r in rows)
-    head = ["config", "iteration", "wall (min)", *(m.upper() for m in metrics.METRICS)]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
-             "| Noisy | | | " + " | ".join(evaluation.fmt(noisy[m]) for m in metrics.METRICS) + " |"]
-    lines += [f"| {r['config']} | {r['iteration']} | {r['wall_s'] / 60:.1f} | "
-              + " | ".join(evaluation.fmt(r[m]) for m in metrics.METRICS) + " |" for r in rows]
-    text = "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
-    with open(os.path.join(a.out, "learning.md"), "w") as f:
-        f.write(text)
-    print(text)
-    plot(rows, noisy, os.path.join(a.out, "learning.png"))
+        mine, problems = checkpoint_rows(name, pairs, started[name], by_dir)
+        rows += mine
+        notes += problems + [throughput(name, mine, started[name][2], rate)] * (len(mine) > 1)
+    write(a.out, rows, summary["noisy"], notes, a.data)
     return 0
 
 

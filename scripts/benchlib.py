@@ -24,11 +24,13 @@ def conv_flops(cfg):
     return enc + dec, encoder(cfg.d_num_fmaps, 2)[0]
 
 
-def iteration_flops(cfg, batch):
+def iteration_flops(cfg, batch, adversarial=True):
     """FLOPs of one training iteration (a D step and a G step, each on `batch` windows; module
-    docstring of scripts/bench_train.py)."""
+    docstring of scripts/bench_train.py); not `adversarial` (--adv_weight 0): the G step on L1 alone."""
     g, d = conv_flops(cfg)
     n = cfg.stages
+    if not adversarial:
+        return batch * 3 * n * g
     return batch * ((n * g + 3 * (n + 2) * d) + (3 * n * g + 3 * (n + 1) * d))
 
 
