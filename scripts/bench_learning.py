@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = ["--iterations", "2", "--self_attention"]  # ISEGAN-SA-2, the paper's headline configuration
 CONFIGS = {  # name: (training flags, legend)
     "quick": (["--recipe", "quick"], "quick recipe (quarter width)"),
-    "paper": (["--recipe", "paper", "--batch_size", "8", "--save_freq", "10"],
+    "paper": (["--recipe", "paper", "--batch_size", "8", "--save_freq", "50"],
               "paper recipe, full width, batch 8 (paper: 50 per GPU)"),
 }
 RECORDS, NOISY, CLEAN = "segan.tfrecords", "noisy_testset_wav_16k", "clean_testset_wav_16k"
