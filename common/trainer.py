@@ -208,6 +208,8 @@ class Trainer:
                              f"({self.replicas} replica(s) x {a.batch_size})")
         per_epoch = math.ceil(windows / (self.replicas * a.batch_size))
         total = a.epoch * per_epoch if a.max_steps is None else min(a.epoch * per_epoch, a.max_steps)
+        if a.lr_decay_from is not None and a.lr_decay_from >= total:
+            raise SystemExit(f"error: --lr_decay_from {a.lr_decay_from} is not before the last iteration ({total})")
         now = rundir.record(a, self.replicas, rundir.dataset_identity(a.e2e_dataset, windows))
         if self.chief:
             for path in rundir.remove_temp(self.run_dir):

@@ -126,6 +126,8 @@ def test_lr_decay_from_falls_linearly_to_zero(tiny_records, tmp_path):
     np.testing.assert_allclose(rates, [(s * 1e-3, s * 4e-4) for s in (1, 1, 1, 0.75, 0.5, 0.25)], rtol=1e-6)
     with pytest.raises(SystemExit):
         tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--lr_decay_from", "6")
+    with pytest.raises(SystemExit, match="--lr_decay_from 9999 is not before the last iteration"):
+        Trainer(tiny_args("segan", tmp_path, tiny_records, "--epoch", "1", "--lr_decay_from", "9999")).train()
 
 
 def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_records, tmp_path):
