@@ -109,11 +109,13 @@ def checkpoint_rows(name: str, pairs: list, started: tuple, by_dir: dict) -> tup
 def throughput(name: str, rows: list[dict], saved: dict, rate: float) -> str:
     """Iterations/s between the first and the last checkpoint, as a share of the matmul rate."""
     per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
+    adversarial = saved["training"]["adv_weight"] != 0
     its = (rows[-1]["iteration"] - rows[0]["iteration"]) / (rows[-1]["wall_s"] - rows[0]["wall_s"])
-    flops = its * iteration_flops(rundir.model_config(saved), per_iteration, saved["training"]["adv_weight"] != 0)
-    return (f"{name}: {its:.2f} iterations/s ({2 * per_iteration * its:.1f} windows/s, both batches) between its "
-            f"first and last checkpoint = {flops / 1e9:.1f} GFLOP/s, {100 * flops / rate:.1f} % of the fp32 matmul "
-            f"rate ({rate / 1e9:.1f} GFLOP/s)")
+    flops = its * iteration_flops(rundir.model_config(saved), per_iteration, adversarial)
+    windows = f"{2 * per_iteration * its:.1f} windows/s, D's and G's batches" if adversarial else \
+        f"{per_iteration * its:.1f} windows/s through G; D off"
+    return (f"{name}: {its:.2f} iterations/s ({windows}) between its first and last checkpoint (saves included) = "
+            f"{flops / 1e9:.1f} GFLOP/s, {100 * flops / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)")
 
 
 def write(out: str, rows: list[dict], noisy: dict, notes: list[str], data: str) -> None:
