@@ -66,9 +66,9 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
                    help="weight of G's adversarial term (1 = the paper; 0 = L1-only generator training)")
     t.add_argument("--g_learning_rate", type=float, default=2e-4)
     t.add_argument("--d_learning_rate", type=float, default=2e-4)
-    t.add_argument("--lr_decay_from", type=int, default=None,
-                   help="from this iteration on, both learning rates fall linearly to 0 at the last iteration "
-                        "(default: constant, the paper)")
+    t.add_argument("--lr_decay", type=float, default=0.0,
+                   help="over this last fraction of the iterations both learning rates fall linearly to 0 "
+                        "(default 0: constant, the paper)")
     t.add_argument("--shuffle_buffer", type=int, default=1000)
     t.add_argument("--seed", type=int, default=None,
                    help="seed the initial weights, data order and z (default: unseeded); in test mode, the z "
@@ -113,8 +113,8 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
         p.error(f"--valid_wav_dir {args.valid_wav_dir} needs subdirectories clean/ and noisy/ (pairs by name)")
     if args.max_steps is not None and args.max_steps < 1:
         p.error("--max_steps must be positive")
-    if args.lr_decay_from is not None and not 0 <= args.lr_decay_from < (args.max_steps or float("inf")):
-        p.error("--lr_decay_from must be an iteration in [0, --max_steps)")
+    if not 0.0 <= args.lr_decay <= 1.0:
+        p.error("--lr_decay must be a fraction in [0, 1]")
     try:
         model_config(args)
     except ValueError as e:

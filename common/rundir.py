@@ -39,9 +39,9 @@ BEST_FILE = "best_checkpoint.json"
 # data set are recorded beside them). Not here: checkpoint spacing and count, logging, validation, test.
 TRAINING_FLAGS = ("recipe", "batch_size", "epoch", "max_steps", "preemph", "init_noise_std", "noise_decay",
                   "denoise_epoch", "denoise_lbound", "init_l1_weight", "l1_remove_epoch", "adv_weight",
-                  "g_learning_rate", "d_learning_rate", "lr_decay_from", "shuffle_buffer", "seed")
+                  "g_learning_rate", "d_learning_rate", "lr_decay", "shuffle_buffer", "seed")
 # Training flags added after runs were first recorded, with the value those runs had.
-ADDED_TRAINING_FLAGS = {"recipe": "paper", "lr_decay_from": None}
+ADDED_TRAINING_FLAGS = {"recipe": "paper", "lr_decay": 0.0}
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 
 

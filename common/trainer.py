@@ -132,9 +132,11 @@ class Trainer:
 
     # ---- schedules -------------------------------------------------------------------------
     def set_learning_rates(self, i: int, total: int) -> None:
-        """--lr_decay_from K: from iteration K on, both rates fall linearly, reaching 0 after the last one."""
-        k = self.args.lr_decay_from
-        if k is None or i < k:
+        """--lr_decay F: over the last F of the iterations both rates fall linearly, reaching 0 after the last."""
+        if not self.args.lr_decay:
+            return
+        k = total - max(1, round(self.args.lr_decay * total))  # the first iteration that decays
+        if i < k:
             return
         scale = (total - i) / (total - k)
         self.g_opt.learning_rate.assign(self.args.g_learning_rate * scale)
@@ -208,8 +210,6 @@ class Trainer:
                              f"({self.replicas} replica(s) x {a.batch_size})")
         per_epoch = math.ceil(windows / (self.replicas * a.batch_size))
         total = a.epoch * per_epoch if a.max_steps is None else min(a.epoch * per_epoch, a.max_steps)
-        if a.lr_decay_from is not None and a.lr_decay_from >= total:
-            raise SystemExit(f"error: --lr_decay_from {a.lr_decay_from} is not before the last iteration ({total})")
         now = rundir.record(a, self.replicas, rundir.dataset_identity(a.e2e_dataset, windows))
         if self.chief:
             for path in rundir.remove_temp(self.run_dir):

@@ -116,8 +116,8 @@ def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_p
         Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "4")).train()
 
 
-def test_lr_decay_from_falls_linearly_to_zero(tiny_records, tmp_path):
-    tr = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--lr_decay_from", "2",
+def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path):
+    tr = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--lr_decay", str(4 / 6),
                            "--g_learning_rate", "1e-3", "--d_learning_rate", "4e-4"))
     rates = []
     for i in range(6):
@@ -125,9 +125,7 @@ def test_lr_decay_from_falls_linearly_to_zero(tiny_records, tmp_path):
         rates.append((float(tr.g_opt.learning_rate.numpy()), float(tr.d_opt.learning_rate.numpy())))
     np.testing.assert_allclose(rates, [(s * 1e-3, s * 4e-4) for s in (1, 1, 1, 0.75, 0.5, 0.25)], rtol=1e-6)
     with pytest.raises(SystemExit):
-        tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--lr_decay_from", "6")
-    with pytest.raises(SystemExit, match="--lr_decay_from 9999 is not before the last iteration"):
-        Trainer(tiny_args("segan", tmp_path, tiny_records, "--epoch", "1", "--lr_decay_from", "9999")).train()
+        tiny_args("segan", tmp_path, tiny_records, "--lr_decay", "1.5")
 
 
 def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_records, tmp_path):
@@ -137,8 +135,8 @@ def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_reco
         del saved["training"][name]
     rundir.write_flags(str(tmp_path), saved)
     assert Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train() == 2
-    with pytest.raises(SystemExit, match="lr_decay_from: None \\(saved\\) vs 1"):
-        Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2", "--lr_decay_from", "1")).train()
+    with pytest.raises(SystemExit, match="lr_decay: 0.0 \\(saved\\) vs 0.5"):
+        Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2", "--lr_decay", "0.5")).train()
 
 
 def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
