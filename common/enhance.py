@@ -10,6 +10,7 @@ back) and writes the input's rate, channels, sample format and length.
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import scipy.signal
@@ -17,7 +18,7 @@ import soundfile as sf
 import tensorflow as tf
 from tqdm import tqdm
 
-from common import audio
+from common import audio, rundir
 
 
 class Enhancer:
@@ -85,7 +86,7 @@ def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
         try:
             samples = audio.read_wav_int16(os.path.join(in_dir, name))
         except audio.AudioError as e:
-            bar.write(f"skipped: {e}")
+            bar.write(f"skipped: {e}", file=sys.stderr)
             failed += 1
             continue
         audio.write_wav(os.path.join(out_dir, name), enhancer(samples).astype(np.float32))
@@ -116,3 +117,19 @@ def enhance_file(enhancer: Enhancer, in_path: str, out_path: str) -> None:
     if not subtype.startswith(("FLOAT", "DOUBLE")):
         y = np.clip(y, -1.0, 1.0)  # integer formats would wrap around
     audio.write_wav(out_path, y, sample_rate, subtype=subtype)
+
+
+def enhance_checkpoints(run_dir: str, noisy_dir: str, steps: list[int], seed: int | None = None, batch: int = 64):
+    """Enhance noisy_dir with each checkpoint of `steps` into RUN/enhanced/STEP, file for file what test mode
+    writes; the chain is built and traced once and each checkpoint's weights are read into it. `seed`: z
+    seeded the same before each checkpoint. Yields (step, output directory, files that failed)."""
+    if not steps:
+        return
+    trained = rundir.load_chain(run_dir, str(steps[0]))
+    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, batch)
+    for step in steps:
+        trained.read(str(step))
+        if seed is not None:
+            tf.random.set_seed(seed)
+        out = os.path.join(run_dir, rundir.ENHANCED_DIR, str(step))
+        yield step, out, enhance_dir(enhancer, noisy_dir, out)

@@ -7,6 +7,7 @@ of its trained chain for test mode, scripts/enhance.py, the plots and scripts/re
     RUN/corrupt/                  checkpoints found unreadable, moved out of the way (kept for inspection)
     RUN/losses.csv, RUN/logs/     per-iteration losses; TensorBoard
     RUN/best/, best_checkpoint.json   the best checkpoint by validation PESQ (--valid_wav_dir)
+    RUN/enhanced/<iter>/          the run scripts' enhanced test set per checkpoint; results.*, *.png
 
 A run that was never trained (dataset null, e.g. imported TF1 weights) adopts the training flags of its
 first training start; after that, a change of any run-shaping flag needs --allow_changes.
@@ -34,6 +35,7 @@ LOG_DIR = "logs"
 LOSS_FILE = "losses.csv"
 BEST_DIR = "best"
 BEST_FILE = "best_checkpoint.json"
+ENHANCED_DIR = "enhanced"  # the run scripts' test-set outputs, one folder per checkpoint
 
 # The training flags that change what a run computes (the model's are in ModelConfig; replicas and the
 # data set are recorded beside them). Not here: checkpoint spacing and count, logging, validation, test.
@@ -249,18 +251,29 @@ class TrainedChain:
     chain: object
     cfg: ModelConfig
     flags: dict
-    path: str
+    run_dir: str
+    path: str = ""
 
     @property
     def preemph(self) -> float:
         return preemph(self.flags)
 
+    def read(self, weights: str = "latest") -> None:
+        """Load another checkpoint of the run into the same chain (built and traced once)."""
+        import tensorflow as tf
+
+        path = resolve(self.run_dir, weights)
+        try:
+            tf.train.Checkpoint(chain=self.chain).read(path).expect_partial().assert_existing_objects_matched()
+        except AssertionError as e:
+            raise SystemExit(f"error: {path} does not hold the generator weights of the model in "
+                             f"{os.path.join(self.run_dir, FLAGS_FILE)}: {str(e)[:300]}") from None
+        self.path = path
+
 
 def load_chain(run_dir: str, weights: str = "latest", args=None) -> TrainedChain:
     """The GeneratorChain of a run, built from its flags.json, with a checkpoint's weights. `args`: the
     command line of test mode, whose explicitly given model flags and --preemph must agree with the run's."""
-    import tensorflow as tf
-
     from common.models import build_models
 
     saved = load_flags(run_dir)
@@ -268,11 +281,6 @@ def load_chain(run_dir: str, weights: str = "latest", args=None) -> TrainedChain
         raise SystemExit(f"error: the flags do not match the run in {run_dir} (leave the model flags out: "
                          f"they are read from its {FLAGS_FILE}):\n  " + "\n  ".join(diff))
     cfg = model_config(saved)
-    path = resolve(run_dir, weights)
-    chain, _ = build_models(cfg)
-    try:
-        tf.train.Checkpoint(chain=chain).read(path).expect_partial().assert_existing_objects_matched()
-    except AssertionError as e:
-        raise SystemExit(f"error: {path} does not hold the generator weights of the model in "
-                         f"{os.path.join(run_dir, FLAGS_FILE)}: {str(e)[:300]}") from None
-    return TrainedChain(chain, cfg, saved, path)
+    trained = TrainedChain(build_models(cfg)[0], cfg, saved, run_dir)
+    trained.read(weights)
+    return trained

@@ -22,10 +22,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
-tf = import_tensorflow()
+import_tensorflow()
 
 from common import evaluation, metrics, rundir  # noqa: E402
-from common.enhance import Enhancer, enhance_dir  # noqa: E402
+from common.enhance import enhance_checkpoints  # noqa: E402
 from scripts import plotlib  # noqa: E402
 from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
 
@@ -58,18 +58,6 @@ def train(name: str, run: str, records: str, minutes: float, extra: list[str]) -
     if not (proc.returncode == 0 or stopped) or not rundir.checkpoint_steps(run):
         raise SystemExit(f"error: training {name} failed (exit {proc.returncode}) without a checkpoint in {run}")
     return launch
-
-
-def enhance_checkpoints(run: str, noisy_dir: str) -> list[tuple[int, str]]:
-    """Enhance the test set with every readable checkpoint; (iteration, directory) pairs."""
-    out = []
-    for step in rundir.good_steps(run):
-        target = os.path.join(run, "enhanced", str(step))
-        trained = rundir.load_chain(run, str(step))
-        tf.random.set_seed(0)  # the same z for every checkpoint
-        enhance_dir(Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph), noisy_dir, target)
-        out.append((step, target))
-    return out
 
 
 def plot(rows: list[dict], noisy: dict, path: str) -> None:
@@ -168,7 +156,9 @@ def main(argv=None) -> int:
         launch = train(name, run, records, a.minutes, shlex.split(a.flags))
         saved = rundir.load_flags(run)
         started[name] = (run, launch, saved)
-    found = {name: enhance_checkpoints(run, noisy_dir) for name, (run, _, _) in started.items()}
+    found = {name: [(step, out) for step, out, _ in enhance_checkpoints(run, noisy_dir, rundir.good_steps(run),
+                                                                         seed=0)]  # the same z for each
+             for name, (run, _, _) in started.items()}
     summary, _ = evaluation.score_dirs(clean_dir, [d for pairs in found.values() for _, d in pairs], jobs=a.jobs,
                                        noisy_dir=noisy_dir)
     by_dir = {d["dir"]: d for d in summary["dirs"]}

@@ -55,7 +55,8 @@ visible_gpus() {
 # run_variant VARIANT NAME [model flags...]: train the run (run_path NAME), enhance the test set at its last
 # five readable checkpoints, evaluate them (beside the noisy input), print the table and plot the run
 # (spectrograms.png, training.png). Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR, QUICK and EXTRA_FLAGS (more
-# flags for training, e.g. --allow_changes). Test mode reads the model from the run's flags.json.
+# flags for training, e.g. --allow_changes). The model for testing comes from the run's flags.json; the five
+# checkpoints are enhanced in one process (scripts/enhance_checkpoints.py, file for file what test mode writes).
 run_variant() {
   local variant="$1" name="$2"; shift 2
   local run train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS")
@@ -67,13 +68,10 @@ run_variant() {
   # shellcheck disable=SC2086  # EXTRA_FLAGS is a list of words
   CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" ${EXTRA_FLAGS:-} \
     --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
-  local dirs=() step steps
-  steps=$("$PY" "$ROOT/scripts/checkpoints.py" "$run" --last 5)
-  for step in $steps; do
-    CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/$variant/main.py" --save_path "$run" \
-      --weights "$step" --test_wav_dir "$TEST_NOISY" --save_clean_path "$run/enhanced/$step"
-    dirs+=("$run/enhanced/$step")
-  done
+  local dirs
+  dirs="$(CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/enhance_checkpoints.py" "$run" --last 5 \
+    --test_wav_dir "$TEST_NOISY")"
+  mapfile -t dirs <<< "$dirs"
   "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
   "$PY" "$ROOT/scripts/plot_run.py" "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"

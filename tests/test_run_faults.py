@@ -13,7 +13,7 @@ import soundfile as sf
 from common import config, rundir
 from common.main import main
 from common.trainer import Trainer
-from scripts import checkpoints
+from scripts import enhance_checkpoints
 from tests.conftest import TINY_MODEL
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -77,8 +77,8 @@ def test_truncated_newest_checkpoint_falls_back_everywhere(trained, tiny_records
     with pytest.raises(SystemExit, match="ckpt-4 is unreadable"):  # asked for by name: no substitute
         main("isegan", ["--save_path", str(trained), "--weights", "4", "--test_wav_dir", str(noisy),
                         "--save_clean_path", str(tmp_path / "out")])
-    assert checkpoints.main([str(trained)]) == 0  # the run scripts' list of checkpoints to test
-    assert capsys.readouterr().out.split() == ["2"]
+    assert enhance_checkpoints.main([str(trained), "--test_wav_dir", str(noisy)]) == 0  # what the run scripts test
+    assert capsys.readouterr().out.split() == [str(trained / "enhanced" / "2")]
     (trained / "checkpoints" / "ckpt-6_temp").mkdir()  # what a save killed midway leaves
     (trained / "checkpoints" / "ckpt-6_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"x" * 100)
     tr = Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--allow_changes")),
@@ -90,6 +90,29 @@ def test_truncated_newest_checkpoint_falls_back_everywhere(trained, tiny_records
     assert sorted(p.name for p in (trained / "corrupt").iterdir())[0].startswith("ckpt-4.data")
     assert not (trained / "checkpoints" / "ckpt-6_temp").exists()
     assert losses_iterations(trained) == list(range(1, 7))
+
+
+def test_enhance_checkpoints_equals_test_mode_per_checkpoint(trained, demo_dir, tmp_path, capsys):
+    noisy = tmp_path / "noisy"
+    noisy.mkdir()
+    names = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))[:3]
+    for name in names:
+        os.symlink(demo_dir / "noisy_testset_wav_16k" / name, noisy / name)
+    sf.write(str(noisy / "stereo.wav"), np.zeros((1600, 2)), 16000)
+    assert enhance_checkpoints.main([str(trained), "--test_wav_dir", str(noisy), "--seed", "3"]) == 1  # stereo.wav
+    out = capsys.readouterr()
+    assert out.out.split() == [str(trained / "enhanced" / s) for s in ("2", "4")]
+    assert out.err.count("stereo.wav") == 2
+    for step in ("2", "4"):
+        assert main("isegan", ["--save_path", str(trained), "--weights", step, "--seed", "3", "--test_wav_dir",
+                               str(noisy), "--save_clean_path", str(tmp_path / step)]) == 1
+        assert sorted(os.listdir(trained / "enhanced" / step)) == names
+        for name in names:  # file for file what test mode writes: each checkpoint's own weights, the same z
+            np.testing.assert_array_equal(sf.read(str(trained / "enhanced" / step / name))[0],
+                                          sf.read(str(tmp_path / step / name))[0])
+    assert not np.array_equal(*(sf.read(str(trained / "enhanced" / s / names[0]))[0] for s in ("2", "4")))
+    assert enhance_checkpoints.main([str(trained), "--test_wav_dir", str(tmp_path / "none")]) == 1
+    assert "none: no such directory" in capsys.readouterr().err
 
 
 def test_changed_run_flags_stop_resume_unless_allowed(trained, tiny_records, one_replica):
