@@ -12,16 +12,9 @@ import dataclasses
 import importlib
 import os
 
-from common.flags import add_bool
+from common.flags import add_bool, int_list
 from common.model_config import REFERENCE_DEPTHS, ModelConfig
 from common.recipes import RECIPES
-
-
-def int_list(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(s) for s in str(text).split(",") if s.strip() != "")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of integers, got {text!r}") from None
 
 
 def build_parser(variant: str) -> argparse.ArgumentParser:

@@ -18,7 +18,8 @@ import soundfile as sf
 import tensorflow as tf
 from tqdm import tqdm
 
-from common import audio, rundir
+from common import audio
+from common.errors import InputError
 
 
 class Enhancer:
@@ -79,7 +80,7 @@ def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
     skipped. Returns the number of files that failed."""
     names = sorted(f for f in os.listdir(in_dir) if f.lower().endswith(".wav"))
     if not names:
-        raise SystemExit(f"error: no .wav files in {in_dir}")
+        raise InputError(f"no .wav files in {in_dir}")
     failed = 0
     bar = tqdm(names, unit="file", desc=f"enhance → {out_dir}")
     for name in bar:
@@ -118,18 +119,3 @@ def enhance_file(enhancer: Enhancer, in_path: str, out_path: str) -> None:
         y = np.clip(y, -1.0, 1.0)  # integer formats would wrap around
     audio.write_wav(out_path, y, sample_rate, subtype=subtype)
 
-
-def enhance_checkpoints(run_dir: str, noisy_dir: str, steps: list[int], seed: int | None = None, batch: int = 64):
-    """Enhance noisy_dir with each checkpoint of `steps` into RUN/enhanced/STEP, file for file what test mode
-    writes; the chain is built and traced once and each checkpoint's weights are read into it. `seed`: z
-    seeded the same before each checkpoint. Yields (step, output directory, files that failed)."""
-    if not steps:
-        return
-    trained = rundir.load_chain(run_dir, str(steps[0]))
-    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, batch)
-    for step in steps:
-        trained.read(str(step))
-        if seed is not None:
-            tf.random.set_seed(seed)
-        out = os.path.join(run_dir, rundir.ENHANCED_DIR, str(step))
-        yield step, out, enhance_dir(enhancer, noisy_dir, out)

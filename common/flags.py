@@ -22,3 +22,10 @@ def add_bool(parser: argparse.ArgumentParser, name: str, default: bool, help: st
     parser.add_argument(f"--{dest}", dest=dest, type=str2bool, nargs="?", const=True, default=default,
                         metavar="BOOL", help=f"{help} (default: {default})")
     parser.add_argument(f"--no{dest}", dest=dest, action="store_false", help=argparse.SUPPRESS)
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(s) for s in str(text).split(",") if s.strip() != "")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of integers, got {text!r}") from None

@@ -8,8 +8,10 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from common import config  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 
 
+@exit_on_error
 def main(variant: str, argv=None) -> int:
     args = config.parse(variant, argv)
     for gpu in tf.config.list_physical_devices("GPU"):

@@ -26,6 +26,7 @@ import sys
 
 from common import config
 from common.demo_corpus import LISTING_FILE as DEMO_MARKER
+from common.errors import FlagsMismatch, RunDirError
 from common.model_config import ModelConfig
 
 FLAGS_FILE = "flags.json"
@@ -36,6 +37,8 @@ LOSS_FILE = "losses.csv"
 BEST_DIR = "best"
 BEST_FILE = "best_checkpoint.json"
 ENHANCED_DIR = "enhanced"  # the run scripts' test-set outputs, one folder per checkpoint
+TESTED_CHECKPOINTS = 5  # the run scripts test the newest five (the paper's mean ± std over five)
+RESULTS_JSON = "results.json"  # their scores (scripts/evaluate.py --json)
 
 # The training flags that change what a run computes (the model's are in ModelConfig; replicas and the
 # data set are recorded beside them). Not here: checkpoint spacing and count, logging, validation, test.
@@ -47,7 +50,7 @@ ADDED_TRAINING_FLAGS = {"recipe": "paper", "lr_decay": 0.0}
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(RunDirError):
     """A checkpoint that cannot be read; the message names it."""
 
 
@@ -95,12 +98,12 @@ def load_flags(run_dir: str) -> dict:
         with open(path) as f:
             saved = json.load(f)
     except FileNotFoundError:
-        raise SystemExit(f"error: {path}: no such file; {run_dir} is not a run directory "
+        raise RunDirError(f"{path}: no such file; {run_dir} is not a run directory "
                          f"(flags.json is written when a run starts training)") from None
     except (OSError, json.JSONDecodeError) as e:
-        raise SystemExit(f"error: {path}: unreadable ({e})") from None
+        raise RunDirError(f"{path}: unreadable ({e})") from None
     if not {"model", "training", "flags"} <= saved.keys():
-        raise SystemExit(f"error: {path}: written by an older version of this code (no 'training' record); "
+        raise RunDirError(f"{path}: written by an older version of this code (no 'training' record); "
                          f"retrain, or re-import the weights")
     return saved
 
@@ -224,24 +227,21 @@ def resolve(run_dir: str, weights: str = "latest") -> str:
             with open(os.path.join(run_dir, BEST_FILE)) as f:
                 prefix = os.path.join(run_dir, json.load(f)["path"])
         except FileNotFoundError:
-            raise SystemExit(f"error: no {BEST_FILE} in {run_dir} (written only by training with "
-                             f"--valid_wav_dir)") from None
+            raise RunDirError(f"no {BEST_FILE} in {run_dir} (written only by training with "
+                              f"--valid_wav_dir)") from None
     elif str(weights) == "latest":
         steps = good_steps(run_dir, last=1)
         if not steps:
-            raise SystemExit(f"error: no readable checkpoint in {os.path.join(run_dir, CHECKPOINT_DIR)}")
+            raise RunDirError(f"no readable checkpoint in {os.path.join(run_dir, CHECKPOINT_DIR)}")
         return checkpoint_prefix(run_dir, steps[0])
     else:
         if not str(weights).isdigit():
-            raise SystemExit(f"error: --weights {weights}: expected an iteration number, latest or best")
+            raise RunDirError(f"checkpoint {weights!r}: expected an iteration number, latest or best")
         prefix = checkpoint_prefix(run_dir, int(weights))
         if not os.path.exists(prefix + ".index"):
-            raise SystemExit(f"error: no checkpoint {prefix}; {os.path.join(run_dir, CHECKPOINT_DIR)} has "
-                             f"iterations {checkpoint_steps(run_dir)}")
-    try:
-        verify(prefix)
-    except CheckpointError as e:
-        raise SystemExit(f"error: {e}") from None
+            raise RunDirError(f"no checkpoint {prefix}; {os.path.join(run_dir, CHECKPOINT_DIR)} has "
+                              f"iterations {checkpoint_steps(run_dir)}")
+    verify(prefix)
     return prefix
 
 
@@ -266,8 +266,8 @@ class TrainedChain:
         try:
             tf.train.Checkpoint(chain=self.chain).read(path).expect_partial().assert_existing_objects_matched()
         except AssertionError as e:
-            raise SystemExit(f"error: {path} does not hold the generator weights of the model in "
-                             f"{os.path.join(self.run_dir, FLAGS_FILE)}: {str(e)[:300]}") from None
+            raise RunDirError(f"{path} does not hold the generator weights of the model in "
+                              f"{os.path.join(self.run_dir, FLAGS_FILE)}: {str(e)[:300]}") from None
         self.path = path
 
 
@@ -278,8 +278,8 @@ def load_chain(run_dir: str, weights: str = "latest", args=None) -> TrainedChain
 
     saved = load_flags(run_dir)
     if args is not None and (diff := given_model_differences(saved, args)):
-        raise SystemExit(f"error: the flags do not match the run in {run_dir} (leave the model flags out: "
-                         f"they are read from its {FLAGS_FILE}):\n  " + "\n  ".join(diff))
+        raise FlagsMismatch(f"the flags do not match the run in {run_dir} (leave the model flags out: "
+                            f"they are read from its {FLAGS_FILE}):\n  " + "\n  ".join(diff))
     cfg = model_config(saved)
     trained = TrainedChain(build_models(cfg)[0], cfg, saved, run_dir)
     trained.read(weights)

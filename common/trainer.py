@@ -4,14 +4,12 @@ One iteration = one D update on one mini-batch, then one G update on the next mi
 fresh z; per-replica batches, VBN reference from each replica's own real batch, gradients averaged over
 replicas (each replica's loss is divided by the replica count; Keras sums across replicas). Epoch-end
 schedules (D input-noise decay, L1 removal), checkpoints every --save_freq iterations keeping the last
---keep_checkpoints (numbered by iteration), resume, a NaN guard, TensorBoard and a CSV loss history.
-Optional validation (--valid_wav_dir, not the paper's) scores held-out pairs at checkpoints and keeps the
-best one.
+--keep_checkpoints (numbered by iteration), resume, a NaN guard, TensorBoard and the loss history
+(common/loss_history.py). Optional validation (--valid_wav_dir, not the paper's; common/validation.py)
+at checkpoints.
 """
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 import time
@@ -22,13 +20,15 @@ import tensorflow as tf
 from tensorflow.python.checkpoint import checkpoint_management  # TF pinned in requirements.txt
 from tqdm import tqdm
 
-from common import audio, config, data, losses, metrics, records, rundir
+from common import config, data, losses, records, rundir
 from common.audio import de_emphasis
-from common.enhance import Enhancer
+from common.errors import FlagsMismatch, InputError, RunDirError
 from common.models import build_models
 from common.quiet_tf import quiet_audio_summary
 from common.optim import TF1RMSProp
-from common.rundir import BEST_DIR, BEST_FILE, LOG_DIR, LOSS_FILE, warn
+from common.loss_history import LossHistory
+from common.rundir import LOG_DIR, LOSS_FILE, warn
+from common.validation import Validator
 
 
 class TrainingDiverged(RuntimeError):
@@ -80,7 +80,9 @@ class Trainer:
         self.chief = is_chief(self.strategy)
         self.checkpoint_dir = os.path.join(self.run_dir, rundir.CHECKPOINT_DIR)
         self.manager = self._open_manager()
-        self._iteration_fn = tf.function(self._iteration)
+        # step(iterator): one iteration (D step unless L1-only, G step), compiled; the loss terms averaged
+        # over replicas
+        self.step = tf.function(self._iteration)
 
     def _open_manager(self) -> tf.train.CheckpointManager:
         # every worker of a multi-worker run saves (the save is collective); only the chief's copy is kept
@@ -169,7 +171,7 @@ class Trainer:
             try:
                 self.checkpoint.restore(prefix).assert_existing_objects_matched()
             except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
-                raise SystemExit(f"error: {prefix} does not match this model's flags: {e}") from None
+                raise RunDirError(f"{prefix} does not match this model's flags: {e}") from None
             self.g_opt.learning_rate.assign(self.args.g_learning_rate)  # a change accepted by --allow_changes
             self.d_opt.learning_rate.assign(self.args.d_learning_rate)  # wins over the checkpoint's rate
             return int(self.iteration.numpy())
@@ -206,7 +208,7 @@ class Trainer:
         a = self.args
         windows = records.count_windows(a.e2e_dataset)
         if windows < self.replicas * a.batch_size:
-            raise SystemExit(f"error: {a.e2e_dataset} holds {windows} windows, fewer than one batch "
+            raise InputError(f"{a.e2e_dataset} holds {windows} windows, fewer than one batch "
                              f"({self.replicas} replica(s) x {a.batch_size})")
         per_epoch = math.ceil(windows / (self.replicas * a.batch_size))
         total = a.epoch * per_epoch if a.max_steps is None else min(a.epoch * per_epoch, a.max_steps)
@@ -236,9 +238,9 @@ class Trainer:
         diff = rundir.differences(saved, now)
         model = rundir.differences(saved, {**saved, "model": now["model"]})
         if model or (diff and not self.args.allow_changes):
-            raise SystemExit(f"error: {self.run_dir} holds a run with other flags (saved vs now):\n  "
-                             + "\n  ".join(diff) + "\nuse another --save_path"
-                             + ("" if model else ", the run's flags, or --allow_changes to continue it with these"))
+            raise FlagsMismatch(f"{self.run_dir} holds a run with other flags (saved vs now):\n  "
+                                + "\n  ".join(diff) + "\nuse another --save_path"
+                                + ("" if model else ", the run's flags, or --allow_changes to continue it with these"))
         return diff
 
     def announce(self, start: int, total: int, per_epoch: int, windows: int) -> None:
@@ -247,9 +249,10 @@ class Trainer:
         print(f"{name}: {self.replicas} replica(s) x {a.batch_size} windows = {self.replicas * a.batch_size} "
               f"windows per batch; {windows} windows, {per_epoch} iterations per epoch, {total} iterations")
         if len(listed) > self.replicas:
-            warn(f"CUDA_VISIBLE_DEVICES={','.join(listed)} names {len(listed)} GPUs but TensorFlow uses "
-                 f"{self.replicas} replica(s): each batch is {self.replicas * a.batch_size} windows, not "
-                 f"{len(listed) * a.batch_size}")
+            uses = (f"{self.replicas} replica(s)" if tf.config.list_logical_devices("GPU") else
+                    "none of them (training on the CPU)")
+            warn(f"CUDA_VISIBLE_DEVICES={','.join(listed)} names {len(listed)} GPUs but TensorFlow uses {uses}: "
+                 f"each batch is {self.replicas * a.batch_size} windows, not {len(listed) * a.batch_size}")
         if start >= total:
             print(f"{name} is complete ({start} of {total} iterations); nothing to train")
         elif start:
@@ -268,13 +271,14 @@ class Trainer:
             history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
         else:
             writer, history = tf.summary.create_noop_writer(), LossHistory(os.devnull, start)
-        validator = Validator(self.chain, a, self.run_dir) if a.valid_wav_dir and self.chief else None
+        validator = Validator(self.chain, a.valid_wav_dir, a.canvas_size, a.preemph, self.run_dir) \
+            if a.valid_wav_dir and self.chief else None
         bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
         tick, last_log = time.perf_counter(), start
         for i in range(start, total):
             self.set_learning_rates(i, total)
             try:
-                values = {k: float(v) for k, v in self._iteration_fn(iterator).items()}
+                values = {k: float(v) for k, v in self.step(iterator).items()}
             except tf.errors.DataLossError:
                 records.count_windows(a.e2e_dataset, verify=True)  # names the corrupt file
                 raise
@@ -320,104 +324,6 @@ class Trainer:
             for name, x in (("noisy", noisy), ("enhanced", enhanced), ("clean", clean)):
                 quiet_audio_summary(name, de_emphasis(x.numpy()[..., 0], self.args.preemph)[..., None], 16000,
                                     max_outputs=3)
-
-
-class Validator:
-    """Scores the chain on held-out pairs (DIR/clean/*.wav and DIR/noisy/*.wav, matched by name) with
-    PESQ and STOI, logs valid/pesq and valid/stoi to TensorBoard, and keeps the checkpoint with the best
-    mean PESQ as a copy in RUN/best/ (out of CheckpointManager's reach), recorded with every score so far
-    in RUN/best_checkpoint.json (kept across resumes)."""
-
-    def __init__(self, chain, args, run_dir: str):
-        names = sorted(n for n in os.listdir(os.path.join(args.valid_wav_dir, "noisy"))
-                       if n.lower().endswith(".wav"))
-        clean_dir = os.path.join(args.valid_wav_dir, "clean")
-        unmatched = [n for n in names if not os.path.exists(os.path.join(clean_dir, n))]
-        if not names or unmatched:
-            raise SystemExit(f"error: --valid_wav_dir {args.valid_wav_dir}: "
-                             + (f"no clean/ partner for {unmatched}" if unmatched else "no .wav files in noisy/"))
-        try:  # read once; an unusable file stops the run before the first iteration
-            self.pairs = [(n, audio.read_wav_int16(os.path.join(clean_dir, n)),
-                           audio.read_wav_int16(os.path.join(args.valid_wav_dir, "noisy", n))) for n in names]
-        except audio.AudioError as e:
-            raise SystemExit(f"error: --valid_wav_dir: {e}") from None
-        self.enhancer = Enhancer(chain, args.canvas_size, args.preemph)
-        self.run_dir, self.path = run_dir, os.path.join(run_dir, BEST_FILE)
-        self.record = {"criterion": "pesq", "history": []}
-        if os.path.exists(self.path):
-            with open(self.path) as f:
-                self.record = json.load(f)
-
-    def scores(self) -> dict:
-        """Mean PESQ and STOI over the pairs that can be scored, and how many could."""
-        rows = []
-        for name, clean, noisy in tqdm(self.pairs, desc="validation", unit="file", leave=False):
-            x, y = clean / 32768.0, self.enhancer(noisy).astype(np.float64)
-            try:
-                pesq = metrics.FLOORS["pesq"] if metrics.silent(y) else metrics.wideband_pesq(x, y)  # as evaluated
-                rows.append((pesq, metrics.classic_stoi(x, y)))
-            except metrics.ScoringError as e:
-                tqdm.write(f"validation: {name} not scored: {e}")
-        pesq, stoi = np.mean(rows, axis=0) if rows else (np.nan, np.nan)
-        return {"pesq": float(pesq), "stoi": float(stoi), "files": len(rows)}
-
-    def __call__(self, step: int, checkpoint: str, writer) -> None:
-        scores = {"step": step, **self.scores()}
-        with writer.as_default(step=step):
-            tf.summary.scalar("valid/pesq", scores["pesq"])
-            tf.summary.scalar("valid/stoi", scores["stoi"])
-        self.record["history"].append(scores)
-        old = self.record.get("path")
-        complete = scores["files"] == len(self.pairs)  # a mean over fewer files is not comparable
-        if complete and (old is None or scores["pesq"] > self.record["pesq"]):
-            os.makedirs(os.path.join(self.run_dir, BEST_DIR), exist_ok=True)
-            for f in tf.io.gfile.glob(checkpoint + ".*"):
-                tf.io.gfile.copy(f, os.path.join(self.run_dir, BEST_DIR, os.path.basename(f)), overwrite=True)
-            self.record.update(scores, path=os.path.join(BEST_DIR, os.path.basename(checkpoint)))
-        tmp = self.path + ".part"
-        with open(tmp, "w") as f:
-            json.dump(self.record, f, indent=1)
-        os.replace(tmp, self.path)
-        if old and old != self.record["path"]:
-            for f in tf.io.gfile.glob(os.path.join(self.run_dir, old) + ".*"):
-                tf.io.gfile.remove(f)
-        tqdm.write(f"validation at {step}: PESQ {scores['pesq']:.3f}, STOI {scores['stoi']:.3f} "
-                   f"({scores['files']} of {len(self.pairs)} files); best: {self.record.get('path')}")
-
-
-class LossHistory:
-    """Per-iteration losses in a CSV file beside the checkpoints; on resume, rows up to `start` are kept.
-    Columns that appear later (D's, when a run resumed with --allow_changes turns the adversarial term on)
-    widen the file; a row without a value leaves its cell empty."""
-
-    def __init__(self, path: str, start: int):
-        self.path, self.rows, self.columns = path, [], []
-        if os.path.exists(path):
-            with open(path, newline="") as f:
-                self.columns = next(csv.reader(f), ["iteration"])[1:]
-            self._rewrite(keep=start)
-
-    def _rewrite(self, keep: int | None = None) -> None:
-        rows = []
-        if os.path.exists(self.path):
-            with open(self.path, newline="") as f:
-                rows = [r for r in csv.DictReader(f) if keep is None or int(r["iteration"]) <= keep]
-        with open(self.path, "w", newline="") as f:
-            out = csv.DictWriter(f, ["iteration", *self.columns], restval="", extrasaction="ignore")
-            out.writeheader()
-            out.writerows(rows)
-
-    def append(self, iteration: int, values: dict) -> None:
-        if set(values) - set(self.columns):
-            self.flush()
-            self.columns = sorted(set(self.columns) | set(values))
-            self._rewrite()
-        self.rows.append({"iteration": iteration, **{k: f"{v:.6g}" for k, v in values.items()}})
-
-    def flush(self) -> None:
-        with open(self.path, "a", newline="") as f:
-            csv.DictWriter(f, ["iteration", *self.columns], restval="").writerows(self.rows)
-        self.rows = []
 
 
 def stream_seed(seed: int, start: int) -> int:

@@ -12,12 +12,22 @@ from tqdm import tqdm
 
 from common import audio
 
+
+
+def wav_dir(kind: str, split: str) -> str:
+    """A corpus folder of the project's layout (VoiceBank's and the demo corpus's): `clean` or `noisy`,
+    `train` or `test`."""
+    return f"{kind}_{split}set_wav_16k"
+
+
+TRAIN_RECORDS = "segan.tfrecords"  # the run scripts' training records beside the wav folders
+
 # archive stem → (output directory, number of wavs in the published archive)
 ARCHIVES = {
-    "clean_trainset_28spk_wav": ("clean_trainset_wav_16k", 11572),
-    "noisy_trainset_28spk_wav": ("noisy_trainset_wav_16k", 11572),
-    "clean_testset_wav": ("clean_testset_wav_16k", 824),
-    "noisy_testset_wav": ("noisy_testset_wav_16k", 824),
+    "clean_trainset_28spk_wav": (wav_dir("clean", "train"), 11572),
+    "noisy_trainset_28spk_wav": (wav_dir("noisy", "train"), 11572),
+    "clean_testset_wav": (wav_dir("clean", "test"), 824),
+    "noisy_testset_wav": (wav_dir("noisy", "test"), 824),
 }
 
 

@@ -1,5 +1,5 @@
 """DSEGAN: the number of independent generators and which of them carry self-attention."""
-from common.config import int_list
+from common.flags import int_list
 
 BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
 

@@ -15,6 +15,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 import_tensorflow()
 
 import make_tfrecords  # noqa: E402
+from common.voicebank import wav_dir  # noqa: E402
 from scripts import make_demo_corpus  # noqa: E402
 
 
@@ -27,15 +28,15 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work_dir or tmp
-        if not os.path.isdir(os.path.join(work, "clean_trainset_wav_16k")):
+        if not os.path.isdir(os.path.join(work, wav_dir("clean", "train"))):
             make_demo_corpus.main(["--out_dir", work, "--train_files", str(args.files), "--test_files", "0"])
         start = time.perf_counter()
-        make_tfrecords.main(["--wav_dir", os.path.join(work, "clean_trainset_wav_16k"),
-                             "--noisy_dir", os.path.join(work, "noisy_trainset_wav_16k"),
+        make_tfrecords.main(["--wav_dir", os.path.join(work, wav_dir("clean", "train")),
+                             "--noisy_dir", os.path.join(work, wav_dir("noisy", "train")),
                              "--save_path", work, "--out_file", "bench.tfrecords"])
         wall = time.perf_counter() - start
-        wav_mb = sum(os.path.getsize(os.path.join(work, d, f)) for d in ("clean_trainset_wav_16k",
-                     "noisy_trainset_wav_16k") for f in os.listdir(os.path.join(work, d))) / 1e6
+        wav_mb = sum(os.path.getsize(os.path.join(work, d, f)) for d in (wav_dir("clean", "train"),
+                     wav_dir("noisy", "train")) for f in os.listdir(os.path.join(work, d))) / 1e6
         print(f"make_tfrecords: {args.files} pairs, {wav_mb:.0f} MB of wav in {wall:.1f} s wall "
               f"(worker start included): {args.files / wall:.1f} pairs/s, {wav_mb / wall:.1f} MB/s")
 

@@ -25,7 +25,9 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 import_tensorflow()
 
 from common import evaluation, metrics, rundir  # noqa: E402
-from common.enhance import enhance_checkpoints  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
+from common.run_enhance import enhance_checkpoints  # noqa: E402
+from common.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
 from scripts import plotlib  # noqa: E402
 from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
 
@@ -36,7 +38,7 @@ CONFIGS = {  # name: (training flags, legend)
     "paper": (["--recipe", "paper", "--batch_size", "8", "--save_freq", "50"],
               "paper recipe, full width, batch 8 (paper: 50 per GPU)"),
 }
-RECORDS, NOISY, CLEAN = "segan.tfrecords", "noisy_testset_wav_16k", "clean_testset_wav_16k"
+RECORDS, NOISY, CLEAN = TRAIN_RECORDS, wav_dir("noisy", "test"), wav_dir("clean", "test")
 CSV_FIELDS = ("config", "iteration", "wall_s", "windows", *metrics.METRICS)
 
 
@@ -128,6 +130,7 @@ def write(out: str, rows: list[dict], noisy: dict, notes: list[str], data: str) 
     plot(rows, noisy["mean"], os.path.join(out, "learning.png"))
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=os.path.join("data", "demo"),

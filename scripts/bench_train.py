@@ -22,6 +22,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from common import config  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from common.model_config import named_config  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
@@ -32,6 +33,7 @@ FLAGS = {"SEGAN": ("segan", []), "SASEGAN": ("segan", ["--self_attention", "--d_
          "DSEGAN-2": ("dsegan", ["--depth", "2"]), "DSEGAN-SA-2": ("dsegan", ["--depth", "2", "--self_attention"])}
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=sorted(FLAGS))
@@ -48,7 +50,7 @@ def main(argv=None) -> int:
         batch = tf.random.normal([a.batch, cfg.canvas_size, 1]) * 0.1
         iterator = iter(tr.strategy.experimental_distribute_dataset(
             tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
-        step = lambda: {k: v.numpy() for k, v in tr._iteration_fn(iterator).items()}  # noqa: E731
+        step = lambda: {k: v.numpy() for k, v in tr.step(iterator).items()}  # noqa: E731
         rate, seconds = matmul_rate(a.matmul_size, [step], a.iterations)
         flops = iteration_flops(cfg, a.batch)
         print(f"{name}: {seconds:.2f} s/iteration at batch {a.batch}: {2 * a.batch / seconds:.2f} windows/s "

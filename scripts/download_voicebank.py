@@ -57,9 +57,9 @@ def main(argv=None) -> int:
     if args.no_tfrecords:
         return 0
     return subprocess.call([sys.executable, os.path.join(ROOT, "make_tfrecords.py"),
-                            "--wav_dir", os.path.join(args.data_dir, "clean_trainset_wav_16k"),
-                            "--noisy_dir", os.path.join(args.data_dir, "noisy_trainset_wav_16k"),
-                            "--save_path", args.data_dir, "--out_file", "segan.tfrecords"])
+                            "--wav_dir", os.path.join(args.data_dir, voicebank.wav_dir("clean", "train")),
+                            "--noisy_dir", os.path.join(args.data_dir, voicebank.wav_dir("noisy", "train")),
+                            "--save_path", args.data_dir, "--out_file", voicebank.TRAIN_RECORDS])
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from tqdm import tqdm  # noqa: E402
 
 from common.audio import AudioError  # noqa: E402
 from common.enhance import Enhancer, enhance_file  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from common.rundir import load_chain  # noqa: E402
 
 
@@ -37,6 +38,7 @@ def jobs(src: str, dst: str | None) -> list[tuple[str, str]]:
     return [(src, dst or os.path.splitext(src)[0] + "_enhanced.wav")]
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="an audio file or a directory of .wav files")

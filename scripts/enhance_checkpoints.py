@@ -18,15 +18,17 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common.enhance import enhance_checkpoints  # noqa: E402
-from common.rundir import CHECKPOINT_DIR, good_steps  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
+from common.run_enhance import enhance_checkpoints  # noqa: E402
+from common.rundir import CHECKPOINT_DIR, TESTED_CHECKPOINTS, good_steps  # noqa: E402
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir")
     p.add_argument("--test_wav_dir", required=True, help="the noisy .wav files to enhance")
-    p.add_argument("--last", type=int, default=5, help="how many of the newest readable checkpoints")
+    p.add_argument("--last", type=int, default=TESTED_CHECKPOINTS, help="how many of the newest readable checkpoints")
     p.add_argument("--seed", type=int, help="seed z before each checkpoint (default: unseeded, as test mode)")
     p.add_argument("--test_batch", type=int, default=64, help="windows per generator call")
     a = p.parse_args(argv)

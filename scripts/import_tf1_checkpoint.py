@@ -21,10 +21,12 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from common import config, rundir, tf1_import  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from common.model_config import VARIANTS  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False,
                                 epilog="Other flags are the model flags of <variant>/main.py; they override "

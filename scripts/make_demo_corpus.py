@@ -15,6 +15,7 @@ from tqdm import tqdm
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import audio, demo_corpus  # noqa: E402
+from common.voicebank import wav_dir  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -40,7 +41,7 @@ def make_file(task):
     out_dir, seed, split, index, speakers, lo, hi = task
     name, clean, noisy, info = demo_corpus.utterance_pair(seed, split, index, speakers, lo, hi)
     for kind, x in (("clean", clean), ("noisy", noisy)):
-        audio.write_wav(os.path.join(out_dir, f"{kind}_{split}set_wav_16k", name), audio.to_int16(x))
+        audio.write_wav(os.path.join(out_dir, wav_dir(kind, split), name), audio.to_int16(x))
     return split, name, info
 
 

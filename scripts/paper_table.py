@@ -27,14 +27,16 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import evaluation, published, rundir  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from common.metrics import METRICS  # noqa: E402
 from common.quiet_tf import import_tensorflow  # noqa: E402
 from common.model_config import PAPER_CONFIGS  # noqa: E402
+from common.rundir import TESTED_CHECKPOINTS  # noqa: E402
+from common.voicebank import wav_dir  # noqa: E402
 from scripts.evaluate import ONE_BLAS_THREAD  # noqa: E402
 
-CHECKPOINTS = 5  # the run scripts evaluate the last five
 NOISY_CACHE = "noisy_results.json"
-NOISY_DIR = "noisy_testset_wav_16k"  # beside the clean test dir
+NOISY_DIR = wav_dir("noisy", "test")  # beside the clean test dir
 DEMO = "demo"
 CORPUS_LABELS = {DEMO: "demo (synthetic, not VoiceBank-DEMAND)",
                  "unknown": "unknown (the runs' flags.json do not name their data set)"}
@@ -52,7 +54,7 @@ def run_summary(run_dir: str) -> dict:
            "g_params": parameter_counts(rundir.model_config(flags))[0], "flags": flags, "clean_dir": None,
            "n_ckpts": 0, "mean": None, "std": None, "n_files": None, "n_expected": None, "notes": []}
     try:
-        with open(os.path.join(run_dir, "results.json")) as f:
+        with open(os.path.join(run_dir, rundir.RESULTS_JSON)) as f:
             results = json.load(f)
     except FileNotFoundError:
         row["notes"].append("no results.json (not evaluated yet)")
@@ -71,8 +73,8 @@ def run_summary(run_dir: str) -> dict:
         return row
     row.update(n_ckpts=across["n_dirs"], mean=across["mean"], std=across["std"], n_files=across["n_files"],
                n_expected=across["n_expected"])
-    if across["n_dirs"] != CHECKPOINTS:
-        row["notes"].append(f"{across['n_dirs']} checkpoint(s) scored, {CHECKPOINTS} expected")
+    if across["n_dirs"] != TESTED_CHECKPOINTS:
+        row["notes"].append(f"{across['n_dirs']} checkpoint(s) scored, {TESTED_CHECKPOINTS} expected")
     return row
 
 
@@ -145,7 +147,7 @@ def markdown(head: str, rows: list[dict], left_out: list[str], rows_published) -
         lines.append(f"| {name} (published) | " + " | ".join(
             f"{values[m]:.{3 if m == 'stoi' else 2}f}" if m in values else "—" for m in METRICS) + " | — |")
     lines += ["", f"Ours: mean over files per checkpoint, then mean ± sample std over the evaluated checkpoints "
-              f"({CHECKPOINTS} expected); PESQ wideband MOS-LQO, SSNR in dB, STOI classic in [0, 1]; G parameters "
+              f"({TESTED_CHECKPOINTS} expected); PESQ wideband MOS-LQO, SSNR in dB, STOI classic in [0, 1]; G parameters "
               f"counted on the model of the run's flags. Noisy: the unprocessed noisy test files. n/N beside a "
               f"name: its mean is over the n of the N clean test files that were scored. All-zero outputs are "
               f"scored at the metric floors (README, Evaluation)."]
@@ -180,6 +182,7 @@ def write_csv(path: str, corpus: str, rows: list[dict], rows_published) -> None:
                         *[(values.get(m, "") if k == "" else "") for m in METRICS for k in ("", "_std")], "", source])
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run_dir", default="runs", help="directory of run directories")

@@ -17,6 +17,7 @@ import_tensorflow()
 import numpy as np  # noqa: E402
 
 from common import audio  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from scripts import plotlib  # noqa: E402
 
 
@@ -30,6 +31,7 @@ def attention_maps(chain, window: np.ndarray, stage: int) -> dict:
     return {name: m.numpy()[0] for name, m in maps.items()}
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True)

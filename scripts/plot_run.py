@@ -18,9 +18,10 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 import_tensorflow()
 
 from common.enhance import Enhancer  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
+from common.rundir import RESULTS_JSON  # noqa: E402
 from scripts import plot_losses, plot_spectrograms, plotlib  # noqa: E402
 
-RESULTS = "results.json"  # written by scripts/evaluate.py in the run scripts
 SCORES = (("pesq", "PESQ (test set)"), ("ssnr", "SSNR in dB (test set)"))
 
 
@@ -47,14 +48,14 @@ def training(run: str, out: str, smooth: int) -> None:
             ax.plot(table["iteration"][len(table) - len(y):], y, label=col)
         ax.legend(fontsize=7)
     try:
-        with open(os.path.join(run, RESULTS)) as f:
+        with open(os.path.join(run, RESULTS_JSON)) as f:
             results = json.load(f)
     except FileNotFoundError:
         results = None
     for ax, (metric, title) in zip(axes[:, 2], SCORES):
         ax.set(title=title, xlabel="iteration")
         if results is None:
-            ax.text(0.5, 0.5, f"no {RESULTS} yet", ha="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, f"no {RESULTS_JSON} yet", ha="center", transform=ax.transAxes)
             continue
         points = sorted((int(os.path.basename(os.path.normpath(d["dir"]))), d["mean"][metric])
                         for d in results["dirs"] if d["complete"])
@@ -68,6 +69,7 @@ def training(run: str, out: str, smooth: int) -> None:
     plotlib.save(fig, out)
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run")

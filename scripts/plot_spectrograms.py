@@ -14,6 +14,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 import_tensorflow()
 
 from common.enhance import Enhancer  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from scripts import plotlib  # noqa: E402
 
 
@@ -29,6 +30,7 @@ def figure(noisy, stages, clean=None):
     return fig
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True)

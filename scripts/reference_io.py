@@ -25,6 +25,7 @@ import tensorflow as tf  # noqa: E402
 
 from common import rundir  # noqa: E402
 from common import tf1_import  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 
 
@@ -68,6 +69,7 @@ def train_step(trainer, data) -> dict:
     return {"d_loss": d["d_loss"], "g_loss": g["g_loss"], **tf1_import.export_values(trainer)}
 
 
+@exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--run", required=True, help="run directory (flags.json + checkpoints/)")

@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def test_learning_benchmark_scores_every_checkpoint(demo_dir, tiny_records, tmp_path):
     out = tmp_path / "bench"
     minutes = 0.5
-    flags = " ".join([*TINY_MODEL, "--batch_size", "2", "--save_freq", "5"])
+    flags = " ".join([*TINY_MODEL, "--batch_size", "2", "--save_freq", "10"])
     run = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench_learning.py"), "--data", str(demo_dir),
                           "--records", str(tiny_records), "--out", str(out), "--minutes", str(minutes),
                           "--flags", flags, "--matmul_size", "256"],
@@ -27,11 +27,11 @@ def test_learning_benchmark_scores_every_checkpoint(demo_dir, tiny_records, tmp_
     for name in ("quick", "paper"):
         mine = [r for r in rows if r["config"] == name]
         steps = [int(r["iteration"]) for r in mine]
-        assert steps and steps == list(range(5, 5 * len(steps) + 1, 5)), steps
+        assert steps and steps == list(range(10, 10 * len(steps) + 1, 10)), steps
         walls = [float(r["wall_s"]) for r in mine]
         assert walls == sorted(walls) and 0 < walls[-1] < minutes * 60 + 5
         assert all(math.isfinite(float(r[m])) for r in mine for m in ("pesq", "ssnr", "stoi"))
-        assert int(mine[0]["windows"]) == 2 * 2 * 5  # two batches of 2 per iteration
+        assert int(mine[0]["windows"]) == 2 * 2 * 10  # two batches of 2 per iteration
         assert len(os.listdir(out / name / "enhanced" / str(steps[-1]))) == 4
     assert "% of the fp32 matmul rate" in (out / "learning.md").read_text()
     assert (out / "learning.png").stat().st_size > 20_000

@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 
 from common import config, rundir
+from common.errors import FlagsMismatch
 from common.main import main
 from common.trainer import Trainer
 from scripts import enhance_checkpoints
@@ -116,11 +117,11 @@ def test_enhance_checkpoints_equals_test_mode_per_checkpoint(trained, demo_dir, 
 
 
 def test_changed_run_flags_stop_resume_unless_allowed(trained, tiny_records, one_replica):
-    with pytest.raises(SystemExit) as e:
+    with pytest.raises(FlagsMismatch) as e:
         Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--batch_size", "3",
                                                    "--preemph", "0.9")), one_replica).train()
     assert "batch_size: 2 (saved) vs 3 (now)" in str(e.value) and "preemph: 0.95 (saved) vs 0.9 (now)" in str(e.value)
-    with pytest.raises(SystemExit, match="stages: 2 \\(saved\\) vs 3 \\(now\\)"):  # never, even when allowed
+    with pytest.raises(FlagsMismatch, match="stages: 2 \\(saved\\) vs 3 \\(now\\)"):  # never, even when allowed
         Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--iterations", "3",
                                                    "--allow_changes")), one_replica).train()
     assert rundir.load_flags(str(trained))["training"]["batch_size"] == 2  # flags.json untouched

@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 from common import config, rundir
+from common.errors import FlagsMismatch
 from common.trainer import Trainer, TrainingDiverged
 from tests.conftest import TINY_MODEL
 
@@ -34,7 +35,7 @@ def test_one_iteration_updates_both_networks(name, tiny_records, tmp_path):
     g0 = [v.numpy().copy() for v in tr.chain.trainable_variables]
     d0 = [v.numpy().copy() for v in tr.disc.trainable_variables]
     it = iter([fixed_batch(tiny_records), fixed_batch(tiny_records)])
-    out = tr._iteration_fn(it)
+    out = tr.step(it)
     stages = tr.cfg.stages
     assert {f"d_fake_{n}" for n in range(stages)} | {f"g_l1_{n}" for n in range(stages)} <= set(out)
     assert all(np.isfinite(float(v)) for v in out.values())
@@ -71,13 +72,13 @@ def test_l1_only_skips_d_without_changing_g(tiny_records, tmp_path):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-8, err_msg=v.path)
     tr.adversarial = False
     d0 = [v.numpy().copy() for v in tr.disc.trainable_variables]
-    out = tr._iteration_fn(iter([(clean, noisy), (clean, noisy)]))
+    out = tr.step(iter([(clean, noisy), (clean, noisy)]))
     assert "d_loss" not in out and "g_l1_1" in out
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(d0, tr.disc.trainable_variables))
 
 
 def test_loss_history_widens_when_columns_appear(tmp_path):
-    from common.trainer import LossHistory
+    from common.loss_history import LossHistory
 
     path = str(tmp_path / "losses.csv")
     first = LossHistory(path, 0)
@@ -112,7 +113,7 @@ def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_p
     Trainer(tiny_args("segan", tmp_path, tiny_records, "--recipe", "quick", "--max_steps", "2")).train()
     training = rundir.load_flags(str(tmp_path))["training"]
     assert (training["recipe"], training["preemph"], training["adv_weight"]) == ("quick", 0.5, 0.0)
-    with pytest.raises(SystemExit, match="recipe: quick \\(saved\\) vs paper"):
+    with pytest.raises(FlagsMismatch, match="recipe: quick \\(saved\\) vs paper"):
         Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "4")).train()
 
 
@@ -135,13 +136,13 @@ def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_reco
         del saved["training"][name]
     rundir.write_flags(str(tmp_path), saved)
     assert Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train() == 2
-    with pytest.raises(SystemExit, match="lr_decay: 0.0 \\(saved\\) vs 0.5"):
+    with pytest.raises(FlagsMismatch, match="lr_decay: 0.0 \\(saved\\) vs 0.5"):
         Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2", "--lr_decay", "0.5")).train()
 
 
 def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
     Trainer(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "2")).train()
-    with pytest.raises(SystemExit, match="self_attention: False \\(saved\\) vs True"):
+    with pytest.raises(FlagsMismatch, match="self_attention: False \\(saved\\) vs True"):
         Trainer(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "4", "--self_attention")).train()
 
 
@@ -244,3 +245,14 @@ def test_only_the_chief_of_a_multi_worker_cluster_writes_the_run():
     with_chief = {"chief": ["c:1"], **workers}
     assert is_chief(strategy("chief", 0, with_chief)) and not is_chief(strategy("worker", 0, with_chief))
     assert is_chief(tf.distribute.get_strategy()) and is_chief(strategy(None, None, {}))
+
+
+def test_listed_gpus_that_tensorflow_does_not_see_are_named(tiny_records, tmp_path, monkeypatch, capsys):
+    tr = Trainer(tiny_args("segan", tmp_path, tiny_records))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    tr.announce(0, 4, 2, 10)
+    err = capsys.readouterr().err
+    assert "names 2 GPUs but TensorFlow uses none of them (training on the CPU): each batch is 4 windows, not 8" in err
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    tr.announce(0, 4, 2, 10)
+    assert "GPUs" not in capsys.readouterr().err
