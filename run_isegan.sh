@@ -17,8 +17,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/run_lib.sh
 prepare_data
-if [ "$SA" = 1 ]; then
-  run_variant isegan "ISEGAN-SA-$N" --iterations "$N" --self_attention --att_layer_ind "$ATT_LAYER"
-else
-  run_variant isegan "ISEGAN-$N" --iterations "$N"
-fi
+if [ "$SA" = 1 ]; then name="ISEGAN-SA-$N"; else name="ISEGAN-$N"; fi
+named "$name" "$ATT_LAYER"  # common/named_configs.py
+run_variant "$VARIANT" "$name" "${MODEL_FLAGS[@]}"

@@ -16,8 +16,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/run_lib.sh
 prepare_data
-if [ "$SA" = 1 ]; then
-  run_variant segan SASEGAN --self_attention --d_attention --att_layer_ind "$ATT_LAYER"
-else
-  run_variant segan SEGAN
-fi
+if [ "$SA" = 1 ]; then name=SASEGAN; else name=SEGAN; fi
+named "$name" "$ATT_LAYER"  # common/named_configs.py
+run_variant "$VARIANT" "$name" "${MODEL_FLAGS[@]}"

@@ -1,5 +1,5 @@
 """Scoring enhanced directories against a clean test set: the library behind scripts/evaluate.py and the
-Noisy row of scripts/paper_table.py.
+Noisy row of the paper table (common/paper_table.py).
 
 The set is the clean test set. A directory's row is the mean over files of the per-file metrics
 (common/metrics.py); a clean file that cannot be scored in a directory is a problem (PROBLEMS), and a row
@@ -11,11 +11,12 @@ is given only when every directory was scored on the same set of files. Given th
 files, they are scored as one more directory (the Noisy row), and the enhanced mean minus Noisy (Δ) with a
 verdict per metric says whether enhancement helped: only when both are means over the complete test set.
 
-Nothing here changes os.environ: the worker processes inherit the caller's (scripts/evaluate.py sets one
-BLAS thread).
+The worker processes are spawned with one BLAS thread each (common/blas.py); the caller's environment is
+restored afterwards.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import multiprocessing
@@ -26,6 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from common import metrics
+from common.blas import ONE_BLAS_THREAD
 
 LABELS = {"pesq": "PESQ", "csig": "CSIG", "cbak": "CBAK", "covl": "COVL", "ssnr": "SSNR", "stoi": "STOI"}
 PROBLEMS = {"missing": "missing", "unreadable": "unreadable", "wrong_rate": "wrong sample rate",
@@ -72,12 +74,28 @@ def score_task(task):
         return index, name, None, {"failed": [f"{type(e).__name__}: {e}"]}
 
 
+@contextlib.contextmanager
+def environment(values: dict):
+    """os.environ with `values` set, restored on exit (spawned processes inherit it)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run(tasks: list, jobs: int):
-    """Results of `score_task` in task order, from `jobs` processes (spawned: they inherit os.environ)."""
+    """Results of `score_task` in task order, from `jobs` spawned processes with one BLAS thread each."""
     if min(jobs, len(tasks)) <= 1:
         yield from map(score_task, tasks)
         return
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with environment(ONE_BLAS_THREAD), \
+            ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield from pool.map(score_task, tasks, chunksize=max(1, len(tasks) // (jobs * 16)))
 
 

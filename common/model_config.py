@@ -1,4 +1,5 @@
-"""Model hyper-parameters: one frozen `ModelConfig`, its validation, and the named configurations.
+"""Model hyper-parameters: one frozen `ModelConfig` and its validation (the named configurations are in
+common/named_configs.py).
 
 Defaults are the paper's run scripts (SPEC Part 0 §3, Part A §3-§5). Layer indices are 0-based;
 with L = len(g_enc_depths) the decoder attention block mirroring encoder layer k sits at
@@ -7,7 +8,6 @@ decoder index L-2-k (9-k for the reference's 11 layers); k = L-1 (the bottleneck
 from __future__ import annotations
 
 import dataclasses
-import re
 
 VARIANTS = ("segan", "isegan", "dsegan")
 REFERENCE_DEPTHS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
@@ -115,39 +115,3 @@ class ModelConfig:
             if depths[k] % ATT_REDUCTION:
                 raise ValueError(f"ModelConfig: attention at layer {k} needs channels divisible "
                                  f"by {ATT_REDUCTION}, {name}[{k}] = {depths[k]}")
-
-
-# ---- named configurations ---------------------------------------------------------------
-_NAME = re.compile(r"^(SEGAN|SASEGAN|ISEGAN|ISEGAN-SA|DSEGAN|DSEGAN-SA)(?:-(\d+))?$")
-
-# The configurations the paper's tables compare (in table order).
-PAPER_CONFIGS = ("SEGAN", "SASEGAN",
-                 "ISEGAN-2", "ISEGAN-3", "ISEGAN-4", "ISEGAN-SA-2", "ISEGAN-SA-3", "ISEGAN-SA-4",
-                 "DSEGAN-2", "DSEGAN-3", "DSEGAN-4", "DSEGAN-SA-2", "DSEGAN-SA-3", "DSEGAN-SA-4")
-
-
-def named_config(name: str, **overrides) -> ModelConfig:
-    """SEGAN, SASEGAN (SEGAN + attention in G and D), ISEGAN-N, ISEGAN-SA-N, DSEGAN-N,
-    DSEGAN-SA-N (N >= 1), optionally with field overrides."""
-    match = _NAME.match(name.upper())
-    family, n = match.groups() if match else (None, None)
-    single = family in ("SEGAN", "SASEGAN")
-    if match is None or single == (n is not None) or (n is not None and int(n) < 1):
-        raise ValueError(f"unknown configuration {name!r}; expected SEGAN, SASEGAN, ISEGAN-N, "
-                         f"ISEGAN-SA-N, DSEGAN-N or DSEGAN-SA-N with N >= 1")
-    fields = dict(variant="segan" if single else family.split("-")[0].lower(),
-                  stages=1 if single else int(n),
-                  self_attention=family == "SASEGAN" or family.endswith("-SA"),
-                  d_attention=family == "SASEGAN")
-    fields.update(overrides)
-    return ModelConfig(**fields)
-
-
-def tiny(name: str | None = None, **overrides) -> ModelConfig:
-    """A small model through the same code path: 512-sample canvas, 5 layers of 8-32 channels,
-    attention site at layer 2 (decoder index 1), kernel width still 31. `name` selects a named
-    configuration to shrink (default: plain fields)."""
-    fields = dict(canvas_size=512, g_enc_depths=(8, 8, 16, 16, 32), d_num_fmaps=(8, 8, 16, 16, 32),
-                  att_layer_ind=(2,))
-    fields.update(overrides)
-    return named_config(name, **fields) if name else ModelConfig(**fields)

@@ -2,6 +2,7 @@
 from common.flags import int_list
 
 BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
+STAGE_FLAG = "--depth"  # the flag of the stage count N
 
 
 def add_flags(group) -> None:

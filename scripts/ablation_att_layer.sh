@@ -20,7 +20,8 @@ for k in $LAYERS; do
     echo "SASEGAN-L$k: results exist, skipped"
     continue
   fi
-  run_variant segan "SASEGAN-L$k" --self_attention --d_attention --att_layer_ind "$k"
+  named SASEGAN "$k"  # common/named_configs.py
+  run_variant "$VARIANT" "SASEGAN-L$k" "${MODEL_FLAGS[@]}"
 done
 runs="$(runs_root)"
 "$PY" scripts/plot_ablation.py --run_dir "$runs" --out "$runs/ablation_att_layer.png"

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 
 from common.audio import SAMPLE_RATE  # noqa: E402
 from common.enhance import Enhancer  # noqa: E402
-from common.model_config import named_config  # noqa: E402
+from common.named_configs import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402
 from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
 

@@ -26,13 +26,14 @@ import_tensorflow()
 
 from common import evaluation, metrics, rundir  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
+from common.named_configs import main_argv  # noqa: E402
 from common.run_enhance import enhance_checkpoints  # noqa: E402
 from common.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
 from scripts import plotlib  # noqa: E402
 from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODEL = ["--iterations", "2", "--self_attention"]  # ISEGAN-SA-2, the paper's headline configuration
+VARIANT, MODEL = main_argv("ISEGAN-SA-2")  # the paper's headline configuration
 CONFIGS = {  # name: (training flags, legend)
     "quick": (["--recipe", "quick"], "quick recipe (quarter width)"),
     "paper": (["--recipe", "paper", "--batch_size", "8", "--save_freq", "50"],
@@ -46,10 +47,12 @@ def train(name: str, run: str, records: str, minutes: float, extra: list[str]) -
     """Train one configuration into `run` (fresh), stopping it after `minutes`; the launch time."""
     flags = [*MODEL, *CONFIGS[name][0], "--keep_checkpoints", "100000", "--seed", "0", *extra,
              "--e2e_dataset", records, "--save_path", run]
-    cmd = [sys.executable, os.path.join(ROOT, "isegan", "main.py"), *flags]
+    cmd = [sys.executable, os.path.join(ROOT, VARIANT, "main.py"), *flags]
     print(f"[{name}] {shlex.join(cmd)}", flush=True)
     launch = time.time()
-    proc, stopped = subprocess.Popen(cmd), False
+    # SIGINT stops training cleanly; a shell without job control starts background commands with SIGINT
+    # ignored, and the child would inherit that: it gets the default handling back
+    proc, stopped = subprocess.Popen(cmd, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)), False
     try:
         proc.wait(timeout=minutes * 60)
     except subprocess.TimeoutExpired:

@@ -15,8 +15,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# One BLAS thread, as evaluate.py sets for itself and its workers.
-os.environ.update({var: "1" for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+from common.blas import ONE_BLAS_THREAD  # noqa: E402
+
+os.environ.update(ONE_BLAS_THREAD)  # before numpy loads: the evaluation's workers run with one BLAS thread
 
 from common import audio, demo_corpus, metrics  # noqa: E402
 

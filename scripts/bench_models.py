@@ -17,7 +17,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-from common.model_config import named_config  # noqa: E402
+from common.named_configs import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402
 from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
 

@@ -23,29 +23,25 @@ tf = import_tensorflow()
 
 from common import config  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.model_config import named_config  # noqa: E402
+from common.named_configs import main_argv  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
 
-FLAGS = {"SEGAN": ("segan", []), "SASEGAN": ("segan", ["--self_attention", "--d_attention"]),
-         "ISEGAN-2": ("isegan", ["--iterations", "2"]),
-         "ISEGAN-SA-2": ("isegan", ["--iterations", "2", "--self_attention"]),
-         "DSEGAN-2": ("dsegan", ["--depth", "2"]), "DSEGAN-SA-2": ("dsegan", ["--depth", "2", "--self_attention"])}
+CONFIGS = ("SEGAN", "SASEGAN", "ISEGAN-2", "ISEGAN-SA-2", "DSEGAN-2", "DSEGAN-SA-2")
 
 
 @exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=sorted(FLAGS))
+    p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=CONFIGS)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--iterations", type=int, default=4, help="timed iterations (best one counts)")
     p.add_argument("--matmul_size", type=int, default=4096)
     a = p.parse_args(argv)
     for name in a.configs:
-        variant, flags = FLAGS[name]
+        variant, flags = main_argv(name)
         args = config.parse(variant, [*flags, "--batch_size", str(a.batch)])
         cfg = config.model_config(args)
-        assert cfg == named_config(name), name
         tr = Trainer(args, tf.distribute.MirroredStrategy(["/cpu:0"]))
         batch = tf.random.normal([a.batch, cfg.canvas_size, 1]) * 0.1
         iterator = iter(tr.strategy.experimental_distribute_dataset(

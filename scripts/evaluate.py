@@ -28,11 +28,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-# One BLAS thread per scoring process: the matrices are small, and extra threads only compete for the cores
-# (one process scores a 3 s file about twice as fast this way). BLAS reads these when numpy loads, so main
-# sets them before it imports the scorer; the worker processes inherit them.
-ONE_BLAS_THREAD = {var: "1" for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+from common import evaluation  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -78,9 +74,6 @@ def expand_dirs(patterns: list[str], error) -> list[str]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    os.environ.update(ONE_BLAS_THREAD)
-    from common import evaluation  # after the line above (numpy loads here when run as a script)
-
     try:
         summary, scores = evaluation.score_dirs(args.clean_dir, args.enhanced_dir, args.jobs, args.resample,
                                                 args.noisy_dir)

@@ -14,7 +14,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common.model_config import PAPER_CONFIGS, named_config  # noqa: E402
+from common.named_configs import PAPER_CONFIGS, named_config  # noqa: E402
 from common.models import parameter_counts  # noqa: E402
 
 

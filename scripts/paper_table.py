@@ -17,169 +17,17 @@ RUN_DIR's direct subdirectories are runs: the demo's runs, in RUN_DIR/demo/, mak
 
 Writes RUN_DIR/paper_table.md and .csv (or --markdown / --csv) and prints the markdown.
 """
+
 import argparse
-import collections
-import csv
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common import evaluation, published, rundir  # noqa: E402
+from common import published, rundir  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.metrics import METRICS  # noqa: E402
-from common.quiet_tf import import_tensorflow  # noqa: E402
-from common.model_config import PAPER_CONFIGS  # noqa: E402
-from common.rundir import TESTED_CHECKPOINTS  # noqa: E402
-from common.voicebank import wav_dir  # noqa: E402
-from scripts.evaluate import ONE_BLAS_THREAD  # noqa: E402
-
-NOISY_CACHE = "noisy_results.json"
-NOISY_DIR = wav_dir("noisy", "test")  # beside the clean test dir
-DEMO = "demo"
-CORPUS_LABELS = {DEMO: "demo (synthetic, not VoiceBank-DEMAND)",
-                 "unknown": "unknown (the runs' flags.json do not name their data set)"}
-
-
-def run_summary(run_dir: str) -> dict:
-    """A run's row: name, corpus, clean_dir, g_params, n_ckpts, mean, std (None without a mean over
-    checkpoints), n_files, n_expected, notes (what is missing)."""
-    import_tensorflow()  # not at import: the scoring workers import this module
-    from common.models import parameter_counts
-
-    flags = rundir.load_flags(run_dir)
-    row = {"name": os.path.basename(os.path.normpath(run_dir)),
-           "corpus": (flags.get("dataset") or {}).get("corpus", "unknown"),  # null: never trained
-           "g_params": parameter_counts(rundir.model_config(flags))[0], "flags": flags, "clean_dir": None,
-           "n_ckpts": 0, "mean": None, "std": None, "n_files": None, "n_expected": None, "notes": []}
-    try:
-        with open(os.path.join(run_dir, rundir.RESULTS_JSON)) as f:
-            results = json.load(f)
-    except FileNotFoundError:
-        row["notes"].append("no results.json (not evaluated yet)")
-        return row
-    if "n_expected" not in results:
-        row["notes"].append("results.json from an older scripts/evaluate.py (no file counts): evaluate again")
-        return row
-    row["clean_dir"] = results["clean_dir"]
-    for d in results["dirs"]:  # enhanced/<iteration>
-        if not d["complete"]:
-            row["notes"].append(f"checkpoint {os.path.basename(os.path.normpath(d['dir']))}: "
-                                f"{evaluation.ratio(d)} files scored")
-    across = results["across"]
-    if across is None:
-        row["notes"].append(f"no mean over the checkpoints: {results['across_note']}")
-        return row
-    row.update(n_ckpts=across["n_dirs"], mean=across["mean"], std=across["std"], n_files=across["n_files"],
-               n_expected=across["n_expected"])
-    if across["n_dirs"] != TESTED_CHECKPOINTS:
-        row["notes"].append(f"{across['n_dirs']} checkpoint(s) scored, {TESTED_CHECKPOINTS} expected")
-    return row
-
-
-def same_dir(a: str, b: str) -> bool:
-    return os.path.realpath(a) == os.path.realpath(b)
-
-
-def noisy_row(noisy_dir: str, clean_dir: str, cache: str, jobs: int) -> dict:
-    """The Noisy row: the noisy test files scored against the clean ones, cached in `cache`."""
-    summary = None
-    if os.path.exists(cache):
-        with open(cache) as f:
-            summary = json.load(f)
-        if not ("n_expected" in summary and same_dir(summary["clean_dir"], clean_dir)
-                and same_dir(summary["dirs"][0]["dir"], noisy_dir)):
-            summary = None
-    if summary is None:
-        summary, _ = evaluation.score_dirs(clean_dir, [noisy_dir], jobs)
-        evaluation.write_json(cache, summary)
-    d = summary["dirs"][0]
-    return {"name": "Noisy", "g_params": None, "n_ckpts": None, "mean": d["mean"], "std": None,
-            "n_files": d["n_files"], "n_expected": d["n_expected"],
-            "notes": [] if d["complete"] else [f"{evaluation.ratio(d)} noisy files scored (problems in {cache})"]}
-
-
-def order(names: list[str], all_runs: bool) -> list[str]:
-    """The paper's configurations in table order, then (all_runs) the other runs by name."""
-    ours = [n for n in PAPER_CONFIGS if n in names]
-    return ours + (sorted(n for n in names if n not in PAPER_CONFIGS) if all_runs else [])
-
-
-def majority(values: dict[str, str], what: str, option: str):
-    """The value most runs share ({run name: value}; None for no runs); a tie is an error."""
-    counts = collections.Counter(values.values()).most_common()
-    if len(counts) > 1 and counts[0][1] == counts[1][1]:
-        groups = "; ".join(f"{v}: " + ", ".join(n for n in values if values[n] == v) for v, _ in counts)
-        raise SystemExit(f"error: no {what} is shared by most runs ({groups}); choose one with {option}")
-    return counts[0][0] if counts else None
-
-
-def select(runs: list[dict], corpus: str, clean_dir) -> tuple[list[dict], list[str]]:
-    """The runs of `corpus` evaluated on `clean_dir` (or not evaluated), and a note for each other run."""
-    kept, left_out = [], []
-    for r in runs:
-        if r["corpus"] != corpus:
-            left_out.append(f"{r['name']}: corpus {r['corpus']}, not {corpus}")
-        elif r["clean_dir"] and not same_dir(r["clean_dir"], clean_dir):
-            left_out.append(f"{r['name']}: evaluated on {r['clean_dir']}, not on {clean_dir}")
-        else:
-            kept.append(r)
-    return kept, left_out
-
-
-def label(row: dict) -> str:
-    """The row's name, with n/N beside it when its mean is over fewer files than the clean test set."""
-    partial = row["n_files"] is not None and row["n_files"] != row["n_expected"]
-    return row["name"] + (f" ({evaluation.ratio(row)} files)" if partial else "")
-
-
-def markdown(head: str, rows: list[dict], left_out: list[str], rows_published) -> str:
-    labels = [evaluation.LABELS[m] for m in METRICS]
-    lines = [head, "", "| Model | " + " | ".join(labels) + " | G parameters |",
-             "|---|" + "---:|" * (len(labels) + 1)]
-    for r in rows:
-        g = f"{r['g_params'] / 1e6:.2f} M" if r["g_params"] else "—"
-        lines.append(f"| {label(r)} | " + " | ".join(
-            evaluation.fmt(*(r[k][m] if r[k] else None for k in ("mean", "std")), digits=3) for m in METRICS)
-            + f" | {g} |")
-    for name, values, _ in rows_published:  # as printed in the source
-        lines.append(f"| {name} (published) | " + " | ".join(
-            f"{values[m]:.{3 if m == 'stoi' else 2}f}" if m in values else "—" for m in METRICS) + " | — |")
-    lines += ["", f"Ours: mean over files per checkpoint, then mean ± sample std over the evaluated checkpoints "
-              f"({TESTED_CHECKPOINTS} expected); PESQ wideband MOS-LQO, SSNR in dB, STOI classic in [0, 1]; G parameters "
-              f"counted on the model of the run's flags. Noisy: the unprocessed noisy test files. n/N beside a "
-              f"name: its mean is over the n of the N clean test files that were scored. All-zero outputs are "
-              f"scored at the metric floors (README, Evaluation)."]
-    notes = [f"- {r['name']}: " + "; ".join(r["notes"]) for r in rows if r["notes"]]
-    if notes:
-        lines += ["", "Notes:"] + notes
-    if left_out:
-        lines += ["", "Left out (another corpus or clean test set; never mixed into this table):"]
-        lines += [f"- {note}" for note in left_out]
-    if rows_published:
-        lines += ["", "Published (not ours; VoiceBank-DEMAND):"]
-        lines += [f"- {name}: {source}" for name, _, source in rows_published]
-        lines += ["- Result tables not retrieved, so no published figures are shown for: "
-                  + "; ".join(published.NOT_RETRIEVED) + " (SPEC Part A §12)."]
-    else:
-        lines += ["", "Published VoiceBank-DEMAND figures are not shown beside the synthetic demo corpus."]
-    return "\n".join(lines) + "\n"
-
-
-def write_csv(path: str, corpus: str, rows: list[dict], rows_published) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["model", "kind", "corpus", "files", "checkpoints",
-                    *[f"{m}{s}" for m in METRICS for s in ("", "_std")], "g_params", "notes_or_source"])
-        for r in rows:
-            w.writerow([r["name"], "ours", corpus, evaluation.ratio(r) if r["n_files"] is not None else "",
-                        r["n_ckpts"] if r["n_ckpts"] is not None else "",
-                        *[("" if r[k] is None else f"{r[k][m]:.6f}") for m in METRICS for k in ("mean", "std")],
-                        r["g_params"] or "", "; ".join(r["notes"])])
-        for name, values, source in rows_published:
-            w.writerow([name, "published", "VoiceBank-DEMAND", "", "",
-                        *[(values.get(m, "") if k == "" else "") for m in METRICS for k in ("", "_std")], "", source])
+from common.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, majority, markdown,  # noqa: E402
+                                noisy_row, order, run_summary, select, write_csv)
 
 
 @exit_on_error
@@ -196,15 +44,16 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if not os.path.isdir(a.run_dir):
         p.error(f"--run_dir {a.run_dir} is not a directory")
-    os.environ.update(ONE_BLAS_THREAD)  # for the Noisy row's scoring workers, which inherit it
     names = [n for n in os.listdir(a.run_dir) if os.path.exists(os.path.join(a.run_dir, n, rundir.FLAGS_FILE))]
-    runs = [run_summary(os.path.join(a.run_dir, n)) for n in order(names, a.all_runs)]
+    runs, mismatched = order([run_summary(os.path.join(a.run_dir, n)) for n in sorted(names)], a.all_runs)
     if not runs:
-        p.error(f"no runs (directories with {rundir.FLAGS_FILE}) in {a.run_dir}")
+        p.error(f"no runs of the paper's configurations (directories with {rundir.FLAGS_FILE}) in {a.run_dir}"
+                + "".join(f"; {note}" for note in mismatched))
     corpus = a.corpus or majority({r["name"]: r["corpus"] for r in runs}, "corpus", "--corpus")
     clean = a.clean_dir or majority({r["name"]: os.path.realpath(r["clean_dir"]) for r in runs
                                      if r["corpus"] == corpus and r["clean_dir"]}, "clean test dir", "--clean_dir")
     rows, left_out = select(runs, corpus, clean)
+    left_out = mismatched + left_out
     for note in left_out:
         print(f"left out: {note}", file=sys.stderr)
     if not rows:

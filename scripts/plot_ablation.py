@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PESQ and STOI against the attention layer, from the ablation runs PREFIX<k> (k = 0-based encoder index;
+"""PESQ and STOI against the attention layer, from the ablation runs PREFIX* (k = each one's 0-based encoder index in flags.json;
 the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std over checkpoints, beside
 SASEGAN's published values per layer (secondary source: the MMF-SASEGAN project page, whose PESQ and STOI
 agree with SASEGAN's README figure; common/published.py), and their SEGAN re-run read off that figure.
@@ -8,15 +8,15 @@ agree with SASEGAN's README figure; common/published.py), and their SEGAN re-run
 """
 import argparse
 import os
-import re
 import sys
 import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common import published  # noqa: E402
+from common import published, rundir  # noqa: E402
+from common.named_configs import name_of  # noqa: E402
+from common.paper_table import run_summary  # noqa: E402
 from scripts import plotlib  # noqa: E402
-from scripts.paper_table import run_summary  # noqa: E402
 
 
 def layer(k: int) -> int:
@@ -47,12 +47,22 @@ def figure(rows, prefix: str):
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run_dir", default="runs")
-    p.add_argument("--prefix", default="SASEGAN-L", help="ablation run names: PREFIX<encoder index>")
+    p.add_argument("--prefix", default="SASEGAN-L", help="the ablation's runs: RUN_DIR/PREFIX* (the layer is "
+                   "read from each run's flags.json)")
     p.add_argument("--out", default=os.path.join("runs", "ablation_att_layer.png"))
     a = p.parse_args(argv)
-    pattern = re.compile(re.escape(a.prefix) + r"(\d+)$")
-    found = {int(m.group(1)): run_summary(os.path.join(a.run_dir, n))
-             for n in os.listdir(a.run_dir) if (m := pattern.match(n))}
+    runs = [run_summary(os.path.join(a.run_dir, n)) for n in sorted(os.listdir(a.run_dir))
+            if n.startswith(a.prefix) and os.path.exists(os.path.join(a.run_dir, n, rundir.FLAGS_FILE))]
+    found = {}
+    for r in runs:  # the layer is what the run's flags.json records, not what its name says
+        cfg = rundir.model_config(r["flags"])
+        if name_of(cfg) != "SASEGAN" or len(cfg.att_layer_ind) != 1:
+            raise SystemExit(f"error: {r['name']} is {name_of(cfg)} with attention at {list(cfg.att_layer_ind)}, "
+                             f"not SASEGAN with one attention layer")
+        k = cfg.att_layer_ind[0]
+        if k in found:
+            raise SystemExit(f"error: {found[k]['name']} and {r['name']} both have attention at index {k}")
+        found[k] = r
     rows = sorted((k, r) for k, r in found.items() if r["mean"] is not None)
     if not rows:
         raise SystemExit(f"error: no evaluated runs {a.prefix}<k> in {a.run_dir}")

@@ -46,6 +46,16 @@ run_path() {
   echo "$(runs_root)/$1"
 }
 
+# named NAME [ATT_LAYER]: sets VARIANT, RUN_WINDOWS (windows per iteration in the paper's run scripts),
+# FIRST_GPU (1: they train it on the first GPU only) and MODEL_FLAGS (its main.py model flags, attention at
+# ATT_LAYER) from the table of named configurations (common/named_configs.py).
+named() {
+  local words
+  words="$("$PY" "$ROOT/scripts/named_config.py" "$1" ${2:+--att_layer_ind "$2"})"
+  read -ra words <<< "$words"
+  VARIANT="${words[0]}"; RUN_WINDOWS="${words[1]}"; FIRST_GPU="${words[2]}"; MODEL_FLAGS=("${words[@]:3}")
+}
+
 # visible_gpus LIST: how many GPUs TensorFlow sees with CUDA_VISIBLE_DEVICES=LIST.
 visible_gpus() {
   CUDA_VISIBLE_DEVICES="$1" "$PY" -c "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))" \

@@ -10,8 +10,8 @@ VARIANTS = ("segan", "isegan", "dsegan")
 
 # Bottom to top; a module may import its own layer and the layers below it.
 LAYERS = {
-    "configuration": ["common.errors", "common.model_config", "common.recipes", "common.flags", "common.config",
-                      "common.quiet_tf", *(f"{v}.flags" for v in VARIANTS)],
+    "configuration": ["common.blas", "common.errors", "common.model_config", "common.named_configs", "common.recipes",
+                      "common.flags", "common.config", "common.quiet_tf", *(f"{v}.flags" for v in VARIANTS)],
     "data": ["common.audio", "common.records", "common.data", "common.demo_corpus", "common.voicebank",
              "common.metrics"],  # metrics: signal measures on arrays, used by validation and by the reports
     "blocks": ["common.conv", "common.spectral_norm", "common.attention", "common.vbn", "common.losses",
@@ -21,7 +21,7 @@ LAYERS = {
     "training and enhancement": ["common.trainer", "common.validation", "common.loss_history", "common.enhance",
                                  "common.tf1_import"],
     "run directory": ["common.rundir", "common.run_enhance"],
-    "reports": ["common.evaluation", "common.published"],
+    "reports": ["common.evaluation", "common.paper_table", "common.published"],
     "command lines": ["common.main", "make_tfrecords", *(f"{v}.main" for v in VARIANTS), "scripts.*"],
 }
 # Upward imports not yet removed (issue 12: the run directory's flags.json and checkpoint bookkeeping still
@@ -30,9 +30,10 @@ KNOWN_UPWARD = {
     ("common.trainer", "common.rundir"),
     ("common.validation", "common.rundir"),
 }
-TF_FREE = ["common.errors", "common.model_config", "common.recipes", "common.flags", "common.config", "common.audio",
-           "common.records", "common.demo_corpus", "common.voicebank", "common.metrics", "common.rundir",
-           "common.loss_history", "common.evaluation", "common.published", *(f"{v}.flags" for v in VARIANTS)]
+TF_FREE = ["common.blas", "common.errors", "common.model_config", "common.named_configs", "common.recipes",
+           "common.flags", "common.config", "common.audio", "common.records", "common.demo_corpus", "common.voicebank",
+           "common.metrics", "common.rundir", "common.loss_history", "common.evaluation", "common.paper_table",
+           "common.published", *(f"{v}.flags" for v in VARIANTS)]
 
 
 def project_modules() -> dict[str, str]:

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from common.discriminator import Discriminator
-from common.model_config import tiny
+from common.named_configs import tiny
 from tests import tf1_reference as ref
 
 rng = np.random.default_rng(2)

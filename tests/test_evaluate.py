@@ -4,6 +4,7 @@ the row n/N everywhere); silent outputs are scored at the floors; different file
 the Noisy row, Δ vs noisy and the verdict say whether enhancement helped."""
 import csv
 import json
+import os
 import shutil
 
 import numpy as np
@@ -11,17 +12,11 @@ import pytest
 import soundfile as sf
 
 from common import audio, evaluation, metrics
+from common.blas import ONE_BLAS_THREAD
 from scripts import evaluate
 from tests.test_metrics import noisy, speech
 
 NAMES = ["p900_001.wav", "p901_001.wav", "p900_002.wav"]
-
-
-@pytest.fixture(autouse=True)
-def restore_environment(monkeypatch):
-    """evaluate.main sets the one-BLAS-thread variables; undo that after each test."""
-    for var in evaluate.ONE_BLAS_THREAD:
-        monkeypatch.setenv(var, "1")
 
 
 def make_clean(root, names=NAMES):
@@ -299,3 +294,15 @@ def test_bad_enhanced_dir_is_a_usage_error(tmp_path, enhanced):
     with pytest.raises(SystemExit) as e:
         evaluate.main(["--clean_dir", str(tmp_path / "clean"), "--enhanced_dir", str(tmp_path / enhanced)])
     assert e.value.code == 2
+
+
+def test_scoring_workers_get_one_blas_thread_and_the_environment_is_restored(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")
+    with evaluation.environment(ONE_BLAS_THREAD):
+        assert all(os.environ[k] == "1" for k in ONE_BLAS_THREAD)
+    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "4"
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "ck_1", signals, 5)
+    assert evaluate_cli(tmp_path, "ck_1", extra=["--jobs", "2"], outputs=False)[0] == 0  # spawned workers
+    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "4"

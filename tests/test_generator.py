@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 
 from common.generator import Generator
-from common.model_config import ModelConfig, tiny
+from common.model_config import ModelConfig
+from common.named_configs import tiny
 from tests import tf1_reference as ref
 
 rng = np.random.default_rng(1)

@@ -160,7 +160,7 @@ def test_spectral_norm_under_mirrored_strategy():
         import numpy as np, tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        from common.model_config import tiny
+        from common.named_configs import tiny
         from common.models import build_models
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         cfg = tiny("SASEGAN")

@@ -1,9 +1,10 @@
-"""ModelConfig: reference defaults, derived shapes, named configurations, validation."""
+"""ModelConfig: reference defaults, derived shapes, validation."""
 import dataclasses
 
 import pytest
 
-from common.model_config import PAPER_CONFIGS, ModelConfig, named_config, tiny
+from common.model_config import ModelConfig
+from common.named_configs import named_config, tiny
 
 
 def test_defaults_are_the_run_scripts():
@@ -23,33 +24,6 @@ def test_lists_become_tuples_and_config_is_frozen():
     assert cfg == ModelConfig() and hash(cfg) == hash(ModelConfig())
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.stages = 2
-
-
-@pytest.mark.parametrize("name,fields", [
-    ("SEGAN", ("segan", 1, False, False)),
-    ("SASEGAN", ("segan", 1, True, True)),
-    ("ISEGAN-3", ("isegan", 3, False, False)),
-    ("ISEGAN-SA-2", ("isegan", 2, True, False)),
-    ("DSEGAN-4", ("dsegan", 4, False, False)),
-    ("dsegan-sa-7", ("dsegan", 7, True, False)),
-])
-def test_named_configs(name, fields):
-    cfg = named_config(name)
-    assert (cfg.variant, cfg.stages, cfg.self_attention, cfg.d_attention) == fields
-    assert cfg.att_generators is None and cfg.att_layer_ind == (5,)
-
-
-def test_named_config_overrides_and_tiny():
-    assert named_config("DSEGAN-SA-3", att_generators=[0, 2]).att_generators == (0, 2)
-    small = tiny("ISEGAN-SA-2")
-    assert (small.variant, small.stages, small.self_attention, small.canvas_size) == ("isegan", 2, True, 512)
-    assert type(small) is ModelConfig and all(n in PAPER_CONFIGS for n in ("SEGAN", "DSEGAN-SA-4"))
-
-
-@pytest.mark.parametrize("name", ["SEGAN-2", "ISEGAN", "DSEGAN-0", "ISEGAN-SA", "WAVENET", "SASEGAN-2"])
-def test_unknown_names(name):
-    with pytest.raises(ValueError, match="unknown configuration"):
-        named_config(name)
 
 
 @pytest.mark.parametrize("fields,message", [

@@ -2,7 +2,8 @@
 §5.3, and the model_size.py tool."""
 import pytest
 
-from common.model_config import PAPER_CONFIGS, ModelConfig, named_config
+from common.model_config import ModelConfig
+from common.named_configs import PAPER_CONFIGS, named_config
 from common.models import parameter_counts
 from scripts import model_size
 

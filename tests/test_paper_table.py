@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from common import evaluation, metrics
-from common.model_config import tiny
+from common.named_configs import tiny
 from common.models import parameter_counts
 from scripts import paper_table
 
@@ -16,13 +16,13 @@ PESQ = {"SEGAN": [2.0, 2.1, 2.2, 2.3, 2.4], "ISEGAN-SA-2": [2.5, 2.7, 2.6, 2.9]}
 CLEAN = "/data/clean_testset_wav_16k"
 
 
-def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 4, 4, 4), n_expected=4):
-    """A run directory with flags.json (a tiny model of that name; `corpus` in its dataset entry) and, with
+def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 4, 4, 4), n_expected=4, cfg=None):
+    """A run directory with flags.json (`cfg`, default a tiny model of that name; `corpus` in its dataset entry) and, with
     `pesq` (one value per checkpoint), a results.json over `clean_dir` whose checkpoint i scored the first
     scored[i] of n_expected files."""
     run = root / name
     run.mkdir(parents=True)
-    cfg = tiny(name.split("-L")[0])
+    cfg = cfg or tiny(name.split("-L")[0])
     flags = {"model": dataclasses.asdict(cfg), "training": {}, "flags": {},
              "dataset": corpus and {"path": f"/data/{corpus}/segan.tfrecords", "windows": 100, "corpus": corpus}}
     (run / "flags.json").write_text(json.dumps(flags))
@@ -161,3 +161,15 @@ def test_noisy_row_is_scored_on_the_runs_test_set_and_cached(tmp_path, demo_dir)
     md, rows = table(root, tmp_path)  # runs/ does not descend into runs/demo
     assert [(r["model"], r["corpus"]) for r in ours(rows).values()] == [("SEGAN", "vb")]
     assert md.startswith("Corpus: vb:")
+
+
+def test_a_run_is_its_flags_json_not_its_folder_name(tmp_path):
+    root = tmp_path / "runs"
+    make_run(root, "SEGAN", PESQ["SEGAN"])
+    make_run(root, "ISEGAN-SA-2", [2.9] * 5, cfg=tiny("DSEGAN-2"))  # renamed or copied by hand
+    make_run(root, "mine", [2.4] * 5, cfg=tiny("ISEGAN-SA-3"))
+    md, rows = table(root, tmp_path)
+    assert list(ours(rows)) == ["SEGAN"]
+    assert "- ISEGAN-SA-2: its flags.json records DSEGAN-2, not ISEGAN-SA-2" in md
+    md, rows = table(root, tmp_path, "--all_runs")
+    assert list(ours(rows)) == ["SEGAN", "mine"] and "| mine [ISEGAN-SA-3] | 2.400 ± 0.000 |" in md

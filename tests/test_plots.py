@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from common import published
+from common.named_configs import tiny
+from common.paper_table import run_summary
 from scripts import plot_ablation, plot_attention, plot_losses, plot_spectrograms, plotlib
-from scripts.paper_table import run_summary
 from tests.test_enhance_cli import tiny_run  # noqa: F401 (fixture)
 from tests.test_paper_table import make_run
 
@@ -49,21 +50,30 @@ def test_training_curves_from_loss_histories(tmp_path):
 
 
 def test_ablation_plot_from_runs(tmp_path):
-    for k in (2, 5, 10):
-        make_run(tmp_path / "runs", f"SASEGAN-L{k}", [2.2 + 0.01 * k + 0.01 * i for i in range(5)])
+    runs = tmp_path / "runs"
+    for k, name in ((0, "SASEGAN-L0"), (2, "SASEGAN-L2"), (4, "SASEGAN-Lbottleneck")):  # k from flags.json
+        make_run(runs, name, [2.2 + 0.01 * k + 0.01 * i for i in range(5)], cfg=tiny("SASEGAN", att_layer_ind=(k,)))
+    make_run(runs, "SEGAN", [2.0] * 5)  # not an ablation run: not drawn
     out = tmp_path / "abl.png"
-    assert plot_ablation.main(["--run_dir", str(tmp_path / "runs"), "--out", str(out)]) == 0
+    assert plot_ablation.main(["--run_dir", str(runs), "--out", str(out)]) == 0
     assert_png(out)
     # index k is drawn at layer k + 1, and so is each published row: the page's SASEGAN-N at x = N
-    rows = [(k, run_summary(str(tmp_path / "runs" / f"SASEGAN-L{k}"))) for k in (2, 5, 10)]
+    rows = [(k, run_summary(str(runs / name))) for k, name in ((0, "SASEGAN-L0"), (2, "SASEGAN-L2"),
+                                                              (4, "SASEGAN-Lbottleneck"))]
     fig = plot_ablation.figure(rows, "SASEGAN-L")
     for ax, col, scale in ((fig.axes[0], 1, 1), (fig.axes[1], 6, 100)):
         handles, labels = ax.get_legend_handles_labels()
         ours = handles[labels.index("ours")][0]
-        assert list(ours.get_xdata()) == [3, 6, 11]
+        assert list(ours.get_xdata()) == [1, 3, 5]
         assert ours.get_ydata()[1] == pytest.approx(rows[1][1]["mean"]["pesq" if col == 1 else "stoi"] * scale)
         pub = next(h for h, label in zip(handles, labels) if "published" in label and "secondary" in label)
         at = dict(zip(pub.get_xdata(), pub.get_ydata()))
         assert at == pytest.approx({int(row[0].split("-")[1]): row[col] for row in published.SASEGAN_PAGE_ROWS})
     assert "MMF-SASEGAN" in fig._suptitle.get_text()
     plotlib.plt.close(fig)
+    make_run(runs, "SASEGAN-L2b", [2.0] * 5, cfg=tiny("SASEGAN", att_layer_ind=(2,)))
+    with pytest.raises(SystemExit, match="SASEGAN-L2 and SASEGAN-L2b both have attention at index 2"):
+        plot_ablation.main(["--run_dir", str(runs), "--out", str(out)])
+    make_run(runs, "SASEGAN-L3", [2.0] * 5, cfg=tiny("SEGAN"))
+    with pytest.raises(SystemExit, match="SASEGAN-L3 is SEGAN"):
+        plot_ablation.main(["--run_dir", str(runs), "--prefix", "SASEGAN-L3", "--out", str(out)])

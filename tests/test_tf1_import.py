@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from common import rundir, tf1_import
 from common.rundir import load_chain
-from common.model_config import tiny
+from common.named_configs import tiny
 from common.trainer import Trainer
 from scripts import import_tf1_checkpoint
 

@@ -4,14 +4,12 @@ import tensorflow as tf
 
 from common import config, rundir
 from common.errors import FlagsMismatch
+from common.named_configs import main_argv
 from common.trainer import Trainer, TrainingDiverged
 from tests.conftest import TINY_MODEL
 
-VARIANT_FLAGS = {
-    "segan": [], "sasegan": ["--self_attention", "--d_attention"],
-    "isegan": ["--iterations", "2"], "isegan-sa": ["--iterations", "2", "--self_attention"],
-    "dsegan": ["--depth", "2"], "dsegan-sa": ["--depth", "3", "--self_attention", "--att_generators", "0,2"],
-}
+CONFIGS = {"SEGAN": [], "SASEGAN": [], "ISEGAN-2": [], "ISEGAN-SA-2": [], "DSEGAN-2": [],
+           "DSEGAN-SA-3": ["--att_generators", "0,2"]}  # name: extra flags
 
 
 def tiny_args(variant, run_dir, records, *extra):
@@ -28,10 +26,10 @@ def fixed_batch(records, batch=4):
     return tf.gather(clean, loudest), tf.gather(noisy, loudest)
 
 
-@pytest.mark.parametrize("name", sorted(VARIANT_FLAGS))
+@pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_one_iteration_updates_both_networks(name, tiny_records, tmp_path):
-    variant = name.split("-")[0].replace("sasegan", "segan")
-    tr = Trainer(tiny_args(variant, tmp_path, tiny_records, *VARIANT_FLAGS[name]))
+    variant, flags = main_argv(name, att_layer_ind=2)
+    tr = Trainer(tiny_args(variant, tmp_path, tiny_records, *flags, *CONFIGS[name]))
     g0 = [v.numpy().copy() for v in tr.chain.trainable_variables]
     d0 = [v.numpy().copy() for v in tr.disc.trainable_variables]
     it = iter([fixed_batch(tiny_records), fixed_batch(tiny_records)])

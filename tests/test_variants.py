@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from common.chain import GeneratorChain
-from common.model_config import named_config, tiny
+from common.named_configs import named_config, tiny
 from common.models import build_models
 
 rng = np.random.default_rng(3)

@@ -1,0 +1,76 @@
+"""The one table of named configurations: SEGAN, SASEGAN (SEGAN + attention in G and D), ISEGAN-N,
+ISEGAN-SA-N, DSEGAN-N, DSEGAN-SA-N (N >= 1): their model, their `main.py` flags, and how the paper's run
+scripts train them. The run scripts (scripts/named_config.py), the benchmarks, the tests and the paper
+table all read it; a run is named by the configuration its flags.json records (`name_of`)."""
+from __future__ import annotations
+
+import importlib
+import re
+
+from common.model_config import ModelConfig
+
+_NAME = re.compile(r"^(SEGAN|SASEGAN|ISEGAN|ISEGAN-SA|DSEGAN|DSEGAN-SA)(?:-(\d+))?$")
+
+# The configurations the paper's tables compare (in table order).
+PAPER_CONFIGS = ("SEGAN", "SASEGAN",
+                 "ISEGAN-2", "ISEGAN-3", "ISEGAN-4", "ISEGAN-SA-2", "ISEGAN-SA-3", "ISEGAN-SA-4",
+                 "DSEGAN-2", "DSEGAN-3", "DSEGAN-4", "DSEGAN-SA-2", "DSEGAN-SA-3", "DSEGAN-SA-4")
+
+# Windows per iteration in the paper's run scripts, and whether they train on the first GPU only: SEGAN
+# 1 GPU x 100, SASEGAN's run.sh 1 GPU x 50, the multi-stage models 100 split over the GPUs (2 x 50).
+RUN_BATCH = {"SEGAN": (100, True), "SASEGAN": (50, True), "ISEGAN": (100, False), "DSEGAN": (100, False)}
+
+
+def _parse(name: str) -> tuple[str, int | None]:
+    match = _NAME.match(name.upper())
+    family, n = match.groups() if match else (None, None)
+    single = family in ("SEGAN", "SASEGAN")
+    if match is None or single == (n is not None) or (n is not None and int(n) < 1):
+        raise ValueError(f"unknown configuration {name!r}; expected SEGAN, SASEGAN, ISEGAN-N, "
+                         f"ISEGAN-SA-N, DSEGAN-N or DSEGAN-SA-N with N >= 1")
+    return family, None if n is None else int(n)
+
+
+def named_config(name: str, **overrides) -> ModelConfig:
+    """The model of a named configuration, optionally with field overrides."""
+    family, n = _parse(name)
+    fields = dict(variant="segan" if n is None else family.split("-")[0].lower(), stages=n or 1,
+                  self_attention=family == "SASEGAN" or family.endswith("-SA"), d_attention=family == "SASEGAN")
+    fields.update(overrides)
+    return ModelConfig(**fields)
+
+
+def tiny(name: str | None = None, **overrides) -> ModelConfig:
+    """A small model through the same code path: 512-sample canvas, 5 layers of 8-32 channels,
+    attention site at layer 2 (decoder index 1), kernel width still 31. `name` selects a named
+    configuration to shrink (default: plain fields)."""
+    fields = dict(canvas_size=512, g_enc_depths=(8, 8, 16, 16, 32), d_num_fmaps=(8, 8, 16, 16, 32),
+                  att_layer_ind=(2,))
+    fields.update(overrides)
+    return named_config(name, **fields) if name else ModelConfig(**fields)
+
+
+def name_of(cfg: ModelConfig) -> str:
+    """The named configuration a model is (whatever its widths, canvas or attention layer)."""
+    if cfg.variant == "segan":
+        return "SASEGAN" if cfg.d_attention else "SEGAN"
+    return f"{cfg.variant.upper()}{'-SA' if cfg.self_attention else ''}-{cfg.stages}"
+
+
+def run_batch(name: str) -> tuple[int, bool]:
+    """(windows per iteration, first GPU only) of the paper's run scripts for a named configuration."""
+    family, _ = _parse(name)
+    return RUN_BATCH[family.split("-SA")[0]]
+
+
+def main_argv(name: str, att_layer_ind: int | None = None) -> tuple[str, list[str]]:
+    """(variant, the model flags of its main.py) of a named configuration; `att_layer_ind` places the
+    attention blocks (default: the flag's default)."""
+    cfg = named_config(name)
+    stage_flag = importlib.import_module(f"{cfg.variant}.flags").STAGE_FLAG
+    flags = [stage_flag, str(cfg.stages)] if stage_flag else []
+    flags += ["--self_attention"] * cfg.self_attention + ["--d_attention"] * cfg.d_attention
+    if att_layer_ind is not None and cfg.self_attention:
+        flags += ["--att_layer_ind", str(att_layer_ind)]
+    return cfg.variant, flags
+

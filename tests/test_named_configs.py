@@ -1,0 +1,82 @@
+"""The table of named configurations: the models, the main.py flags the run scripts pass for them (which must
+build exactly those models), the paper's batches, a run's name from its flags.json, and scripts/run_paper.sh
+end to end on the demo corpus."""
+import os
+import subprocess
+
+import pytest
+
+from common import config, rundir
+from common.model_config import ModelConfig
+from common.named_configs import PAPER_CONFIGS, main_argv, name_of, named_config, run_batch, tiny
+from scripts import named_config as named_config_cli
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.parametrize("name,fields", [
+    ("SEGAN", ("segan", 1, False, False)),
+    ("SASEGAN", ("segan", 1, True, True)),
+    ("ISEGAN-3", ("isegan", 3, False, False)),
+    ("ISEGAN-SA-2", ("isegan", 2, True, False)),
+    ("DSEGAN-4", ("dsegan", 4, False, False)),
+    ("dsegan-sa-7", ("dsegan", 7, True, False)),
+])
+def test_named_configs(name, fields):
+    cfg = named_config(name)
+    assert (cfg.variant, cfg.stages, cfg.self_attention, cfg.d_attention) == fields
+    assert cfg.att_generators is None and cfg.att_layer_ind == (5,)
+
+
+def test_named_config_overrides_and_tiny():
+    assert named_config("DSEGAN-SA-3", att_generators=[0, 2]).att_generators == (0, 2)
+    small = tiny("ISEGAN-SA-2")
+    assert (small.variant, small.stages, small.self_attention, small.canvas_size) == ("isegan", 2, True, 512)
+    assert type(small) is ModelConfig and all(n in PAPER_CONFIGS for n in ("SEGAN", "DSEGAN-SA-4"))
+
+
+@pytest.mark.parametrize("name", ["SEGAN-2", "ISEGAN", "DSEGAN-0", "ISEGAN-SA", "WAVENET", "SASEGAN-2"])
+def test_unknown_names(name):
+    with pytest.raises(ValueError, match="unknown configuration"):
+        named_config(name)
+
+
+@pytest.mark.parametrize("name", PAPER_CONFIGS)
+def test_the_run_scripts_flags_build_the_named_model(name, capsys):
+    for att in (None, 3):
+        variant, flags = main_argv(name, att)
+        cfg = config.model_config(config.parse(variant, flags))
+        expected = named_config(name, **({"att_layer_ind": (att,)} if att is not None and "SA" in name else {}))
+        assert cfg == expected and name_of(cfg) == name
+    assert named_config_cli.main([name, "--att_layer_ind", "3"]) == 0
+    windows, first_gpu = run_batch(name)
+    assert capsys.readouterr().out.split() == [variant, str(windows), str(int(first_gpu)), *main_argv(name, 3)[1]]
+
+
+def test_paper_batches_and_names_whatever_the_widths():
+    assert [run_batch(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == \
+        [(100, True), (50, True), (100, False), (100, False)]
+    assert name_of(tiny("DSEGAN-SA-3", att_layer_ind=(1,))) == "DSEGAN-SA-3"
+    with pytest.raises(SystemExit):
+        named_config_cli.main(["ISEGAN-0"])
+
+
+def test_run_paper_sh_trains_each_named_configuration_then_the_table(demo_dir, tmp_path):
+    data = tmp_path / "data" / "demo"
+    data.mkdir(parents=True)
+    for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
+                 "noisy_testset_wav_16k", rundir.DEMO_MARKER):
+        os.symlink(demo_dir / name, data / name)
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "RUN_DIR": str(tmp_path / "runs"), "GPUS": "",
+           "CONFIGS": "SASEGAN DSEGAN-2", "ATT_LAYER": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "EXTRA_FLAGS": "--g_enc_depths 8,8,16,16,32 --d_num_fmaps 8,8,16,16,32 --batch_size 2 --max_steps 2 "
+                          "--save_freq 1"}
+    out = subprocess.run(["bash", os.path.join(ROOT, "scripts", "run_paper.sh")], env=env, capture_output=True,
+                         text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    models = {name: rundir.model_config(rundir.load_flags(str(tmp_path / "runs" / "demo" / name)))
+              for name in ("SASEGAN", "DSEGAN-2")}
+    assert {name: name_of(cfg) for name, cfg in models.items()} == {"SASEGAN": "SASEGAN", "DSEGAN-2": "DSEGAN-2"}
+    assert models["SASEGAN"].att_layer_ind == (1,)  # ATT_LAYER
+    table = (tmp_path / "runs" / "demo" / "paper_table.md").read_text()
+    assert "| SASEGAN |" in table and "| DSEGAN-2 |" in table and "| Noisy |" in table
