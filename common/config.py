@@ -2,38 +2,38 @@
 
 Defaults are the paper's run scripts (SPEC Part 0 §3), not the upstream flag defaults: PReLU, all
 biases on, D input noise 0, L1 weight 100, 100 epochs, a checkpoint every 50 iterations, 50 windows
-per replica (SEGAN: 100). A variant adds its own flags (`<variant>/flags.py`: BATCH_SIZE, add_flags,
+per replica (SEGAN: 100). A variant adds its own flags (`<variant>/spec.py`: BATCH_SIZE, add_flags,
 model_fields).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import os
 
+from common import variants
 from common.flags import add_bool, int_list
-from common.model_config import REFERENCE_DEPTHS, ModelConfig
+from common.model_config import ModelConfig
 from common.recipes import RECIPES
+
+
+MODEL_FLAGS = [f for f in dataclasses.fields(ModelConfig) if "help" in f.metadata]
 
 
 def build_parser(variant: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"{variant}/main.py", description=f"Train or test {variant.upper()}.",
                                 allow_abbrev=False)
     g = p.add_argument_group("model")
-    g.add_argument("--canvas_size", type=int, default=16384, help="window length in samples")
-    g.add_argument("--g_nl", choices=("prelu", "leaky"), default="prelu", help="generator non-linearity")
-    add_bool(g, "bias_downconv", True, "biases in the generator's encoder")
-    add_bool(g, "bias_deconv", True, "biases in the generator's decoder")
-    add_bool(g, "bias_D_conv", True, "biases in the discriminator's convolutions")
-    add_bool(g, "self_attention", False, "self-attention (+ spectral norm on all convs) in the generator(s)")
-    g.add_argument("--att_layer_ind", type=int_list, default=(5,),
-                   help="0-based encoder layer indices of the attention blocks, comma-separated (default 5)")
-    add_bool(g, "d_attention", False, "spectral norm + self-attention in the discriminator (SASEGAN)")
-    g.add_argument("--g_enc_depths", type=int_list, default=REFERENCE_DEPTHS,
-                   help="generator encoder channels per layer (smaller for quick experiments)")
-    g.add_argument("--d_num_fmaps", type=int_list, default=REFERENCE_DEPTHS, help="discriminator channels")
-    variant_flags = importlib.import_module(f"{variant}.flags")
+    for f in MODEL_FLAGS:  # one flag per ModelConfig field that has one, named after it
+        if isinstance(f.default, bool):
+            add_bool(g, f.name, f.default, f.metadata["help"])
+        elif isinstance(f.default, tuple):
+            g.add_argument(f"--{f.name}", type=int_list, default=f.default,
+                           help=f"{f.metadata['help']} (default {','.join(map(str, f.default))})")
+        else:
+            g.add_argument(f"--{f.name}", type=type(f.default), default=f.default, choices=f.metadata.get("choices"),
+                           help=f"{f.metadata['help']} (default {f.default})")
+    variant_flags = variants.spec(variant)
     variant_flags.add_flags(g)
 
     t = p.add_argument_group("training")
@@ -124,7 +124,7 @@ def given_flags(variant: str, argv=None) -> list[str]:
 
 
 def model_config(args) -> ModelConfig:
-    fields = {f.name for f in dataclasses.fields(ModelConfig)}
-    values = {k: v for k, v in vars(args).items() if k in fields}
-    values.update(importlib.import_module(f"{args.variant}.flags").model_fields(args))
+    """The model of parsed flags: each field's flag, the variant, and the variant's own flags."""
+    values = {f.name: getattr(args, f.name) for f in MODEL_FLAGS}
+    values.update(variant=args.variant, **variants.spec(args.variant).model_fields(args))
     return ModelConfig(**values)

@@ -9,28 +9,38 @@ from __future__ import annotations
 
 import dataclasses
 
-VARIANTS = ("segan", "isegan", "dsegan")
+from common import variants
+
 REFERENCE_DEPTHS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 ATT_POOL = 4       # max-pool factor of the attention key/value paths
 ATT_REDUCTION = 8  # query/key channels = C / 8
 
 
+G_NONLINEARITIES = ("prelu", "leaky")
+
+
+def flag(default, help: str, **metadata):
+    """A field that every main.py exposes as the flag --<field name> (common/config.py builds them)."""
+    return dataclasses.field(default=default, metadata={"help": help, **metadata})
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    variant: str = "segan"
-    stages: int = 1
-    canvas_size: int = 16384
-    g_enc_depths: tuple = REFERENCE_DEPTHS
-    d_num_fmaps: tuple = REFERENCE_DEPTHS
+    variant: str = "segan"  # from the main.py that runs
+    stages: int = 1  # from the variant's own flag (<variant>/spec.py)
+    canvas_size: int = flag(16384, "window length in samples")
+    g_enc_depths: tuple = flag(REFERENCE_DEPTHS, "generator encoder channels per layer, comma-separated (smaller "
+                                                 "for quick experiments)")
+    d_num_fmaps: tuple = flag(REFERENCE_DEPTHS, "discriminator channels per layer, comma-separated")
     kwidth: int = 31
-    g_nl: str = "prelu"
-    bias_downconv: bool = True
-    bias_deconv: bool = True
-    bias_D_conv: bool = True
-    self_attention: bool = False
-    att_layer_ind: tuple = (5,)
-    att_generators: tuple | None = None
-    d_attention: bool = False
+    g_nl: str = flag("prelu", "generator non-linearity", choices=G_NONLINEARITIES)
+    bias_downconv: bool = flag(True, "biases in the generator's encoder")
+    bias_deconv: bool = flag(True, "biases in the generator's decoder")
+    bias_D_conv: bool = flag(True, "biases in the discriminator's convolutions")
+    self_attention: bool = flag(False, "self-attention (+ spectral norm on all convs) in the generator(s)")
+    att_layer_ind: tuple = flag((5,), "0-based encoder layer indices of the attention blocks, comma-separated")
+    att_generators: tuple | None = None  # DSEGAN's own flag (dsegan/spec.py)
+    d_attention: bool = flag(False, "spectral norm + self-attention in the discriminator (SASEGAN)")
 
     def __post_init__(self):
         for name in ("g_enc_depths", "d_num_fmaps", "att_layer_ind", "att_generators"):
@@ -57,25 +67,19 @@ class ModelConfig:
         """Shape of the latent z concatenated (first) with the bottleneck code."""
         return (batch_size, self.canvas_size // 2 ** self.num_layers, self.g_enc_depths[-1])
 
-    def generator_has_attention(self, n: int) -> bool:
-        """Whether generator n of the chain carries self-attention (and spectral norm)."""
-        if not self.self_attention:
-            return False
-        return self.att_generators is None or n in self.att_generators
-
     # ---- validation ---------------------------------------------------------------------
     def _validate(self):
         def fail(msg):
             raise ValueError(f"ModelConfig: {msg}")
 
-        if self.variant not in VARIANTS:
-            fail(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        try:
+            spec = variants.spec(self.variant)
+        except ValueError as e:
+            fail(str(e))
         if self.stages < 1:
             fail(f"stages must be >= 1, got {self.stages}")
-        if self.variant == "segan" and self.stages != 1:
-            fail(f"segan has exactly one stage, got stages={self.stages}")
-        if self.g_nl not in ("prelu", "leaky"):
-            fail(f"g_nl must be 'prelu' or 'leaky', got {self.g_nl!r}")
+        if self.g_nl not in G_NONLINEARITIES:
+            fail(f"g_nl must be one of {G_NONLINEARITIES}, got {self.g_nl!r}")
         if self.kwidth < 1:
             fail(f"kwidth must be >= 1, got {self.kwidth}")
         for name in ("g_enc_depths", "d_num_fmaps"):
@@ -92,16 +96,12 @@ class ModelConfig:
             self._check_attention_sites("g_enc_depths", self.g_enc_depths)
         if self.d_attention:
             self._check_attention_sites("d_num_fmaps", self.d_num_fmaps)
-        if self.att_generators is not None:
-            if self.variant != "dsegan":
-                fail(f"att_generators only applies to dsegan (independent generators), "
-                     f"not {self.variant}")
-            if not self.self_attention:
-                fail("att_generators given but self_attention is off")
-            bad = [n for n in self.att_generators if not 0 <= n < self.stages]
-            if bad or len(set(self.att_generators)) != len(self.att_generators):
-                fail(f"att_generators must be distinct indices in 0..{self.stages - 1}, "
-                     f"got {self.att_generators}")
+        if self.att_generators is not None and "att_generators" not in spec.OWN_FIELDS:
+            fail(f"att_generators only applies to dsegan (independent generators), not {self.variant}")
+        try:
+            spec.check(self)
+        except ValueError as e:
+            fail(str(e))
 
     def _check_attention_sites(self, name, depths):
         for k in self.att_layer_ind:

@@ -1,20 +1,18 @@
 """Builds (GeneratorChain, Discriminator) for a ModelConfig, with every variable created, and
 counts their trainable parameters."""
+import importlib
+
 import keras
 import numpy as np
 from keras.src.backend.common import global_state
 
-import dsegan.variant
-import isegan.variant
-import segan.variant
 from common.chain import GeneratorChain
 from common.discriminator import Discriminator
 
-_VARIANTS = {"segan": segan.variant, "isegan": isegan.variant, "dsegan": dsegan.variant}
-
 
 def build_models(cfg):
-    chain = GeneratorChain(_VARIANTS[cfg.variant].build_generators(cfg), cfg.stages, name="chain")
+    generators = importlib.import_module(f"{cfg.variant}.variant").build_generators(cfg)  # the variant's own
+    chain = GeneratorChain(generators, cfg.stages, name="chain")
     chain.build((None, cfg.canvas_size, 1))
     discriminator = Discriminator(cfg, name="discriminator")
     discriminator.build((None, cfg.canvas_size, 1))

@@ -4,9 +4,9 @@ scripts train them. The run scripts (scripts/named_config.py), the benchmarks, t
 table all read it; a run is named by the configuration its flags.json records (`name_of`)."""
 from __future__ import annotations
 
-import importlib
 import re
 
+from common import variants
 from common.model_config import ModelConfig
 
 _NAME = re.compile(r"^(SEGAN|SASEGAN|ISEGAN|ISEGAN-SA|DSEGAN|DSEGAN-SA)(?:-(\d+))?$")
@@ -67,7 +67,7 @@ def main_argv(name: str, att_layer_ind: int | None = None) -> tuple[str, list[st
     """(variant, the model flags of its main.py) of a named configuration; `att_layer_ind` places the
     attention blocks (default: the flag's default)."""
     cfg = named_config(name)
-    stage_flag = importlib.import_module(f"{cfg.variant}.flags").STAGE_FLAG
+    stage_flag = variants.spec(cfg.variant).STAGE_FLAG
     flags = [stage_flag, str(cfg.stages)] if stage_flag else []
     flags += ["--self_attention"] * cfg.self_attention + ["--d_attention"] * cfg.d_attention
     if att_layer_ind is not None and cfg.self_attention:

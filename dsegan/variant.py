@@ -1,8 +1,9 @@
 """DSEGAN: cfg.stages independent generators; cfg.att_generators (default all) selects which
 of them carry self-attention and spectral norm when cfg.self_attention is on."""
 from common.generator import Generator
+from dsegan.spec import generator_has_attention
 
 
 def build_generators(cfg):
-    return [Generator(cfg, attention=cfg.generator_has_attention(n), name=f"generator_{n}")
+    return [Generator(cfg, attention=generator_has_attention(cfg, n), name=f"generator_{n}")
             for n in range(cfg.stages)]

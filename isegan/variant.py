@@ -1,3 +1,6 @@
-"""ISEGAN: one generator object applied cfg.stages times (shared weights); the chain does the
-repeating, so the generator list is SEGAN's."""
-from segan.variant import build_generators  # noqa: F401
+"""ISEGAN: one generator object, which the chain applies cfg.stages times (shared weights)."""
+from common.generator import Generator
+
+
+def build_generators(cfg):
+    return [Generator(cfg, name="generator")]

@@ -22,7 +22,7 @@ tf = import_tensorflow()
 
 from common import config, rundir, tf1_import  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.model_config import VARIANTS  # noqa: E402
+from common.variants import VARIANTS  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 
 

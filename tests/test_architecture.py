@@ -11,7 +11,8 @@ VARIANTS = ("segan", "isegan", "dsegan")
 # Bottom to top; a module may import its own layer and the layers below it.
 LAYERS = {
     "configuration": ["common.blas", "common.errors", "common.model_config", "common.named_configs", "common.recipes",
-                      "common.flags", "common.config", "common.quiet_tf", *(f"{v}.flags" for v in VARIANTS)],
+                      "common.flags", "common.config", "common.quiet_tf", "common.variants",
+                      *(f"{v}.spec" for v in VARIANTS)],
     "data": ["common.audio", "common.records", "common.data", "common.demo_corpus", "common.voicebank",
              "common.metrics"],  # metrics: signal measures on arrays, used by validation and by the reports
     "blocks": ["common.conv", "common.spectral_norm", "common.attention", "common.vbn", "common.losses",
@@ -33,7 +34,7 @@ KNOWN_UPWARD = {
 TF_FREE = ["common.blas", "common.errors", "common.model_config", "common.named_configs", "common.recipes",
            "common.flags", "common.config", "common.audio", "common.records", "common.demo_corpus", "common.voicebank",
            "common.metrics", "common.rundir", "common.loss_history", "common.evaluation", "common.paper_table",
-           "common.published", *(f"{v}.flags" for v in VARIANTS)]
+           "common.published", "common.variants", *(f"{v}.spec" for v in VARIANTS)]
 
 
 def project_modules() -> dict[str, str]:
@@ -48,8 +49,8 @@ def project_modules() -> dict[str, str]:
 
 
 def imports(path: str, modules: dict) -> set[str]:
-    """The project modules a file imports, at any depth of its code; `importlib.import_module(f"{v}.flags")`
-    counts as importing every variant's flags module."""
+    """The project modules a file imports, at any depth of its code; `importlib.import_module(f"{v}.spec")`
+    counts as importing that module of every variant."""
     found = set()
     for node in ast.walk(ast.parse(open(path).read())):
         names = []

@@ -108,3 +108,17 @@ def test_flag_differences_name_real_differences_only(tmp_path):
                           {"path": "/d", "windows": 10, "corpus": "demo"})
     assert rundir.differences(saved, other) == ["batch_size: 50 (saved) vs 7 (now)", "replicas: 1 (saved) vs 2 (now)",
                                                 "dataset.windows: 9 (saved) vs 10 (now)"]
+
+
+def test_every_model_flag_reaches_its_field():
+    """The model flags are made from ModelConfig's fields: each one, given, lands in its field."""
+    given = {"canvas_size": "8192", "g_enc_depths": "4,8,8,16,16,32,32,64,64,128,256",
+             "d_num_fmaps": "4,8,8,16,16,32,32,64,64,128,128", "g_nl": "leaky", "att_layer_ind": "3,4"}
+    argv = []
+    for f in config.MODEL_FLAGS:
+        argv += [f"--{f.name}", str(not f.default)] if isinstance(f.default, bool) else [f"--{f.name}", given[f.name]]
+    cfg = config.model_config(config.parse("dsegan", [*argv, "--depth", "3", "--att_generators", "1"]))
+    for f in config.MODEL_FLAGS:
+        value = getattr(cfg, f.name)
+        assert value != f.default and str(value).replace(" ", "").strip("()") in (str(not f.default), given.get(f.name))
+    assert (cfg.variant, cfg.stages, cfg.att_generators) == ("dsegan", 3, (1,))

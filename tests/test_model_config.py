@@ -46,10 +46,3 @@ def test_lists_become_tuples_and_config_is_frozen():
 def test_impossible_configs_raise(fields, message):
     with pytest.raises(ValueError, match=message):
         ModelConfig(**fields)
-
-
-def test_attention_generators():
-    cfg = named_config("DSEGAN-SA-3", att_generators=(1,))
-    assert [cfg.generator_has_attention(n) for n in range(3)] == [False, True, False]
-    assert all(named_config("DSEGAN-SA-3").generator_has_attention(n) for n in range(3))
-    assert not named_config("DSEGAN-3").generator_has_attention(0)

@@ -9,6 +9,7 @@ import tensorflow as tf
 from common.chain import GeneratorChain
 from common.named_configs import named_config, tiny
 from common.models import build_models
+from dsegan.spec import generator_has_attention
 
 rng = np.random.default_rng(3)
 
@@ -120,3 +121,10 @@ def test_checkpoint_holds_all_state(tmp_path):
     tf.train.Checkpoint(g=chain2, d=disc2).restore(path).assert_consumed()
     for a, b in zip(chain.variables + disc.variables, chain2.variables + disc2.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_attention_generators():
+    cfg = named_config("DSEGAN-SA-3", att_generators=(1,))
+    assert [generator_has_attention(cfg, n) for n in range(3)] == [False, True, False]
+    assert all(generator_has_attention(named_config("DSEGAN-SA-3"), n) for n in range(3))
+    assert not generator_has_attention(named_config("DSEGAN-3"), 0)

@@ -1,6 +1,7 @@
 """ISEGAN: the number of times the one generator is applied."""
 
 BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
+OWN_FIELDS = ()  # ModelConfig fields only this variant sets
 STAGE_FLAG = "--iterations"  # the flag of the stage count N
 
 
@@ -11,3 +12,7 @@ def add_flags(group) -> None:
 
 def model_fields(args) -> dict:
     return {"stages": args.iterations}
+
+
+def check(cfg) -> None:
+    pass  # any stage count; one generator, so attention is in every stage or none

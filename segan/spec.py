@@ -1,0 +1,18 @@
+"""SEGAN: one generator, one stage, no flags of its own."""
+
+BATCH_SIZE = 100  # windows per replica: SEGAN's run script: 1 GPU x 100
+OWN_FIELDS = ()  # ModelConfig fields only this variant sets
+STAGE_FLAG = None  # one stage, always
+
+
+def add_flags(group) -> None:
+    pass
+
+
+def model_fields(args) -> dict:
+    return {"stages": 1}
+
+
+def check(cfg) -> None:
+    if cfg.stages != 1:
+        raise ValueError(f"segan has exactly one stage, got stages={cfg.stages}")
