@@ -12,7 +12,7 @@ import dataclasses
 import os
 
 from common import variants
-from common.flags import add_bool, int_list
+from common.flags import add_bool, add_checkpoint_flag, add_window_flags, int_list
 from common.model_config import ModelConfig
 from common.recipes import RECIPES
 
@@ -77,12 +77,8 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     e = p.add_argument_group("test")
     e.add_argument("--test_wav_dir", help="enhance every .wav here instead of training")
     e.add_argument("--save_clean_path", help="where test mode writes the enhanced wavs")
-    e.add_argument("--weights", default="latest",
-                   help="checkpoint for test mode: iteration number, latest, or best (kept by --valid_wav_dir)")
-    e.add_argument("--test_overlap", type=float, default=0.0,
-                   help="window overlap at test time (0 = the paper's non-overlapping windows; 0.5 = "
-                        "overlap-add with a Hann window)")
-    e.add_argument("--test_batch", type=int, default=64, help="windows per generator call in test mode")
+    add_checkpoint_flag(e)
+    add_window_flags(e)
     return p
 
 
@@ -97,9 +93,7 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
         p.error("--save_clean_path is for test mode: give --test_wav_dir too")
     if args.test_wav_dir and not args.save_clean_path:
         p.error("--test_wav_dir needs --save_clean_path (where the enhanced wavs go)")
-    if not 0.0 <= args.test_overlap < 1.0:
-        p.error("--test_overlap must be in [0, 1)")
-    for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "test_batch", "valid_every"):
+    for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "valid_every"):
         if getattr(args, name) < 1:
             p.error(f"--{name} must be positive")
     if args.valid_wav_dir and not all(os.path.isdir(os.path.join(args.valid_wav_dir, d)) for d in ("clean", "noisy")):

@@ -29,3 +29,32 @@ def int_list(text: str) -> tuple[int, ...]:
         return tuple(int(s) for s in str(text).split(",") if s.strip() != "")
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a comma-separated list of integers, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def overlap_fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def add_checkpoint_flag(parser) -> None:
+    """--weights: which checkpoint of a run (the one name every tool uses; --step is an alias)."""
+    parser.add_argument("--weights", "--step", dest="weights", default="latest",
+                        help="checkpoint: iteration number, latest, or best (kept by --valid_wav_dir)")
+
+
+def add_window_flags(parser) -> None:
+    """--test_batch and --test_overlap: how test-time enhancement cuts a file (aliases --batch, --overlap)."""
+    parser.add_argument("--test_batch", "--batch", dest="test_batch", type=positive_int, default=64,
+                        help="windows per generator call")
+    parser.add_argument("--test_overlap", "--overlap", dest="test_overlap", type=overlap_fraction, default=0.0,
+                        help="window overlap at test time (0 = the paper's non-overlapping windows; 0.5 = "
+                             "overlap-add with a Hann window)")

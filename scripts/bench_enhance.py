@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 
 from common.audio import SAMPLE_RATE  # noqa: E402
 from common.enhance import Enhancer  # noqa: E402
+from common.flags import add_window_flags  # noqa: E402
 from common.named_configs import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402
 from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
@@ -29,13 +30,13 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default="ISEGAN-SA-2")
     p.add_argument("--seconds", type=float, default=30.0)
-    p.add_argument("--batch", type=int, default=64, help="windows per generator call")
+    add_window_flags(p)
     p.add_argument("--repeats", type=int, default=3, help="timed runs (best one counts)")
     p.add_argument("--matmul_size", type=int, default=4096)
     a = p.parse_args(argv)
     cfg = named_config(a.config)
     chain, _ = build_models(cfg)
-    enhancer = Enhancer(chain, cfg.canvas_size, 0.95, a.batch)
+    enhancer = Enhancer(chain, cfg.canvas_size, 0.95, a.test_batch, a.test_overlap)
     x = (0.1 * np.random.default_rng(0).standard_normal(int(a.seconds * SAMPLE_RATE))).astype(np.float32)
     rate, seconds = matmul_rate(a.matmul_size, [lambda: enhancer.process(x)], a.repeats)
     windows = -(-len(x) // cfg.canvas_size)

@@ -34,22 +34,22 @@ CONFIGS = ("SEGAN", "SASEGAN", "ISEGAN-2", "ISEGAN-SA-2", "DSEGAN-2", "DSEGAN-SA
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=CONFIGS)
-    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--batch_size", "--batch", dest="batch_size", type=int, default=4, help="windows per batch")
     p.add_argument("--iterations", type=int, default=4, help="timed iterations (best one counts)")
     p.add_argument("--matmul_size", type=int, default=4096)
     a = p.parse_args(argv)
     for name in a.configs:
         variant, flags = main_argv(name)
-        args = config.parse(variant, [*flags, "--batch_size", str(a.batch)])
+        args = config.parse(variant, [*flags, "--batch_size", str(a.batch_size)])
         cfg = config.model_config(args)
         tr = Trainer(args, tf.distribute.MirroredStrategy(["/cpu:0"]))
-        batch = tf.random.normal([a.batch, cfg.canvas_size, 1]) * 0.1
+        batch = tf.random.normal([a.batch_size, cfg.canvas_size, 1]) * 0.1
         iterator = iter(tr.strategy.experimental_distribute_dataset(
             tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
         step = lambda: {k: v.numpy() for k, v in tr.step(iterator).items()}  # noqa: E731
         rate, seconds = matmul_rate(a.matmul_size, [step], a.iterations)
-        flops = iteration_flops(cfg, a.batch)
-        print(f"{name}: {seconds:.2f} s/iteration at batch {a.batch}: {2 * a.batch / seconds:.2f} windows/s "
+        flops = iteration_flops(cfg, a.batch_size)
+        print(f"{name}: {seconds:.2f} s/iteration at batch {a.batch_size}: {2 * a.batch_size / seconds:.2f} windows/s "
               f"(both batches), {flops / 1e9:.0f} GFLOP/iteration -> {flops / seconds / 1e9:.1f} GFLOP/s = "
               f"{100 * flops / seconds / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)",
               flush=True)

@@ -22,6 +22,7 @@ from tqdm import tqdm  # noqa: E402
 from common.audio import AudioError  # noqa: E402
 from common.enhance import Enhancer, enhance_file  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
+from common.flags import add_checkpoint_flag, add_window_flags  # noqa: E402
 from common.rundir import load_chain  # noqa: E402
 
 
@@ -44,21 +45,18 @@ def main(argv=None) -> int:
     p.add_argument("input", help="an audio file or a directory of .wav files")
     p.add_argument("-o", "--output", help="output file (for a file) or directory (for a directory)")
     p.add_argument("--run", required=True, help="run directory (flags.json, checkpoints/)")
-    p.add_argument("--step", default="latest", help="checkpoint: iteration number, latest or best")
-    p.add_argument("--batch", type=int, default=64, help="windows per generator call")
-    p.add_argument("--overlap", type=float, default=0.0, help="window overlap (0 = the paper's)")
+    add_checkpoint_flag(p)
+    add_window_flags(p)
     p.add_argument("--seed", type=int, help="seed the generator's z (repeatable output; default: unseeded)")
     a = p.parse_args(argv)
-    if not 0.0 <= a.overlap < 1.0:
-        p.error("--overlap must be in [0, 1)")
     pairs = jobs(a.input, a.output)
-    trained = load_chain(a.run, a.step)
+    trained = load_chain(a.run, a.weights)
     if a.seed is not None:
         import tensorflow as tf
 
         tf.random.set_seed(a.seed)
     print(f"enhancing with {trained.path}", file=sys.stderr)
-    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, a.batch, a.overlap,
+    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, a.test_batch, a.test_overlap,
                         progress=len(pairs) == 1)
     failed = 0
     for src, dst in tqdm(pairs, unit="file", disable=len(pairs) == 1):

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""The paper's results table from the runs: one row per configuration found in RUN_DIR/*/ (flags.json and
+"""The paper's results table from the runs: one row per configuration found in RUNS_ROOT/*/ (flags.json and
 the results.json of scripts/evaluate.py), each metric as the mean ± std over the run's evaluated
 checkpoints that results.json holds, the generator parameters counted on the model the run's flags
 describe, a Noisy row scored from the noisy test files with the same evaluator (common/evaluation.py;
-cached in RUN_DIR/noisy_results.json, delete it to rescore), and the published reference rows that have a
+cached in RUNS_ROOT/noisy_results.json, delete it to rescore), and the published reference rows that have a
 source (common/published.py).
 
 One corpus per table. Its first line names the corpus (flags.json "dataset" → "corpus"; "unknown" for a
@@ -11,11 +11,11 @@ run without it): the one most runs share, or --corpus. The clean test dir is --c
 of those runs were evaluated on; the Noisy row scores its sibling noisy_testset_wav_16k (or --noisy_dir).
 A run of another corpus, or evaluated on another clean test dir, is left out with a note. A row whose
 results.json is incomplete shows n/N (files scored / files in the clean test set) beside its name. Only
-RUN_DIR's direct subdirectories are runs: the demo's runs, in RUN_DIR/demo/, make their own table.
+RUNS_ROOT's direct subdirectories are runs: the demo's runs, in RUNS_ROOT/demo/, make their own table.
 
-    python scripts/paper_table.py [--run_dir runs] [--all_runs] [--corpus LABEL] [--clean_dir D --noisy_dir D]
+    python scripts/paper_table.py [--runs_root runs] [--all_runs] [--corpus LABEL] [--clean_dir D --noisy_dir D]
 
-Writes RUN_DIR/paper_table.md and .csv (or --markdown / --csv) and prints the markdown.
+Writes RUNS_ROOT/paper_table.md and .csv (or --markdown / --csv) and prints the markdown.
 """
 
 import argparse
@@ -33,21 +33,21 @@ from common.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, maj
 @exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run_dir", default="runs", help="directory of run directories")
+    p.add_argument("--runs_root", "--run_dir", dest="runs_root", default="runs", help="the directory of the runs")
     p.add_argument("--all_runs", action="store_true", help="also rows for runs outside the paper's grid")
     p.add_argument("--corpus", help="the table's corpus (default: the one most runs share)")
     p.add_argument("--clean_dir", help="clean test dir (default: the one most of the runs were evaluated on)")
     p.add_argument("--noisy_dir", help=f"noisy test dir (default: {NOISY_DIR} beside the clean one)")
     p.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)), help="processes scoring the Noisy row")
-    p.add_argument("--markdown", help="default RUN_DIR/paper_table.md")
-    p.add_argument("--csv", help="default RUN_DIR/paper_table.csv")
+    p.add_argument("--markdown", help="default RUNS_ROOT/paper_table.md")
+    p.add_argument("--csv", help="default RUNS_ROOT/paper_table.csv")
     a = p.parse_args(argv)
-    if not os.path.isdir(a.run_dir):
-        p.error(f"--run_dir {a.run_dir} is not a directory")
-    names = [n for n in os.listdir(a.run_dir) if os.path.exists(os.path.join(a.run_dir, n, rundir.FLAGS_FILE))]
-    runs, mismatched = order([run_summary(os.path.join(a.run_dir, n)) for n in sorted(names)], a.all_runs)
+    if not os.path.isdir(a.runs_root):
+        p.error(f"--runs_root {a.runs_root} is not a directory")
+    names = [n for n in os.listdir(a.runs_root) if os.path.exists(os.path.join(a.runs_root, n, rundir.FLAGS_FILE))]
+    runs, mismatched = order([run_summary(os.path.join(a.runs_root, n)) for n in sorted(names)], a.all_runs)
     if not runs:
-        p.error(f"no runs of the paper's configurations (directories with {rundir.FLAGS_FILE}) in {a.run_dir}"
+        p.error(f"no runs of the paper's configurations (directories with {rundir.FLAGS_FILE}) in {a.runs_root}"
                 + "".join(f"; {note}" for note in mismatched))
     corpus = a.corpus or majority({r["name"]: r["corpus"] for r in runs}, "corpus", "--corpus")
     clean = a.clean_dir or majority({r["name"]: os.path.realpath(r["clean_dir"]) for r in runs
@@ -57,13 +57,13 @@ def main(argv=None) -> int:
     for note in left_out:
         print(f"left out: {note}", file=sys.stderr)
     if not rows:
-        raise SystemExit(f"error: no run of corpus {corpus} in {a.run_dir}")
+        raise SystemExit(f"error: no run of corpus {corpus} in {a.runs_root}")
     if clean is None:
         print("no Noisy row: no run is evaluated yet and no --clean_dir is given", file=sys.stderr)
     else:
         noisy = a.noisy_dir or os.path.join(os.path.dirname(os.path.normpath(clean)), NOISY_DIR)
         if os.path.isdir(clean) and os.path.isdir(noisy):
-            rows.insert(0, noisy_row(noisy, clean, os.path.join(a.run_dir, NOISY_CACHE), a.jobs))
+            rows.insert(0, noisy_row(noisy, clean, os.path.join(a.runs_root, NOISY_CACHE), a.jobs))
         else:
             print(f"no Noisy row: {clean} or {noisy} is not a directory", file=sys.stderr)
     n_test = next((r["n_expected"] for r in rows if r["n_expected"]), None)
@@ -72,9 +72,9 @@ def main(argv=None) -> int:
     rows_published = () if corpus == DEMO else published.ROWS
     text = markdown(head, rows, left_out, rows_published)
     print(text, end="")
-    with open(a.markdown or os.path.join(a.run_dir, "paper_table.md"), "w") as f:
+    with open(a.markdown or os.path.join(a.runs_root, "paper_table.md"), "w") as f:
         f.write(text)
-    write_csv(a.csv or os.path.join(a.run_dir, "paper_table.csv"), corpus, rows, rows_published)
+    write_csv(a.csv or os.path.join(a.runs_root, "paper_table.csv"), corpus, rows, rows_published)
     return 0
 
 

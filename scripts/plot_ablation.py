@@ -4,7 +4,7 @@ the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std
 SASEGAN's published values per layer (secondary source: the MMF-SASEGAN project page, whose PESQ and STOI
 agree with SASEGAN's README figure; common/published.py), and their SEGAN re-run read off that figure.
 
-    python scripts/plot_ablation.py [--run_dir runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
+    python scripts/plot_ablation.py [--runs_root runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
 """
 import argparse
 import os
@@ -46,13 +46,13 @@ def figure(rows, prefix: str):
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run_dir", default="runs")
-    p.add_argument("--prefix", default="SASEGAN-L", help="the ablation's runs: RUN_DIR/PREFIX* (the layer is "
+    p.add_argument("--runs_root", "--run_dir", dest="runs_root", default="runs", help="the directory of the runs")
+    p.add_argument("--prefix", default="SASEGAN-L", help="the ablation's runs: RUNS_ROOT/PREFIX* (the layer is "
                    "read from each run's flags.json)")
     p.add_argument("--out", default=os.path.join("runs", "ablation_att_layer.png"))
     a = p.parse_args(argv)
-    runs = [run_summary(os.path.join(a.run_dir, n)) for n in sorted(os.listdir(a.run_dir))
-            if n.startswith(a.prefix) and os.path.exists(os.path.join(a.run_dir, n, rundir.FLAGS_FILE))]
+    runs = [run_summary(os.path.join(a.runs_root, n)) for n in sorted(os.listdir(a.runs_root))
+            if n.startswith(a.prefix) and os.path.exists(os.path.join(a.runs_root, n, rundir.FLAGS_FILE))]
     found = {}
     for r in runs:  # the layer is what the run's flags.json records, not what its name says
         cfg = rundir.model_config(r["flags"])
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
         found[k] = r
     rows = sorted((k, r) for k, r in found.items() if r["mean"] is not None)
     if not rows:
-        raise SystemExit(f"error: no evaluated runs {a.prefix}<k> in {a.run_dir}")
+        raise SystemExit(f"error: no evaluated runs {a.prefix}<k> in {a.runs_root}")
     fig = figure(rows, a.prefix)
     plotlib.save(fig, a.out)
     return 0

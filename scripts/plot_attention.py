@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 
 from common import audio  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
+from common.flags import add_checkpoint_flag  # noqa: E402
 from scripts import plotlib  # noqa: E402
 
 
@@ -39,10 +40,10 @@ def main(argv=None) -> int:
     p.add_argument("--window", type=int, default=0, help="index of the canvas-long window of the file")
     p.add_argument("--stage", type=int, default=1, help="stage of the chain, 1-based")
     p.add_argument("--block", help="attention block (default: the stage's first)")
-    p.add_argument("--step", default="latest")
+    add_checkpoint_flag(p)
     p.add_argument("--out", default="attention.png")
     a = p.parse_args(argv)
-    trained = plotlib.load_chain(a.run, a.step)
+    trained = plotlib.load_chain(a.run, a.weights)
     cfg, chain = trained.cfg, trained.chain
     if not 1 <= a.stage <= cfg.stages:
         p.error(f"--stage must be in 1..{cfg.stages}")

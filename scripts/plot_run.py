@@ -72,7 +72,7 @@ def training(run: str, out: str, smooth: int) -> None:
 @exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("run")
+    p.add_argument("--run", required=True, help="run directory")
     p.add_argument("--noisy_dir", required=True)
     p.add_argument("--clean_dir", required=True)
     p.add_argument("--file", help="test file for the spectrograms (default: the first by name)")

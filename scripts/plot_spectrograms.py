@@ -15,6 +15,7 @@ import_tensorflow()
 
 from common.enhance import Enhancer  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
+from common.flags import add_checkpoint_flag  # noqa: E402
 from scripts import plotlib  # noqa: E402
 
 
@@ -36,10 +37,10 @@ def main(argv=None) -> int:
     p.add_argument("--run", required=True)
     p.add_argument("--noisy", required=True, help="wav file to enhance")
     p.add_argument("--clean", help="its clean reference (optional)")
-    p.add_argument("--step", default="latest")
+    add_checkpoint_flag(p)
     p.add_argument("--out", default="spectrograms.png")
     a = p.parse_args(argv)
-    trained = plotlib.load_chain(a.run, a.step)
+    trained = plotlib.load_chain(a.run, a.weights)
     noisy = plotlib.read_16k(a.noisy)
     stages = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, all_stages=True).process(noisy)
     plotlib.save(figure(noisy, stages, a.clean and plotlib.read_16k(a.clean)), a.out)

@@ -26,6 +26,7 @@ import tensorflow as tf  # noqa: E402
 from common import rundir  # noqa: E402
 from common import tf1_import  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
+from common.flags import add_checkpoint_flag  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 
 
@@ -75,7 +76,7 @@ def main(argv=None) -> int:
     p.add_argument("--run", required=True, help="run directory (flags.json + checkpoints/)")
     p.add_argument("--npz", required=True, help="input arrays")
     p.add_argument("--out", required=True, help="output .npz")
-    p.add_argument("--weights", default="latest", help="checkpoint iteration or latest")
+    add_checkpoint_flag(p)
     p.add_argument("--train_step", action="store_true", help="one training iteration instead of a forward pass")
     a = p.parse_args(argv)
     trainer = load_trainer(a.run, a.weights)

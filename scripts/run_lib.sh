@@ -79,11 +79,11 @@ run_variant() {
   CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" ${EXTRA_FLAGS:-} \
     --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
   local dirs
-  dirs="$(CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/enhance_checkpoints.py" "$run" --last 5 \
+  dirs="$(CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/enhance_checkpoints.py" --run "$run" --last 5 \
     --test_wav_dir "$TEST_NOISY")"
   mapfile -t dirs <<< "$dirs"
   "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
-  "$PY" "$ROOT/scripts/plot_run.py" "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
+  "$PY" "$ROOT/scripts/plot_run.py" --run "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
   echo "$name: table above, also in $run/results.md (per file: $run/results.csv); pictures above"
 }

@@ -39,4 +39,4 @@ for name in $CONFIGS; do
   run_variant "$VARIANT" "$name" "${MODEL_FLAGS[@]}"
   echo "$name: done in $(( SECONDS - start )) s"
 done
-"$PY" scripts/paper_table.py --run_dir "$(runs_root)" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
+"$PY" scripts/paper_table.py --runs_root "$(runs_root)" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"

@@ -18,6 +18,8 @@ from tests.conftest import TINY_MODEL
     (["--att_layer_ind", "12", "--self_attention"], "att_layer_ind 12"),
     (["--batch_size", "0"], "--batch_size must be positive"),
     (["--bias_deconv", "maybe"], "expected a boolean"),
+    (["--test_overlap", "1"], "--test_overlap/--overlap: must be in [0, 1), got 1"),
+    (["--batch", "0"], "--test_batch/--batch: must be positive, got 0"),
 ])
 def test_bad_flags_are_refused_with_a_message(argv, words, capsys):
     with pytest.raises(SystemExit):
@@ -28,6 +30,8 @@ def test_bad_flags_are_refused_with_a_message(argv, words, capsys):
 def test_reference_flag_spellings_and_defaults():
     a = config.parse("isegan", ["--iteration", "3", "--bias_D_conv", "False", "--nobias_deconv"])
     assert (a.iterations, a.bias_D_conv, a.bias_deconv, a.bias_downconv) == (3, False, False, True)
+    a = config.parse("isegan", ["--step", "best", "--overlap", "0.5", "--batch", "8"])  # the tools' aliases
+    assert (a.weights, a.test_overlap, a.test_batch) == ("best", 0.5, 8)
     d = config.parse("dsegan", ["--self_attention", "--att_generators", "1"])
     cfg = config.model_config(d)
     assert cfg.stages == 2 and cfg.att_generators == (1,)

@@ -40,7 +40,7 @@ def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 
 
 def table(root, tmp_path, *extra):
     """paper_table's (markdown, csv rows); no Noisy row unless the test dirs exist."""
-    assert paper_table.main(["--run_dir", str(root), "--markdown", str(tmp_path / "t.md"),
+    assert paper_table.main(["--runs_root", str(root), "--markdown", str(tmp_path / "t.md"),
                              "--csv", str(tmp_path / "t.csv"), "--jobs", "1", *extra]) == 0
     with open(tmp_path / "t.csv") as f:
         return (tmp_path / "t.md").read_text(), list(csv.DictReader(f))

@@ -55,7 +55,7 @@ def test_ablation_plot_from_runs(tmp_path):
         make_run(runs, name, [2.2 + 0.01 * k + 0.01 * i for i in range(5)], cfg=tiny("SASEGAN", att_layer_ind=(k,)))
     make_run(runs, "SEGAN", [2.0] * 5)  # not an ablation run: not drawn
     out = tmp_path / "abl.png"
-    assert plot_ablation.main(["--run_dir", str(runs), "--out", str(out)]) == 0
+    assert plot_ablation.main(["--runs_root", str(runs), "--out", str(out)]) == 0
     assert_png(out)
     # index k is drawn at layer k + 1, and so is each published row: the page's SASEGAN-N at x = N
     rows = [(k, run_summary(str(runs / name))) for k, name in ((0, "SASEGAN-L0"), (2, "SASEGAN-L2"),
@@ -73,7 +73,7 @@ def test_ablation_plot_from_runs(tmp_path):
     plotlib.plt.close(fig)
     make_run(runs, "SASEGAN-L2b", [2.0] * 5, cfg=tiny("SASEGAN", att_layer_ind=(2,)))
     with pytest.raises(SystemExit, match="SASEGAN-L2 and SASEGAN-L2b both have attention at index 2"):
-        plot_ablation.main(["--run_dir", str(runs), "--out", str(out)])
+        plot_ablation.main(["--runs_root", str(runs), "--out", str(out)])
     make_run(runs, "SASEGAN-L3", [2.0] * 5, cfg=tiny("SEGAN"))
     with pytest.raises(SystemExit, match="SASEGAN-L3 is SEGAN"):
-        plot_ablation.main(["--run_dir", str(runs), "--prefix", "SASEGAN-L3", "--out", str(out)])
+        plot_ablation.main(["--runs_root", str(runs), "--prefix", "SASEGAN-L3", "--out", str(out)])

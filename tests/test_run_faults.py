@@ -78,7 +78,7 @@ def test_truncated_newest_checkpoint_falls_back_everywhere(trained, tiny_records
     with pytest.raises(SystemExit, match="ckpt-4 is unreadable"):  # asked for by name: no substitute
         main("isegan", ["--save_path", str(trained), "--weights", "4", "--test_wav_dir", str(noisy),
                         "--save_clean_path", str(tmp_path / "out")])
-    assert enhance_checkpoints.main([str(trained), "--test_wav_dir", str(noisy)]) == 0  # what the run scripts test
+    assert enhance_checkpoints.main(["--run", str(trained), "--test_wav_dir", str(noisy)]) == 0  # what the run scripts test
     assert capsys.readouterr().out.split() == [str(trained / "enhanced" / "2")]
     (trained / "checkpoints" / "ckpt-6_temp").mkdir()  # what a save killed midway leaves
     (trained / "checkpoints" / "ckpt-6_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"x" * 100)
@@ -100,7 +100,7 @@ def test_enhance_checkpoints_equals_test_mode_per_checkpoint(trained, demo_dir, 
     for name in names:
         os.symlink(demo_dir / "noisy_testset_wav_16k" / name, noisy / name)
     sf.write(str(noisy / "stereo.wav"), np.zeros((1600, 2)), 16000)
-    assert enhance_checkpoints.main([str(trained), "--test_wav_dir", str(noisy), "--seed", "3"]) == 1  # stereo.wav
+    assert enhance_checkpoints.main(["--run", str(trained), "--test_wav_dir", str(noisy), "--seed", "3"]) == 1  # stereo.wav
     out = capsys.readouterr()
     assert out.out.split() == [str(trained / "enhanced" / s) for s in ("2", "4")]
     assert out.err.count("stereo.wav") == 2
@@ -112,7 +112,7 @@ def test_enhance_checkpoints_equals_test_mode_per_checkpoint(trained, demo_dir, 
             np.testing.assert_array_equal(sf.read(str(trained / "enhanced" / step / name))[0],
                                           sf.read(str(tmp_path / step / name))[0])
     assert not np.array_equal(*(sf.read(str(trained / "enhanced" / s / names[0]))[0] for s in ("2", "4")))
-    assert enhance_checkpoints.main([str(trained), "--test_wav_dir", str(tmp_path / "none")]) == 1
+    assert enhance_checkpoints.main(["--run", str(trained), "--test_wav_dir", str(tmp_path / "none")]) == 1
     assert "none: no such directory" in capsys.readouterr().err
 
 
