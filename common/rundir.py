@@ -1,5 +1,5 @@
 """The run directory, the one record of a run: what it is (flags.json), its checkpoints, and the loading
-of its trained chain for test mode, scripts/enhance.py, the plots and scripts/reference_io.py.
+of its trained chain for test mode, scripts/enhance.py, the plots and scripts/dev/reference_io.py.
 
     RUN/flags.json                what shapes the run (model, training, replicas, data set), every flag of
                                   the latest start, and the changes accepted with --allow_changes

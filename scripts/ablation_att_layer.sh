@@ -24,4 +24,4 @@ for k in $LAYERS; do
   run_variant "$VARIANT" "SASEGAN-L$k" "${MODEL_FLAGS[@]}"
 done
 runs="$(runs_root)"
-"$PY" scripts/plot_ablation.py --runs_root "$runs" --out "$runs/ablation_att_layer.png"
+"$PY" scripts/plots/ablation.py --runs_root "$runs" --out "$runs/ablation_att_layer.png"

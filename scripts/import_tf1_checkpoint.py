@@ -8,7 +8,7 @@ Model flags not given are read off the checkpoint's variable names and shapes (D
 channels, canvas, biases, PReLU, attention sites); SEGAN and ISEGAN-N have the same variables, so for
 those --variant (and --iterations) must be given unless D attention marks SASEGAN. Writes flags.json and
 checkpoints/ckpt-<iteration> (iteration = the checkpoint's number / --towers, the upstream's GPU count),
-which test mode, scripts/reference_io.py and resumed training accept. Mapping rules: common/tf1_import.py.
+which test mode, scripts/dev/reference_io.py and resumed training accept. Mapping rules: common/tf1_import.py.
 """
 import argparse
 import os

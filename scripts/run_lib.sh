@@ -84,6 +84,6 @@ run_variant() {
   mapfile -t dirs <<< "$dirs"
   "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
-  "$PY" "$ROOT/scripts/plot_run.py" --run "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
+  "$PY" "$ROOT/scripts/plots/run.py" --run "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
   echo "$name: table above, also in $run/results.md (per file: $run/results.csv); pictures above"
 }

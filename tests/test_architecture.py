@@ -40,10 +40,10 @@ TF_FREE = ["common.blas", "common.errors", "common.model_config", "common.named_
 def project_modules() -> dict[str, str]:
     """module name → path, for every .py of the project outside tests/ and .venv/."""
     out = {}
-    for top in ("common", "scripts", *VARIANTS):
+    for top in ("common", "scripts", "scripts/bench", "scripts/plots", "scripts/dev", *VARIANTS):
         for name in sorted(os.listdir(os.path.join(ROOT, top))):
             if name.endswith(".py") and name != "__init__.py":
-                out[f"{top}.{name[:-3]}"] = os.path.join(ROOT, top, name)
+                out[f"{top.replace('/', '.')}.{name[:-3]}"] = os.path.join(ROOT, top, name)
     out["make_tfrecords"] = os.path.join(ROOT, "make_tfrecords.py")
     return out
 

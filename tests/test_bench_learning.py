@@ -15,7 +15,7 @@ def test_learning_benchmark_scores_every_checkpoint(demo_dir, tiny_records, tmp_
     out = tmp_path / "bench"
     minutes = 0.5
     flags = " ".join([*TINY_MODEL, "--batch_size", "2", "--save_freq", "10"])
-    run = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench_learning.py"), "--data", str(demo_dir),
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench", "learning.py"), "--data", str(demo_dir),
                           "--records", str(tiny_records), "--out", str(out), "--minutes", str(minutes),
                           "--flags", flags, "--matmul_size", "256"],
                          capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

@@ -1,4 +1,4 @@
-"""scripts/reference_io.py: forward outputs against the float64 restatement of the reference graph, and
+"""scripts/dev/reference_io.py: forward outputs against the float64 restatement of the reference graph, and
 one training iteration reported under the upstream variable names."""
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from common import config, rundir, tf1_import
 from common.trainer import Trainer
-from scripts import reference_io
+from scripts.dev import reference_io
 from tests import tf1_reference
 from tests.conftest import TINY_MODEL
 

@@ -1,7 +1,7 @@
 """Forward throughput of the generator and the discriminator against this machine's fp32
 matmul rate, all measured in the same run.
 
-    python scripts/bench_models.py [--config SEGAN] [--batch 8] [--repeats 5]
+    python scripts/bench/models.py [--config SEGAN] [--batch 8] [--repeats 5]
 
 Prints the matmul rate (large tf.matmul), then for G and D: windows/s, the GFLOP/s that
 implies (conv/deconv multiply-adds only, 2 FLOP each: 4.32 GFLOP per 16384-sample window for
@@ -12,14 +12,14 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
 from common.named_configs import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402
-from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
+from scripts.bench.lib import conv_flops, matmul_rate  # noqa: E402
 
 
 def main(argv=None) -> int:

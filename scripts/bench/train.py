@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
 
-    python scripts/bench_train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--batch 4] [--iterations 4]
+    python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--batch 4] [--iterations 4]
 
 For each configuration: seconds per iteration (one D step and one G step, each on its own batch of
 --batch windows), windows/s with both batches counted, and the FLOP rate that implies as a share of the
@@ -10,13 +10,13 @@ matmul rate. FLOP per iteration per window of a batch, from the conv forward cos
   D step: N·G (chain) + 3·(N+2)·D (reference, real and N fake passes, forward and backward)
   G step: 3·N·G (chain forward and backward) + 3·(N+1)·D (reference and N fake passes)
 Data come from memory (one repeated batch), so this measures the step, not the input pipeline
-(scripts/bench_data.py measures that).
+(scripts/bench/data.py measures that).
 """
 import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
@@ -25,7 +25,7 @@ from common import config  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.named_configs import main_argv  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
-from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
+from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
 
 CONFIGS = ("SEGAN", "SASEGAN", "ISEGAN-2", "ISEGAN-SA-2", "DSEGAN-2", "DSEGAN-SA-2")
 

@@ -4,19 +4,19 @@ the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std
 SASEGAN's published values per layer (secondary source: the MMF-SASEGAN project page, whose PESQ and STOI
 agree with SASEGAN's README figure; common/published.py), and their SEGAN re-run read off that figure.
 
-    python scripts/plot_ablation.py [--runs_root runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
+    python scripts/plots/ablation.py [--runs_root runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
 """
 import argparse
 import os
 import sys
 import textwrap
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from common import published, rundir  # noqa: E402
 from common.named_configs import name_of  # noqa: E402
 from common.paper_table import run_summary  # noqa: E402
-from scripts import plotlib  # noqa: E402
+from scripts.plots import lib as plotlib  # noqa: E402
 
 
 def layer(k: int) -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Real-time factor of test-time enhancement (scripts/enhance.py's path) at full size on this machine.
 
-    python scripts/bench_enhance.py [--config ISEGAN-SA-2] [--seconds 30] [--repeats 3]
+    python scripts/bench/enhance.py [--config ISEGAN-SA-2] [--seconds 30] [--repeats 3]
 
 Enhances --seconds of audio (random weights: the compute does not depend on them) and reports seconds
 of compute per second of audio, and the conv FLOP rate that implies (4.32 GFLOP per 16384-sample window
@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
@@ -23,7 +23,7 @@ from common.enhance import Enhancer  # noqa: E402
 from common.flags import add_window_flags  # noqa: E402
 from common.named_configs import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402
-from scripts.benchlib import conv_flops, matmul_rate  # noqa: E402
+from scripts.bench.lib import conv_flops, matmul_rate  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a trained chain and discriminator on given inputs and z, for comparison with another implementation.
 
-    python scripts/reference_io.py --run runs/NAME --npz IN.npz --out OUT.npz [--train_step] [--weights N]
+    python scripts/dev/reference_io.py --run runs/NAME --npz IN.npz --out OUT.npz [--train_step] [--weights N]
 
 Forward (default): IN holds float32 `noisy`, `clean` [B, T] and `z_0 … z_{N-1}` [B, T/2^L, C_L]; OUT gets
 `stage_0 … stage_{N-1}` [B, T], `d_real` and `d_fake_0 …` [B, 1], computed as training does (VBN reference =
@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()

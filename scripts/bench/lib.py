@@ -26,7 +26,7 @@ def conv_flops(cfg):
 
 def iteration_flops(cfg, batch, adversarial=True):
     """FLOPs of one training iteration (a D step and a G step, each on `batch` windows; module
-    docstring of scripts/bench_train.py); not `adversarial` (--adv_weight 0): the G step on L1 alone."""
+    docstring of scripts/bench/train.py); not `adversarial` (--adv_weight 0): the G step on L1 alone."""
     g, d = conv_flops(cfg)
     n = cfg.stages
     if not adversarial:

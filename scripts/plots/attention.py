@@ -2,14 +2,14 @@
 """The attention map of one self-attention block for one window of a file: query time (x) against
 pooled key time (y), as softmax weights.
 
-    python scripts/plot_attention.py --run runs/ISEGAN-SA-2 --file noisy.wav [--window 0] [--stage 1] \
+    python scripts/plots/attention.py --run runs/ISEGAN-SA-2 --file noisy.wav [--window 0] [--stage 1] \
         [--block encoder_attention_layer5] [--step STEP] [--out attention.png]
 """
 import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 from common import audio  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_checkpoint_flag  # noqa: E402
-from scripts import plotlib  # noqa: E402
+from scripts.plots import lib as plotlib  # noqa: E402
 
 
 def attention_maps(chain, window: np.ndarray, stage: int) -> dict:

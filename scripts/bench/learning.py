@@ -3,7 +3,7 @@
 quick recipe and with the paper's recipe at full width (each for at most --minutes of wall time), keeping
 every checkpoint, then enhances the test set at each one and scores it beside the noisy input.
 
-    python scripts/bench_learning.py [--data data/demo] [--configs quick paper] [--minutes 30]
+    python scripts/bench/learning.py [--data data/demo] [--configs quick paper] [--minutes 30]
 
 Writes OUT/learning.{csv,md,png}: PESQ … STOI per checkpoint against iterations and wall time (from the
 launch of training, start-up included). Training runs alone; scoring starts when it has stopped. Throughput
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
@@ -29,10 +29,10 @@ from common.errors import exit_on_error  # noqa: E402
 from common.named_configs import main_argv  # noqa: E402
 from common.run_enhance import enhance_checkpoints  # noqa: E402
 from common.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
-from scripts import plotlib  # noqa: E402
-from scripts.benchlib import iteration_flops, matmul_rate  # noqa: E402
+from scripts.plots import lib as plotlib  # noqa: E402
+from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VARIANT, MODEL = main_argv("ISEGAN-SA-2")  # the paper's headline configuration
 CONFIGS = {  # name: (training flags, legend)
     "quick": (["--recipe", "quick"], "quick recipe (quarter width)"),

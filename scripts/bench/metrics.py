@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from common.blas import ONE_BLAS_THREAD  # noqa: E402
 
@@ -21,7 +21,7 @@ os.environ.update(ONE_BLAS_THREAD)  # before numpy loads: the evaluation's worke
 
 from common import audio, demo_corpus, metrics  # noqa: E402
 
-EVALUATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "evaluate.py")
+EVALUATE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "evaluate.py")
 
 
 def timed(fn, pairs, repeats: int) -> float:

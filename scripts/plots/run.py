@@ -5,14 +5,14 @@
     RUN/training.png       the training curves (D and G losses) and PESQ and SSNR of the test set per
                            evaluated checkpoint, beside the noisy input's (from RUN/results.json)
 
-    python scripts/plot_run.py RUN --noisy_dir D --clean_dir D [--file NAME]
+    python scripts/plots/run.py --run RUN --noisy_dir D --clean_dir D [--file NAME]
 """
 import argparse
 import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
@@ -20,7 +20,8 @@ import_tensorflow()
 from common.enhance import Enhancer  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.rundir import RESULTS_JSON  # noqa: E402
-from scripts import plot_losses, plot_spectrograms, plotlib  # noqa: E402
+from scripts.plots import lib as plotlib  # noqa: E402
+from scripts.plots import losses as plot_losses, spectrograms as plot_spectrograms  # noqa: E402
 
 SCORES = (("pesq", "PESQ (test set)"), ("ssnr", "SSNR in dB (test set)"))
 

@@ -2,18 +2,18 @@
 """Training curves from runs' losses.csv: D loss, G adversarial term, G L1 terms per stage and G loss
 against the iteration, one line per run (moving average over --smooth iterations).
 
-    python scripts/plot_losses.py runs/ISEGAN-SA-2 [runs/DSEGAN-2 ...] [--smooth 50] [--out losses.png]
+    python scripts/plots/losses.py runs/ISEGAN-SA-2 [runs/DSEGAN-2 ...] [--smooth 50] [--out losses.png]
 """
 import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 import numpy as np  # noqa: E402
 
 from common.rundir import LOSS_FILE  # noqa: E402
-from scripts import plotlib  # noqa: E402
+from scripts.plots import lib as plotlib  # noqa: E402
 
 PANELS = (("d_loss", "D loss"), ("g_adv", "G adversarial"), ("g_l1_", "G L1 per stage"), ("g_loss", "G loss"))
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Spectrograms of a noisy file, each stage's output and the clean file (the paper's spectrogram figure).
 
-    python scripts/plot_spectrograms.py --run runs/ISEGAN-SA-2 --noisy data/noisy_testset_wav_16k/p232_001.wav \
+    python scripts/plots/spectrograms.py --run runs/ISEGAN-SA-2 --noisy data/noisy_testset_wav_16k/p232_001.wav \
         [--clean data/clean_testset_wav_16k/p232_001.wav] [--step STEP] [--out spectrograms.png]
 """
 import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
@@ -16,7 +16,7 @@ import_tensorflow()
 from common.enhance import Enhancer  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_checkpoint_flag  # noqa: E402
-from scripts import plotlib  # noqa: E402
+from scripts.plots import lib as plotlib  # noqa: E402
 
 
 def figure(noisy, stages, clean=None):
