@@ -163,18 +163,10 @@ def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
     assert (tmp_path / "a" / rundir.LOSS_FILE).read_text() == (tmp_path / "b" / rundir.LOSS_FILE).read_text()
 
 
-def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path):
+def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     """The main job itself with a small model: demo corpus → records → training → five checkpoints →
     enhancement from flags.json → the table beside the noisy input → the pictures, in RUN_DIR/demo/<NAME>."""
-    data = tmp_path / "data" / "demo"
-    data.mkdir(parents=True)
-    for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
-                 "noisy_testset_wav_16k", rundir.DEMO_MARKER):
-        os.symlink(demo_dir / name, data / name)
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "RUN_DIR": str(tmp_path / "runs"), "GPUS": "",
-           "ATT_LAYER": "2", "TF_CPP_MIN_LOG_LEVEL": "3",  # the quick recipe, smaller and shorter:
-           "EXTRA_FLAGS": "--g_enc_depths 8,8,16,16,32 --d_num_fmaps 8,8,16,16,32 --batch_size 2 --max_steps 5 "
-                          "--save_freq 1"}
+    env = {**run_script_env, "ATT_LAYER": "2", "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"] + " --max_steps 5"}
     out = subprocess.run(["bash", os.path.join(ROOT, "run_isegan.sh")], env=env, capture_output=True, text=True,
                          timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
