@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 from common.model_config import ModelConfig
-from common.named_configs import named_config, tiny
+from common.named_configs import tiny
 
 
 def test_defaults_are_the_run_scripts():
