@@ -51,10 +51,18 @@ def tiny(name: str | None = None, **overrides) -> ModelConfig:
 
 
 def name_of(cfg: ModelConfig) -> str:
-    """The named configuration a model is (whatever its widths, canvas or attention layer)."""
+    """The named configuration a model is (whatever its widths, canvas or attention layer); a model that is
+    none of them (e.g. attention in D only, or in some DSEGAN generators) gets a description instead."""
     if cfg.variant == "segan":
-        return "SASEGAN" if cfg.d_attention else "SEGAN"
-    return f"{cfg.variant.upper()}{'-SA' if cfg.self_attention else ''}-{cfg.stages}"
+        name = "SASEGAN" if cfg.d_attention else "SEGAN"
+    else:
+        name = f"{cfg.variant.upper()}{'-SA' if cfg.self_attention else ''}-{cfg.stages}"
+    named = named_config(name)
+    if (cfg.self_attention, cfg.d_attention, cfg.att_generators) == \
+            (named.self_attention, named.d_attention, named.att_generators):
+        return name
+    return (f"{cfg.variant}, {cfg.stages} stage(s), self_attention {cfg.self_attention}, "
+            f"d_attention {cfg.d_attention}, att_generators {cfg.att_generators}")
 
 
 def run_batch(name: str) -> tuple[int, bool]:

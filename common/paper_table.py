@@ -30,9 +30,10 @@ def run_summary(run_dir: str) -> dict:
     from common.models import parameter_counts
 
     flags = rundir.load_flags(run_dir)
-    row = {"name": os.path.basename(os.path.normpath(run_dir)), "config": name_of(rundir.model_config(flags)),
+    cfg = rundir.model_config(flags)
+    row = {"name": os.path.basename(os.path.normpath(run_dir)), "config": name_of(cfg),
            "corpus": (flags.get("dataset") or {}).get("corpus", "unknown"),  # null: never trained
-           "g_params": parameter_counts(rundir.model_config(flags))[0], "flags": flags, "clean_dir": None,
+           "g_params": parameter_counts(cfg)[0], "flags": flags, "clean_dir": None,
            "n_ckpts": 0, "mean": None, "std": None, "n_files": None, "n_expected": None, "notes": []}
     try:
         with open(os.path.join(run_dir, rundir.RESULTS_JSON)) as f:
@@ -139,8 +140,8 @@ def markdown(head: str, rows: list[dict], left_out: list[str], rows_published) -
             f"{values[m]:.{3 if m == 'stoi' else 2}f}" if m in values else "—" for m in METRICS) + " | — |")
     lines += ["", f"Ours: mean over files per checkpoint, then mean ± sample std over the evaluated checkpoints "
               f"({TESTED_CHECKPOINTS} expected); PESQ wideband MOS-LQO, SSNR in dB, STOI classic in [0, 1]; "
-              f"G parameters counted on the model of the run's flags. Noisy: the unprocessed noisy test files. n/N beside a "
-              f"name: its mean is over the n of the N clean test files that were scored. All-zero outputs are "
+              f"G parameters counted on the model of the run's flags. Noisy: the unprocessed noisy test files. "
+              f"n/N beside a name: its mean is over the n of the N clean test files that were scored. All-zero outputs are "
               f"scored at the metric floors (README, Evaluation)."]
     notes = [f"- {r['name']}: " + "; ".join(r["notes"]) for r in rows if r["notes"]]
     if notes:

@@ -57,6 +57,9 @@ def test_paper_batches_and_names_whatever_the_widths():
     assert [run_batch(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == \
         [(100, True), (50, True), (100, False), (100, False)]
     assert name_of(tiny("DSEGAN-SA-3", att_layer_ind=(1,))) == "DSEGAN-SA-3"
+    for other in (tiny("SEGAN", self_attention=True), tiny("ISEGAN-2", d_attention=True),
+                  tiny("DSEGAN-SA-3", att_generators=(0,))):  # no paper configuration: never labelled as one
+        assert name_of(other) not in PAPER_CONFIGS and other.variant in name_of(other)
     with pytest.raises(SystemExit):
         named_config_cli.main(["ISEGAN-0"])
 
