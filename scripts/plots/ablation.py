@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PESQ and STOI against the attention layer, from the ablation runs PREFIX* (k = each one's 0-based encoder
-index in flags.json; the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std over checkpoints, beside
-SASEGAN's published values per layer (secondary source: the MMF-SASEGAN project page, whose PESQ and STOI
+index in flags.json; the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std over
+checkpoints, beside SASEGAN's published values per layer (secondary source: the MMF-SASEGAN project page, whose PESQ and STOI
 agree with SASEGAN's README figure; common/published.py), and their SEGAN re-run read off that figure.
 
     python scripts/plots/ablation.py [--runs_root runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
