@@ -21,6 +21,10 @@ class FlagsMismatch(UserError):
     """Flags that contradict the run they are used with."""
 
 
+class TrainingDiverged(RuntimeError):
+    """Non-finite losses or weights; nothing was saved past the last good checkpoint (named)."""
+
+
 def exit_on_error(main):
     """Wrap a command line's main(): a UserError becomes SystemExit("error: …") (one line, status 1)."""
 

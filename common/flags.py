@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 _TRUE = {"1", "true", "yes", "y", "on", "t"}
 _FALSE = {"0", "false", "no", "n", "off", "f"}
@@ -58,3 +59,31 @@ def add_window_flags(parser) -> None:
     parser.add_argument("--test_overlap", "--overlap", dest="test_overlap", type=overlap_fraction, default=0.0,
                         help="window overlap at test time (0 = the paper's non-overlapping windows; 0.5 = "
                              "overlap-add with a Hann window)")
+
+
+def field(default, help: str, **metadata):
+    """A configuration field that every main.py exposes as the flag --<field name> (add_field_flags).
+    Metadata: `choices`; `type` (for a default of None); for training fields, `shapes` (changes what a
+    run computes: recorded in flags.json, changed on resume only with --allow_changes) and `older_runs`
+    (the value of runs recorded before the field existed)."""
+    return dataclasses.field(default=default, metadata={"help": help, **metadata})
+
+
+def flag_fields(cls) -> list:
+    """The fields of a configuration class that are flags."""
+    return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
+
+
+def add_field_flags(group, cls) -> None:
+    """One flag per flag field of `cls`, named after it; help shows the parser's default."""
+    for f in flag_fields(cls):
+        help = f.metadata["help"]
+        if isinstance(f.default, bool):
+            add_bool(group, f.name, f.default, help)
+        elif isinstance(f.default, tuple):
+            group.add_argument(f"--{f.name}", type=int_list, default=f.default,
+                               help=f"{help} (default {','.join(map(str, f.default))})")
+        else:
+            group.add_argument(f"--{f.name}", type=f.metadata.get("type", type(f.default)), default=f.default,
+                               choices=f.metadata.get("choices"),
+                               help=help if f.default is None else f"{help} (default %(default)s)")

@@ -8,7 +8,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from common import config  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
+from common.errors import TrainingDiverged, exit_on_error  # noqa: E402
 
 
 @exit_on_error
@@ -16,12 +16,12 @@ def main(variant: str, argv=None) -> int:
     args = config.parse(variant, argv)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
-    from common.trainer import Trainer, TrainingDiverged
+    from common.training_run import TrainingRun
 
     try:
         if args.test_wav_dir:
             return test(args)
-        Trainer(args).train()
+        TrainingRun(args).train()
     except (TrainingDiverged, OSError) as e:  # OSError: bad or missing records, an unwritable directory
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from common import variants
+from common.flags import field as flag
 
 REFERENCE_DEPTHS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 ATT_POOL = 4       # max-pool factor of the attention key/value paths
@@ -17,11 +18,6 @@ ATT_REDUCTION = 8  # query/key channels = C / 8
 
 
 G_NONLINEARITIES = ("prelu", "leaky")
-
-
-def flag(default, help: str, **metadata):
-    """A field that every main.py exposes as the flag --<field name> (common/config.py builds them)."""
-    return dataclasses.field(default=default, metadata={"help": help, **metadata})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,7 +27,9 @@ import sys
 from common import config
 from common.demo_corpus import LISTING_FILE as DEMO_MARKER
 from common.errors import FlagsMismatch, RunDirError
+from common.flags import flag_fields
 from common.model_config import ModelConfig
+from common.train_config import OLDER_RUNS, RUN_SHAPING, TrainConfig
 
 FLAGS_FILE = "flags.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -40,13 +42,6 @@ ENHANCED_DIR = "enhanced"  # the run scripts' test-set outputs, one folder per c
 TESTED_CHECKPOINTS = 5  # the run scripts test the newest five (the paper's mean ± std over five)
 RESULTS_JSON = "results.json"  # their scores (scripts/evaluate.py --json)
 
-# The training flags that change what a run computes (the model's are in ModelConfig; replicas and the
-# data set are recorded beside them). Not here: checkpoint spacing and count, logging, validation, test.
-TRAINING_FLAGS = ("recipe", "batch_size", "epoch", "max_steps", "preemph", "init_noise_std", "noise_decay",
-                  "denoise_epoch", "denoise_lbound", "init_l1_weight", "l1_remove_epoch", "adv_weight",
-                  "g_learning_rate", "d_learning_rate", "lr_decay", "shuffle_buffer", "seed")
-# Training flags added after runs were first recorded, with the value those runs had.
-ADDED_TRAINING_FLAGS = {"recipe": "paper", "lr_decay": 0.0}
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 
 
@@ -60,8 +55,11 @@ def _plain(value):
 
 
 def record(args, replicas: int | None = None, dataset: dict | None = None) -> dict:
-    """What flags.json holds for these flags; `replicas` and `dataset` only once the run trains."""
-    training = {k: _plain(getattr(args, k)) for k in TRAINING_FLAGS}
+    """What flags.json holds for these flags; `replicas` and `dataset` only once the run trains. The run-shaping
+    values: the model (ModelConfig) and the training fields marked `shapes` (TrainConfig), with the replicas
+    and the data set beside them."""
+    train = config.train_config(args)
+    training = {k: _plain(getattr(train, k)) for k in RUN_SHAPING}
     training["replicas"] = replicas
     return {"variant": args.variant,
             "model": {k: _plain(v) for k, v in dataclasses.asdict(config.model_config(args)).items()},
@@ -116,9 +114,9 @@ def preemph(saved: dict) -> float:
     return saved["training"]["preemph"]
 
 
-def run_args(saved: dict) -> argparse.Namespace:
-    """The flags of a run's latest start, as main.py parsed them."""
-    return argparse.Namespace(**saved["flags"])
+def train_config(saved: dict) -> TrainConfig:
+    """The training configuration of a run's latest start (a field the run predates keeps its default)."""
+    return TrainConfig(**{f.name: saved["flags"][f.name] for f in flag_fields(TrainConfig) if f.name in saved["flags"]})
 
 
 def _flat(saved: dict) -> dict:
@@ -126,7 +124,7 @@ def _flat(saved: dict) -> dict:
     out = {f"model.{k}": v for k, v in saved["model"].items()}
     if not (saved["model"].get("self_attention") or saved["model"].get("d_attention")):
         out.pop("model.att_layer_ind", None)  # no attention: the index means nothing
-    out.update({f"training.{k}": v for k, v in {**ADDED_TRAINING_FLAGS, **saved["training"]}.items()})
+    out.update({f"training.{k}": v for k, v in {**OLDER_RUNS, **saved["training"]}.items()})
     out.update({f"dataset.{k}": v for k, v in (saved.get("dataset") or {}).items()})
     return out
 

@@ -23,7 +23,7 @@ tf = import_tensorflow()
 from common import config, rundir, tf1_import  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.variants import VARIANTS  # noqa: E402
-from common.trainer import Trainer  # noqa: E402
+from common.training_run import TrainingRun  # noqa: E402
 
 
 @exit_on_error
@@ -57,7 +57,8 @@ def main(argv=None) -> int:
         p.error("SEGAN and ISEGAN-N have the same variables: give --variant segan, or --variant isegan "
                 "--iterations N")
     flags = config.parse(variant, detected + model_argv + ["--save_path", args.out])
-    trainer = Trainer(flags, tf.distribute.get_strategy())
+    run = TrainingRun(flags, tf.distribute.get_strategy())
+    trainer = run.trainer
     try:
         warnings = tf1_import.import_values(values, trainer, args.allow_partial)
     except tf1_import.ImportFailure as e:
@@ -68,7 +69,7 @@ def main(argv=None) -> int:
     step = re.search(r"-(\d+)$", os.path.basename(ckpt))
     trainer.iteration.assign(int(step.group(1)) // args.towers if step else 0)
     rundir.save_flags(flags, args.out)
-    print(f"{ckpt} → {trainer.save()} ({variant}, {len(values)} checkpoint variables)")
+    print(f"{ckpt} → {run.save()} ({variant}, {len(values)} checkpoint variables)")
     return 0
 
 

@@ -61,6 +61,14 @@ TINY_MODEL = ["--canvas_size", "512", "--g_enc_depths", "8,8,16,16,32", "--d_num
               "--att_layer_ind", "2"]
 
 
+def tiny_args(variant, run_dir, records, *extra):
+    """Parsed main.py flags of a tiny model training on `records` into `run_dir`."""
+    from common import config
+
+    return config.parse(variant, [*TINY_MODEL, "--e2e_dataset", str(records), "--save_path", str(run_dir),
+                                  "--batch_size", "4", "--save_freq", "2", "--log_freq", "1", *extra])
+
+
 @pytest.fixture(scope="session")
 def tiny_records(demo_dir):
     """Training records of the demo corpus with a 512-sample canvas, for the tiny models."""

@@ -5,7 +5,7 @@ import soundfile as sf
 
 from common import config, rundir
 from common.enhance import Enhancer, enhance_signal
-from common.trainer import Trainer
+from common.training_run import TrainingRun
 from scripts import enhance
 from tests.conftest import TINY_MODEL
 
@@ -16,7 +16,7 @@ def tiny_run(tmp_path_factory, one_replica):
     run = tmp_path_factory.mktemp("runs") / "ISEGAN-SA-2"
     args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--save_path", str(run)])
     rundir.save_flags(args, str(run))
-    Trainer(args, one_replica).save()
+    TrainingRun(args, one_replica).save()
     return run
 
 

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 import soundfile as sf
-import tensorflow as tf
 
 from common import audio, config, rundir
 from common.enhance import Enhancer
@@ -126,3 +125,32 @@ def test_every_model_flag_reaches_its_field():
         value = getattr(cfg, f.name)
         assert value != f.default and str(value).replace(" ", "").strip("()") in (str(not f.default), given.get(f.name))
     assert (cfg.variant, cfg.stages, cfg.att_generators) == ("dsegan", 3, (1,))
+
+
+def test_every_training_flag_reaches_its_field_and_flags_json_records_the_run_shaping_ones(tmp_path):
+    """The training flags are made from TrainConfig's fields: each one, given, lands in its field; the ones
+    marked as shaping the run are what flags.json's "training" section holds, and a run read back from its
+    flags.json has the same TrainConfig."""
+    from common.flags import flag_fields
+    from common.train_config import RUN_SHAPING, TrainConfig
+
+    given = {"recipe": "quick", "e2e_dataset": "x.tfrecords", "save_path": str(tmp_path), "valid_wav_dir": None}
+    argv = []
+    for f in flag_fields(TrainConfig):
+        if isinstance(f.default, bool):
+            argv += [f"--{f.name}", str(not f.default)]
+        elif f.name in given:
+            argv += [f"--{f.name}", given[f.name]] if given[f.name] else []
+        else:
+            number = 0.5 if f.name in ("lr_decay", "noise_decay", "preemph") else 7  # in range, unlike the defaults
+            argv += [f"--{f.name}", str(number)]
+    args = config.parse("segan", argv)
+    train = config.train_config(args)
+    for f in flag_fields(TrainConfig):
+        if f.name != "valid_wav_dir":
+            assert getattr(train, f.name) != f.default, f.name
+    assert "batch_size" in RUN_SHAPING and "save_freq" not in RUN_SHAPING and "seed" in RUN_SHAPING
+    rundir.save_flags(args, str(tmp_path))
+    saved = rundir.load_flags(str(tmp_path))
+    assert set(saved["training"]) == {*RUN_SHAPING, "replicas"}
+    assert rundir.train_config(saved) == train

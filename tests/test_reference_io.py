@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from common import config, rundir, tf1_import
-from common.trainer import Trainer
+from common.training_run import TrainingRun
 from scripts.dev import reference_io
 from tests import tf1_reference
 from tests.conftest import TINY_MODEL
@@ -19,13 +19,14 @@ def run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
     args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--d_attention",
                                    "--save_path", str(run_dir)])
-    tr = Trainer(args, tf.distribute.get_strategy())
+    run = TrainingRun(args, tf.distribute.get_strategy())
+    tr = run.trainer
     rng = np.random.default_rng(0)
     for v in tr.chain.variables + tr.disc.variables:
         if v.path.endswith(("sigma_ratio", "alpha", "beta")):
             v.assign(rng.uniform(0.1, 0.4, v.shape).astype(np.float32))
     rundir.save_flags(args, str(run_dir))
-    tr.save()
+    run.save()
     return run_dir, tr.cfg
 
 

@@ -13,7 +13,7 @@ import soundfile as sf
 from common import config, rundir
 from common.errors import FlagsMismatch
 from common.main import main
-from common.trainer import Trainer
+from common.training_run import TrainingRun
 from scripts import enhance_checkpoints
 from tests.conftest import TINY_MODEL
 
@@ -57,7 +57,7 @@ def test_kill_9_mid_training_then_resume(tiny_records, tmp_path):
 def trained(tiny_records, tmp_path, one_replica):
     """A tiny ISEGAN-2 run trained to iteration 4 (checkpoints 2 and 4)."""
     run = tmp_path / "run"
-    Trainer(config.parse("isegan", train_flags(tiny_records, run, "--max_steps", "4")), one_replica).train()
+    TrainingRun(config.parse("isegan", train_flags(tiny_records, run, "--max_steps", "4")), one_replica).train()
     assert rundir.checkpoint_steps(str(run)) == [2, 4]
     return run
 
@@ -82,7 +82,7 @@ def test_truncated_newest_checkpoint_falls_back_everywhere(trained, tiny_records
     assert capsys.readouterr().out.split() == [str(trained / "enhanced" / "2")]
     (trained / "checkpoints" / "ckpt-6_temp").mkdir()  # what a save killed midway leaves
     (trained / "checkpoints" / "ckpt-6_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"x" * 100)
-    tr = Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--allow_changes")),
+    tr = TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--allow_changes")),
                  one_replica)
     assert tr.train() == 6
     err = capsys.readouterr()
@@ -118,17 +118,17 @@ def test_enhance_checkpoints_equals_test_mode_per_checkpoint(trained, demo_dir, 
 
 def test_changed_run_flags_stop_resume_unless_allowed(trained, tiny_records, one_replica):
     with pytest.raises(FlagsMismatch) as e:
-        Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--batch_size", "3",
+        TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--batch_size", "3",
                                                    "--preemph", "0.9")), one_replica).train()
     assert "batch_size: 2 (saved) vs 3 (now)" in str(e.value) and "preemph: 0.95 (saved) vs 0.9 (now)" in str(e.value)
     with pytest.raises(FlagsMismatch, match="stages: 2 \\(saved\\) vs 3 \\(now\\)"):  # never, even when allowed
-        Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--iterations", "3",
+        TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--iterations", "3",
                                                    "--allow_changes")), one_replica).train()
     assert rundir.load_flags(str(trained))["training"]["batch_size"] == 2  # flags.json untouched
-    tr = Trainer(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--batch_size", "3",
+    tr = TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--batch_size", "3",
                                                     "--g_learning_rate", "1e-3", "--allow_changes")), one_replica)
     tr.train()
-    assert float(tr.g_opt.learning_rate.numpy()) == pytest.approx(1e-3)  # the new rate, not the checkpoint's
+    assert float(tr.trainer.g_opt.learning_rate.numpy()) == pytest.approx(1e-3)  # the new rate, not the checkpoint's
     saved = rundir.load_flags(str(trained))
     assert saved["training"]["batch_size"] == 3
     assert saved["changes"] == [{"iteration": 4, "changes": ["batch_size: 2 (saved) vs 3 (now)",
@@ -158,7 +158,7 @@ def test_test_mode_reads_the_model_from_flags_json_only(trained, demo_dir, tmp_p
 
 def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
     for name in ("a", "b"):
-        Trainer(config.parse("isegan", train_flags(tiny_records, tmp_path / name, "--max_steps", "3", "--seed", "5")),
+        TrainingRun(config.parse("isegan", train_flags(tiny_records, tmp_path / name, "--max_steps", "3", "--seed", "5")),
                 one_replica).train()
     assert (tmp_path / "a" / rundir.LOSS_FILE).read_text() == (tmp_path / "b" / rundir.LOSS_FILE).read_text()
 

@@ -142,8 +142,10 @@ def test_import_detects_the_model_and_fills_every_variable(imported, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_resumed_training_gets_the_upstream_state(imported, name):
     cfg, arrays, run = imported[name]
-    tr = Trainer(rundir.run_args(rundir.load_flags(str(run))), tf.distribute.get_strategy())
-    assert tr.restore() == 200
+    saved = rundir.load_flags(str(run))
+    tr = Trainer(rundir.model_config(saved), rundir.train_config(saved), tf.distribute.get_strategy())
+    tr.checkpoint.restore(rundir.resolve(str(run))).assert_existing_objects_matched()
+    assert int(tr.iteration.numpy()) == 200
     exported = tf1_import.export_values(tr, slots=True)  # every variable and slot, back in upstream form
     assert set(exported) == {n for n in arrays if not n.startswith("g_ae/z") and n != "Variable"
                              and not n.endswith("/RMSProp_1")}

@@ -2,19 +2,18 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config, rundir
-from common.errors import FlagsMismatch
+from common import config
 from common.named_configs import main_argv
-from common.trainer import Trainer, TrainingDiverged
-from tests.conftest import TINY_MODEL
+from common.trainer import Trainer
+from tests.conftest import TINY_MODEL, tiny_args
 
 CONFIGS = {"SEGAN": [], "SASEGAN": [], "ISEGAN-2": [], "ISEGAN-SA-2": [], "DSEGAN-2": [],
            "DSEGAN-SA-3": ["--att_generators", "0,2"]}  # name: extra flags
 
 
-def tiny_args(variant, run_dir, records, *extra):
-    return config.parse(variant, [*TINY_MODEL, "--e2e_dataset", str(records), "--save_path", str(run_dir),
-                                  "--batch_size", "4", "--save_freq", "2", "--log_freq", "1", *extra])
+def tiny_trainer(variant, run_dir, records, *extra, strategy=None):
+    args = tiny_args(variant, run_dir, records, *extra)
+    return Trainer(config.model_config(args), config.train_config(args), strategy)
 
 
 def fixed_batch(records, batch=4):
@@ -29,7 +28,7 @@ def fixed_batch(records, batch=4):
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_one_iteration_updates_both_networks(name, tiny_records, tmp_path):
     variant, flags = main_argv(name, att_layer_ind=2)
-    tr = Trainer(tiny_args(variant, tmp_path, tiny_records, *flags, *CONFIGS[name]))
+    tr = tiny_trainer(variant, tmp_path, tiny_records, *flags, *CONFIGS[name])
     g0 = [v.numpy().copy() for v in tr.chain.trainable_variables]
     d0 = [v.numpy().copy() for v in tr.disc.trainable_variables]
     it = iter([fixed_batch(tiny_records), fixed_batch(tiny_records)])
@@ -48,7 +47,7 @@ def test_one_iteration_updates_both_networks(name, tiny_records, tmp_path):
 
 
 def test_l1_alone_learns_a_fixed_batch(tiny_records, tmp_path):
-    tr = Trainer(tiny_args("segan", tmp_path, tiny_records, "--adv_weight", "0", "--g_learning_rate", "5e-3"))
+    tr = tiny_trainer("segan", tmp_path, tiny_records, "--adv_weight", "0", "--g_learning_rate", "5e-3")
     clean, noisy = fixed_batch(tiny_records)
     step = tf.function(tr.g_step)
     l1 = [float(step(clean, noisy)["g_l1_0"]) for _ in range(60)]
@@ -58,7 +57,7 @@ def test_l1_alone_learns_a_fixed_batch(tiny_records, tmp_path):
 def test_l1_only_skips_d_without_changing_g(tiny_records, tmp_path):
     """--adv_weight 0: D is neither run nor trained, and G's gradients are those of the full loss with a
     zero adversarial weight (so skipping D changes nothing G learns)."""
-    tr = Trainer(tiny_args("isegan", tmp_path, tiny_records, "--iterations", "2", "--adv_weight", "0"))
+    tr = tiny_trainer("isegan", tmp_path, tiny_records, "--iterations", "2", "--adv_weight", "0")
     assert not tr.adversarial
     clean, noisy = fixed_batch(tiny_records)
     zs = [tf.random.normal(tr.cfg.z_shape(4)) for _ in range(2)]
@@ -93,31 +92,9 @@ def test_loss_history_widens_when_columns_appear(tmp_path):
     assert np.isnan(table["d_loss"][:2]).all() and table["d_loss"][2] == 0.25
 
 
-def test_resume_continues_counter_and_history(tiny_records, tmp_path):
-    assert Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "3")).train() == 3
-    tr = Trainer(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "5", "--allow_changes"))
-    assert tr.restore() == 3
-    assert tr.train() == 5
-    assert int(tr.iteration.numpy()) == 5
-    assert tr.manager.checkpoints[-1].endswith("ckpt-5")
-    assert [c.rsplit("-", 1)[1] for c in tr.manager.checkpoints] == ["2", "3", "4", "5"]
-    rows = (tmp_path / "losses.csv").read_text().splitlines()
-    assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
-    changes = rundir.load_flags(str(tmp_path))["changes"]
-    assert changes == [{"iteration": 3, "changes": ["max_steps: 3 (saved) vs 5 (now)"]}]
-
-
-def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_path):
-    Trainer(tiny_args("segan", tmp_path, tiny_records, "--recipe", "quick", "--max_steps", "2")).train()
-    training = rundir.load_flags(str(tmp_path))["training"]
-    assert (training["recipe"], training["preemph"], training["adv_weight"]) == ("quick", 0.5, 0.0)
-    with pytest.raises(FlagsMismatch, match="recipe: quick \\(saved\\) vs paper"):
-        Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "4")).train()
-
-
 def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path):
-    tr = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--lr_decay", str(4 / 6),
-                           "--g_learning_rate", "1e-3", "--d_learning_rate", "4e-4"))
+    tr = tiny_trainer("segan", tmp_path, tiny_records, "--max_steps", "6", "--lr_decay", str(4 / 6),
+                           "--g_learning_rate", "1e-3", "--d_learning_rate", "4e-4")
     rates = []
     for i in range(6):
         tr.set_learning_rates(i, 6)
@@ -127,37 +104,9 @@ def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path):
         tiny_args("segan", tmp_path, tiny_records, "--lr_decay", "1.5")
 
 
-def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_records, tmp_path):
-    Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
-    saved = rundir.load_flags(str(tmp_path))
-    for name in rundir.ADDED_TRAINING_FLAGS:
-        del saved["training"][name]
-    rundir.write_flags(str(tmp_path), saved)
-    assert Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train() == 2
-    with pytest.raises(FlagsMismatch, match="lr_decay: 0.0 \\(saved\\) vs 0.5"):
-        Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2", "--lr_decay", "0.5")).train()
-
-
-def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
-    Trainer(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "2")).train()
-    with pytest.raises(FlagsMismatch, match="self_attention: False \\(saved\\) vs True"):
-        Trainer(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "4", "--self_attention")).train()
-
-
-def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path):
-    Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
-    diverging = Trainer(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--adv_weight", "nan",
-                                     "--allow_changes"))
-    with pytest.raises(TrainingDiverged, match="non-finite loss at iteration 3"):
-        diverging.train()
-    assert diverging.manager.latest_checkpoint.endswith("ckpt-2")
-    fresh = Trainer(tiny_args("segan", tmp_path, tiny_records))
-    assert fresh.restore() == 2 and fresh.weights_finite()
-
-
 def test_epoch_schedules():
     args = config.parse("segan", [*TINY_MODEL, "--init_noise_std", "0.5", "--l1_remove_epoch", "3"])
-    tr = Trainer(args)
+    tr = Trainer(config.model_config(args), config.train_config(args))
     stds = []
     for epoch in range(1, 18):
         tr.end_of_epoch(epoch)
@@ -175,8 +124,8 @@ def state(tr):
 def replica_pair(flags, records, tmp_path, two_replicas, one_replica):
     """Trainers on 2 replicas and on 1 with equal state, an 8-window batch with its z, its two halves,
     and the halves spread over the 2 replicas as step arguments."""
-    two = Trainer(tiny_args("isegan", tmp_path / "a", records, *flags), two_replicas)
-    one = Trainer(tiny_args("isegan", tmp_path / "b", records, *flags), one_replica)
+    two = tiny_trainer("isegan", tmp_path / "a", records, *flags, strategy=two_replicas)
+    one = tiny_trainer("isegan", tmp_path / "b", records, *flags, strategy=one_replica)
     for a, b in zip(state(two), state(one)):
         b.assign(a.numpy())
     clean, noisy = fixed_batch(records, 8)
@@ -226,31 +175,3 @@ def test_two_replicas_of_b_equal_one_of_2b_where_no_batch_statistics_enter(tiny_
     for a, b in zip(two.chain.trainable_variables, one.chain.trainable_variables):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6, err_msg=a.path)
     assert sum(not np.array_equal(b, v.numpy()) for b, v in zip(before, two.chain.trainable_variables)) > 10
-
-
-def test_only_the_chief_of_a_multi_worker_cluster_writes_the_run():
-    from types import SimpleNamespace
-
-    from common.trainer import is_chief
-
-    def strategy(task_type, task_id, jobs):
-        spec = SimpleNamespace(as_dict=lambda: jobs)
-        return SimpleNamespace(cluster_resolver=SimpleNamespace(task_type=task_type, task_id=task_id,
-                                                                cluster_spec=lambda: spec))
-
-    workers = {"worker": ["a:1", "b:1"]}
-    assert is_chief(strategy("worker", 0, workers)) and not is_chief(strategy("worker", 1, workers))
-    with_chief = {"chief": ["c:1"], **workers}
-    assert is_chief(strategy("chief", 0, with_chief)) and not is_chief(strategy("worker", 0, with_chief))
-    assert is_chief(tf.distribute.get_strategy()) and is_chief(strategy(None, None, {}))
-
-
-def test_listed_gpus_that_tensorflow_does_not_see_are_named(tiny_records, tmp_path, monkeypatch, capsys):
-    tr = Trainer(tiny_args("segan", tmp_path, tiny_records))
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
-    tr.announce(0, 4, 2, 10)
-    err = capsys.readouterr().err
-    assert "names 2 GPUs but TensorFlow uses none of them (training on the CPU): each batch is 4 windows, not 8" in err
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
-    tr.announce(0, 4, 2, 10)
-    assert "GPUs" not in capsys.readouterr().err

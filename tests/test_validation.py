@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from common import config
 from common.rundir import checkpoint_steps, load_chain, resolve
-from common.trainer import Trainer
+from common.training_run import TrainingRun
 from tests.conftest import TINY_MODEL
 
 
@@ -38,7 +38,7 @@ def test_best_checkpoint_is_scored_logged_and_survives_max_to_keep(tiny_records,
                                    "--e2e_dataset", str(tiny_records), "--save_path", str(run), "--batch_size", "2",
                                    "--max_steps", "5", "--save_freq", "1", "--keep_checkpoints", "1",
                                    "--valid_wav_dir", str(valid_dir), "--valid_every", "2"])
-    Trainer(args, one_replica).train()
+    TrainingRun(args, one_replica).train()
     record = json.loads((run / "best_checkpoint.json").read_text())
     history = {h["step"]: h for h in record["history"]}
     assert sorted(history) == [2, 4, 5]  # every 2nd checkpoint, and the last

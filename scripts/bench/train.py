@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         variant, flags = main_argv(name)
         args = config.parse(variant, [*flags, "--batch_size", str(a.batch_size)])
         cfg = config.model_config(args)
-        tr = Trainer(args, tf.distribute.MirroredStrategy(["/cpu:0"]))
+        tr = Trainer(cfg, config.train_config(args), tf.distribute.MirroredStrategy(["/cpu:0"]))
         batch = tf.random.normal([a.batch_size, cfg.canvas_size, 1]) * 0.1
         iterator = iter(tr.strategy.experimental_distribute_dataset(
             tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))

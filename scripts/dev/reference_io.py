@@ -32,9 +32,8 @@ from common.trainer import Trainer  # noqa: E402
 
 def load_trainer(run_dir: str, weights: str = "latest") -> Trainer:
     """A Trainer with the run's flags, its models and λ from the checkpoint, fresh optimizers, D noise off."""
-    args = rundir.run_args(rundir.load_flags(run_dir))
-    args.save_path = run_dir
-    trainer = Trainer(args, tf.distribute.get_strategy())
+    saved = rundir.load_flags(run_dir)
+    trainer = Trainer(rundir.model_config(saved), rundir.train_config(saved), tf.distribute.get_strategy())
     path = rundir.resolve(run_dir, weights)
     tf.train.Checkpoint(chain=trainer.chain, discriminator=trainer.disc, l1_lambda=trainer.l1_lambda) \
         .read(path).expect_partial().assert_existing_objects_matched()

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 from common import audio  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_checkpoint_flag  # noqa: E402
+from common.rundir import load_chain  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 
 
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
     add_checkpoint_flag(p)
     p.add_argument("--out", default="attention.png")
     a = p.parse_args(argv)
-    trained = plotlib.load_chain(a.run, a.weights)
+    trained = load_chain(a.run, a.weights)
     cfg, chain = trained.cfg, trained.chain
     if not 1 <= a.stage <= cfg.stages:
         p.error(f"--stage must be in 1..{cfg.stages}")

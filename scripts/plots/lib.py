@@ -1,4 +1,4 @@
-"""Shared by the plot scripts: headless matplotlib, saving a figure, a run's chain, a test file."""
+"""Shared by the plot scripts: headless matplotlib, saving a figure, a test file."""
 import os
 
 import matplotlib
@@ -9,7 +9,6 @@ import numpy as np  # noqa: E402
 import scipy.signal  # noqa: E402
 
 from common import audio  # noqa: E402
-from common.rundir import load_chain  # noqa: E402
 
 DB_RANGE = 80.0  # spectrogram colour range below the loudest bin
 

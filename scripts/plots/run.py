@@ -19,7 +19,7 @@ import_tensorflow()
 
 from common.enhance import Enhancer  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.rundir import RESULTS_JSON  # noqa: E402
+from common.rundir import RESULTS_JSON, load_chain  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 from scripts.plots import losses as plot_losses, spectrograms as plot_spectrograms  # noqa: E402
 
@@ -27,7 +27,7 @@ SCORES = (("pesq", "PESQ (test set)"), ("ssnr", "SSNR in dB (test set)"))
 
 
 def spectrograms(run: str, noisy_path: str, clean_path: str, out: str) -> None:
-    trained = plotlib.load_chain(run)
+    trained = load_chain(run)
     noisy = plotlib.read_16k(noisy_path)
     stages = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, all_stages=True).process(noisy)
     fig = plot_spectrograms.figure(noisy, stages, plotlib.read_16k(clean_path))

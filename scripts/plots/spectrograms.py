@@ -16,6 +16,7 @@ import_tensorflow()
 from common.enhance import Enhancer  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_checkpoint_flag  # noqa: E402
+from common.rundir import load_chain  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 
 
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
     add_checkpoint_flag(p)
     p.add_argument("--out", default="spectrograms.png")
     a = p.parse_args(argv)
-    trained = plotlib.load_chain(a.run, a.weights)
+    trained = load_chain(a.run, a.weights)
     noisy = plotlib.read_16k(a.noisy)
     stages = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, all_stages=True).process(noisy)
     plotlib.save(figure(noisy, stages, a.clean and plotlib.read_16k(a.clean)), a.out)

@@ -1,0 +1,69 @@
+"""Training hyper-parameters and run settings: one frozen `TrainConfig` beside ModelConfig.
+
+Defaults are the paper's run scripts (SPEC Part 0 §3; SPEC Part A §6-8 for the schedules), except the
+batch and the run directory, whose defaults are the variant's (<variant>/spec.py BATCH_SIZE, runs/<variant>).
+Every field is the flag --<field name> of main.py (common/config.py). Fields marked `shapes` change what a
+run computes: flags.json records them and a resumed run may change them only with --allow_changes.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from common.flags import field, flag_fields
+from common.recipes import RECIPES
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    # ---- what the run computes --------------------------------------------------------------------
+    recipe: str = field("paper", "named flag defaults (common/recipes.py): paper, or quick (not the paper's: "
+                                 "quarter width, L1 only, minutes on a CPU); flags given explicitly win",
+                        choices=tuple(RECIPES), shapes=True, older_runs="paper")
+    batch_size: int = field(50, "windows per replica (GPU) per batch (the default is the variant's paper run "
+                                      "script)", shapes=True)
+    epoch: int = field(100, "epochs", shapes=True)
+    max_steps: int | None = field(None, "stop after this many iterations (demos)", type=int, shapes=True)
+    preemph: float = field(0.95, "pre-emphasis coefficient of the training windows (and of test mode)",
+                           shapes=True)
+    init_noise_std: float = field(0.0, "std of the noise added to D's input", shapes=True)
+    noise_decay: float = field(0.7, "factor of D's input-noise std per epoch from --denoise_epoch", shapes=True)
+    denoise_epoch: int = field(5, "epoch from which D's input noise decays", shapes=True)
+    denoise_lbound: float = field(0.01, "D's input noise is switched off below this std", shapes=True)
+    init_l1_weight: float = field(100.0, "weight of G's L1 term", shapes=True)
+    l1_remove_epoch: int = field(150, "epoch from which the L1 weight is 0", shapes=True)
+    adv_weight: float = field(1.0, "weight of G's adversarial term (1 = the paper; 0 = L1-only generator "
+                                   "training)", shapes=True)
+    g_learning_rate: float = field(2e-4, "G's RMSProp learning rate", shapes=True)
+    d_learning_rate: float = field(2e-4, "D's RMSProp learning rate", shapes=True)
+    lr_decay: float = field(0.0, "over this last fraction of the iterations both learning rates fall linearly "
+                                 "to 0 (0: constant, the paper)", shapes=True, older_runs=0.0)
+    shuffle_buffer: int = field(1000, "windows in the shuffle buffer", shapes=True)
+    seed: int | None = field(None, "seed the initial weights, data order and z (default: unseeded); in test "
+                                   "mode, the z of the enhancement", type=int, shapes=True)
+    # ---- where the run lives and how often it reports -------------------------------------------------
+    e2e_dataset: str = field("data/segan.tfrecords", "training TFRecords (file, shards, glob)")
+    save_path: str = field("runs/segan", "run directory (checkpoints, logs, flags)")
+    save_freq: int = field(50, "checkpoint every N iterations")
+    keep_checkpoints: int = field(5, "checkpoints kept")
+    log_freq: int = field(10, "TensorBoard scalars every N iterations")
+    allow_changes: bool = field(False, "resume although run-shaping flags differ from the run's flags.json "
+                                       "(the change is recorded there)")
+    valid_wav_dir: str | None = field(None, "validation (not the paper's; off by default): pairs DIR/clean/*.wav, "
+                                            "DIR/noisy/*.wav (same names, 16 kHz mono) scored with PESQ and STOI "
+                                            "to TensorBoard; the best checkpoint (PESQ) is kept in RUN/best/",
+                                      type=str)
+    valid_every: int = field(1, "validate every K checkpoints (and at the end)")
+
+    def __post_init__(self):
+        for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "valid_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name} must be positive")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError("--max_steps must be positive")
+        if not 0.0 <= self.lr_decay <= 1.0:
+            raise ValueError("--lr_decay must be a fraction in [0, 1]")
+
+
+# The fields that shape a run, and the values of runs recorded before some of them existed.
+RUN_SHAPING = tuple(f.name for f in flag_fields(TrainConfig) if f.metadata.get("shapes"))
+OLDER_RUNS = {f.name: f.metadata["older_runs"] for f in flag_fields(TrainConfig) if "older_runs" in f.metadata}

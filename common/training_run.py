@@ -1,0 +1,226 @@
+"""A training run in its run directory (common/rundir.py): the Trainer's loop with what makes it a run.
+
+Before the first iteration: the run directory checked against the flags (flags.json; a model change never,
+other run-shaping changes only with --allow_changes, recorded), the leftovers of a killed save removed,
+the newest readable checkpoint restored (an unreadable one is named and moved to RUN/corrupt/), and
+flags.json written. Then the loop: checkpoints every --save_freq iterations keeping the last
+--keep_checkpoints (numbered by iteration), a NaN guard, the loss history, TensorBoard scalars and audio,
+and validation at checkpoints (--valid_wav_dir, not the paper's). In a multi-worker run only the chief
+writes to the run directory.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import tensorflow as tf
+from tensorflow.python.checkpoint import checkpoint_management  # TF pinned in requirements.txt
+from tqdm import tqdm
+
+from common import config, data, records, rundir
+from common.audio import de_emphasis
+from common.errors import FlagsMismatch, InputError, RunDirError, TrainingDiverged
+from common.loss_history import LossHistory
+from common.quiet_tf import quiet_audio_summary
+from common.rundir import LOG_DIR, LOSS_FILE, warn
+from common.trainer import Trainer, stream_seed
+from common.validation import Validator
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """Whether this process writes the run's checkpoints and logs (always, unless multi-worker)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    return (resolver.task_type == "worker" and resolver.task_id == 0
+            and "chief" not in resolver.cluster_spec().as_dict())
+
+
+class TrainingRun:
+    """Train the model of parsed main.py flags in their run directory (--save_path)."""
+
+    def __init__(self, args, strategy: tf.distribute.Strategy | None = None):
+        self.args = args  # the command line, recorded in flags.json
+        self.training = config.train_config(args)
+        self.trainer = Trainer(config.model_config(args), self.training, strategy)
+        self.run_dir = self.training.save_path
+        self.chief = is_chief(self.trainer.strategy)
+        self.checkpoint_dir = os.path.join(self.run_dir, rundir.CHECKPOINT_DIR)
+        self.manager = self._open_manager()
+
+    def _open_manager(self) -> tf.train.CheckpointManager:
+        # every worker of a multi-worker run saves (the save is collective); only the chief's copy is kept
+        own_dir = self.checkpoint_dir if self.chief else os.path.join(
+            self.run_dir, "worker_tmp", str(self.trainer.strategy.cluster_resolver.task_id))
+        return tf.train.CheckpointManager(self.trainer.checkpoint, own_dir,
+                                          max_to_keep=self.training.keep_checkpoints if self.chief else 1)
+
+    # ---- checkpoints -----------------------------------------------------------------------
+    def restore(self) -> int:
+        """Resume from the newest readable checkpoint of the run directory, if any; returns the iteration.
+        An unreadable checkpoint (a kill or a full disk during a save) is named in a warning and moved to
+        RUN/corrupt/ by the chief; the next older one is tried."""
+        for step in reversed(rundir.checkpoint_steps(self.run_dir)):
+            prefix = rundir.checkpoint_prefix(self.run_dir, step)
+            try:
+                rundir.verify(prefix)
+            except rundir.CheckpointError as e:
+                where = f"moved to {rundir.quarantine(self.run_dir, prefix)}" if self.chief else "skipped"
+                warn(f"{e}; {where}; falling back to the previous checkpoint")
+                continue
+            try:
+                self.trainer.checkpoint.restore(prefix).assert_existing_objects_matched()
+            except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
+                raise RunDirError(f"{prefix} does not match this model's flags: {e}") from None
+            self.trainer.reset_learning_rates()
+            return int(self.trainer.iteration.numpy())
+        return 0
+
+    def _sync_manager(self) -> None:
+        """Point TensorFlow's checkpoint state at the files on disk (a kill between writing a checkpoint
+        and its state, or a quarantined file, leaves them apart), so that --keep_checkpoints sees all."""
+        steps = rundir.checkpoint_steps(self.run_dir)
+        if self.chief and steps:
+            paths = [rundir.checkpoint_prefix(self.run_dir, s) for s in steps]
+            stamps = [os.path.getmtime(p + ".index") for p in paths]
+            # the public tf.compat.v1 twin logs a deprecation warning; timestamps after the "preserved"
+            # one keep every listed checkpoint under --keep_checkpoints' deletion
+            checkpoint_management.update_checkpoint_state_internal(
+                self.checkpoint_dir, paths[-1], paths, save_relative_paths=True,
+                all_model_checkpoint_timestamps=stamps, last_preserved_timestamp=min(stamps) - 1)
+        self.manager = self._open_manager()
+
+    def save(self) -> str:
+        if not self.trainer.weights_finite():
+            raise TrainingDiverged(f"weights are not finite at iteration {int(self.trainer.iteration.numpy())}; "
+                                   f"not saved (last good checkpoint: {self.manager.latest_checkpoint})")
+        return self.manager.save(checkpoint_number=self.trainer.iteration)
+
+    # ---- before the first iteration ------------------------------------------------------------
+    def begin(self) -> tuple[int, int, int]:
+        """Check the run directory against these flags, clean up after a killed save, restore, and write
+        flags.json; returns (start iteration, total iterations, iterations per epoch)."""
+        t, replicas = self.training, self.trainer.replicas
+        windows = records.count_windows(t.e2e_dataset)
+        if windows < replicas * t.batch_size:
+            raise InputError(f"{t.e2e_dataset} holds {windows} windows, fewer than one batch "
+                             f"({replicas} replica(s) x {t.batch_size})")
+        per_epoch = math.ceil(windows / (replicas * t.batch_size))
+        total = t.epoch * per_epoch if t.max_steps is None else min(t.epoch * per_epoch, t.max_steps)
+        now = rundir.record(self.args, replicas, rundir.dataset_identity(t.e2e_dataset, windows))
+        if self.chief:
+            for path in rundir.remove_temp(self.run_dir):
+                warn(f"removed {path}, left by a checkpoint save that was killed midway")
+        diff = self.check_flags(now) if rundir.checkpoint_steps(self.run_dir) else []
+        start = self.restore()  # λ and the noise std are in the checkpoint: schedules resume as they were
+        self._sync_manager()
+        if diff:
+            now["changes"].append({"iteration": start, "changes": diff})
+            warn(f"continuing {self.run_dir} with changed flags (recorded in {rundir.FLAGS_FILE}): "
+                 + "; ".join(diff))
+        if self.chief:
+            rundir.write_flags(self.run_dir, now)
+        self.announce(start, total, per_epoch, windows)
+        if t.seed is not None:  # a resumed run draws data order and z from a stream of its own
+            tf.random.set_seed(stream_seed(t.seed, start))
+        return start, total, per_epoch
+
+    def check_flags(self, now: dict) -> list[str]:
+        """The run-shaping differences between the saved run and `now` (whose change history it takes
+        over): none allowed in the model, others only with --allow_changes."""
+        saved = rundir.load_flags(self.run_dir)
+        now["changes"] = saved["changes"]
+        diff = rundir.differences(saved, now)
+        model = rundir.differences(saved, {**saved, "model": now["model"]})
+        if model or (diff and not self.training.allow_changes):
+            raise FlagsMismatch(f"{self.run_dir} holds a run with other flags (saved vs now):\n  "
+                                + "\n  ".join(diff) + "\nuse another --save_path"
+                                + ("" if model else ", the run's flags, or --allow_changes to continue it with these"))
+        return diff
+
+    def announce(self, start: int, total: int, per_epoch: int, windows: int) -> None:
+        name, batch, replicas = self.run_dir, self.training.batch_size, self.trainer.replicas
+        listed = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip() not in ("", "-1")]
+        print(f"{name}: {replicas} replica(s) x {batch} windows = {replicas * batch} windows per batch; "
+              f"{windows} windows, {per_epoch} iterations per epoch, {total} iterations")
+        if len(listed) > replicas:
+            uses = (f"{replicas} replica(s)" if tf.config.list_logical_devices("GPU") else
+                    "none of them (training on the CPU)")
+            warn(f"CUDA_VISIBLE_DEVICES={','.join(listed)} names {len(listed)} GPUs but TensorFlow uses {uses}: "
+                 f"each batch is {replicas * batch} windows, not {len(listed) * batch}")
+        if start >= total:
+            print(f"{name} is complete ({start} of {total} iterations); nothing to train")
+        elif start:
+            print(f"resuming {name} from ckpt-{start} (iteration {start} of {total})")
+
+    # ---- the loop --------------------------------------------------------------------------
+    def train(self) -> int:
+        """Train to the end (or resume to it); returns the total iteration count."""
+        t, tr = self.training, self.trainer
+        start, total, per_epoch = self.begin()
+        if start >= total:
+            return total
+        iterator = tr.batches(start)
+        if self.chief:
+            writer = tf.summary.create_file_writer(os.path.join(self.run_dir, LOG_DIR))
+            history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
+        else:
+            writer, history = tf.summary.create_noop_writer(), LossHistory(os.devnull, start)
+        validator = Validator(tr.chain, t.valid_wav_dir, tr.cfg.canvas_size, t.preemph, self.run_dir) \
+            if t.valid_wav_dir and self.chief else None
+        bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
+        tick, last_log = time.perf_counter(), start
+        for i in range(start, total):
+            tr.set_learning_rates(i, total)
+            try:
+                values = {k: float(v) for k, v in tr.step(iterator).items()}
+            except tf.errors.DataLossError:
+                records.count_windows(t.e2e_dataset, verify=True)  # names the corrupt file
+                raise
+            done = i + 1
+            if not all(np.isfinite(list(values.values()))):
+                raise TrainingDiverged(
+                    f"non-finite loss at iteration {done}: {values}; stopped without saving "
+                    f"(last good checkpoint: {self.manager.latest_checkpoint})")
+            if done % per_epoch == 0:
+                tr.end_of_epoch(done // per_epoch)
+            values.update(l1_lambda=float(tr.l1_lambda.numpy()), noise_std=float(tr.disc.noise_std.numpy()),
+                          epoch=done / per_epoch)
+            if done % t.log_freq == 0 or done == total:
+                now = time.perf_counter()
+                rate = 2 * t.batch_size * tr.replicas * (done - last_log) / (now - tick)
+                tick, last_log = now, done
+                with writer.as_default(step=done):
+                    for k, v in values.items():
+                        tf.summary.scalar(k, v)
+                    tf.summary.scalar("windows_per_s", rate)
+            history.append(done, values)
+            bar.set_postfix({k[0]: f"{values[k]:.3f}" for k in ("d_loss", "g_loss") if k in values}, refresh=False)
+            bar.update(1)
+            if done % t.save_freq == 0 or done == total:
+                history.flush()  # first: a kill between the two leaves rows past the checkpoint, cut on resume
+                path = self.save()
+                self.log_audio(writer, done)
+                if validator and (done % (t.save_freq * t.valid_every) == 0 or done == total):
+                    validator(done, path, writer)
+        bar.close()
+        history.flush()
+        return total
+
+    def log_audio(self, writer, step: int) -> None:
+        """A few enhanced windows of the first test-like batch, to TensorBoard."""
+        t = self.training
+        if not hasattr(self, "_audio_batch"):
+            ds = data.make_dataset(t.e2e_dataset, 3, canvas=self.trainer.cfg.canvas_size, preemph=t.preemph,
+                                   shuffle_buffer=0, repeat=False)
+            self._audio_batch = next(iter(ds))
+        clean, noisy = self._audio_batch
+        enhanced = self.trainer.chain(noisy)[-1]
+        with writer.as_default(step=step):
+            for name, x in (("noisy", noisy), ("enhanced", enhanced), ("clean", clean)):
+                quiet_audio_summary(name, de_emphasis(x.numpy()[..., 0], t.preemph)[..., None], 16000,
+                                    max_outputs=3)
