@@ -2,10 +2,8 @@
 
 Name mapping (ours → upstream; the importer uses it reversed):
     chain/generator/<layer>/...        → g_ae/<layer>/...                 (SEGAN, ISEGAN: one generator)
-    chain/generator_{n}/enc_{i}/...    → g_ae/enc_{n}_{i}/...             (DSEGAN; dec_, enc_prelu_, dec_prelu_
-                                                                           alike)
-    chain/generator_{n}/encoder_attention_layer{k}/... → g_ae/encoder_attention_layer_{n}_{k}/...
-                                         (DSEGAN-SA: our own naming, the upstream version never ran)
+    chain/generator_{n}/<layer>/...    → g_ae/<the variant's name for layer of generator n>/...
+                                         (DSEGAN: enc_{n}_{i}, …; dsegan/spec.py tf1_layer)
     discriminator/d_block_{i}/...      → d_model/d_block_{i}/downconv/...
     discriminator/d_vbn_{i}/gamma|beta → d_model/d_block_{i}/d_vbn_{i}/gamma|beta
     discriminator/<other>/...          → d_model/<other>/...   (discriminator_attention_layer{k}, logits_conv)
@@ -26,19 +24,19 @@ import re
 import numpy as np
 import tensorflow as tf
 
+from common import variants
+
 SLOT = "/RMSProp"
 L1_LAMBDA = "l1_lambda"
 _IGNORED = re.compile(r"^(g_ae/z\d*/z|Variable|.*/RMSProp_1)$")
-_DSEGAN_LAYER = re.compile(r"^(enc|dec|enc_prelu|dec_prelu)_(\d+)$")
-_ATT_LAYER = re.compile(r"^(encoder|decoder)_attention_layer(\d+)$")
 
 
 class ImportFailure(ValueError):
     """The checkpoint does not fit the model; the message lists every offending variable."""
 
 
-def upstream_name(path: str) -> str:
-    """Our variable path (`.path`, or 'l1_lambda') → its upstream TF1 variable name."""
+def upstream_name(path: str, variant: str) -> str:
+    """Our variable path (`.path`, or 'l1_lambda') in a model of `variant` → its upstream TF1 variable name."""
     special = {"discriminator/noise_std": "Variable_1", L1_LAMBDA: "Variable_2",
                "discriminator/fully_connected/kernel": "d_model/fully_connected/weights",
                "discriminator/fully_connected/bias": "d_model/fully_connected/biases"}
@@ -56,13 +54,10 @@ def upstream_name(path: str) -> str:
         gen = re.fullmatch(r"generator(?:_(\d+))?", layer)
         if gen is None or not rest:
             raise KeyError(path)
-        if gen.group(1) is not None:  # DSEGAN: the generator index goes into the layer name
-            n, sub = gen.group(1), rest[0]
-            m = _DSEGAN_LAYER.fullmatch(sub) or _ATT_LAYER.fullmatch(sub)
-            if m is None:
-                raise KeyError(path)
-            sep = "_" if m.re is _DSEGAN_LAYER else "_attention_layer_"
-            rest = [f"{m.group(1)}{sep}{n}_{m.group(2)}"] + rest[1:]
+        try:
+            rest = [variants.tf1_layer(variant, rest[0], int(gen.group(1) or 0))] + rest[1:]
+        except KeyError:
+            raise KeyError(path) from None
         return "/".join(["g_ae"] + rest)
     if model == "discriminator" and rest:
         block = re.fullmatch(r"d_(block|vbn)_(\d+)", layer)
@@ -95,15 +90,15 @@ def upstream_shape(path: str, shape) -> tuple:
 def trainer_variables(trainer) -> dict:
     """{upstream name: (our path, our variable)} of a Trainer: every model variable, λ and the
     RMSProp mean-square slot of each trainable one."""
-    out = {}
+    out, variant = {}, trainer.cfg.variant
     for model, opt in ((trainer.chain, trainer.g_opt), (trainer.disc, trainer.d_opt)):
         trainable = {id(v) for v in model.trainable_variables}
         for v in model.variables:
-            name = upstream_name(v.path)
+            name = upstream_name(v.path, variant)
             out[name] = (v.path, v)
             if id(v) in trainable:
                 out[name + SLOT] = (v.path, opt.ms_slot(v))
-    out[upstream_name(L1_LAMBDA)] = (L1_LAMBDA, trainer.l1_lambda)
+    out[upstream_name(L1_LAMBDA, variant)] = (L1_LAMBDA, trainer.l1_lambda)
     return out
 
 
@@ -153,24 +148,26 @@ def export_values(trainer, slots: bool = False) -> dict:
 
 
 def detect_flags(shapes: dict) -> tuple[str | None, list[str]]:
-    """(variant or None, model flags) read off a checkpoint's {name: shape}: DSEGAN and its depth from the
-    `enc_{n}_{i}` names, channels, canvas (from the reference z or D's dense layer), biases, PReLU and the
-    attention sites. SEGAN and ISEGAN-N have the same variables, so the variant is None unless DSEGAN, or
-    D attention (SASEGAN = SEGAN)."""
+    """(variant or None, model flags) read off a checkpoint's {name: shape}: a variant of distinct generators
+    and its own flags (the specs' tf1_detect: DSEGAN, its depth), channels, canvas (from the reference z or D's
+    dense layer), biases, PReLU and the attention sites. SEGAN and ISEGAN-N have the same variables, so the
+    variant is None unless a spec recognises it, or D attention (SASEGAN = SEGAN)."""
     names = set(shapes)
-    dsegan = sorted({int(m.group(1)) for n in names if (m := re.fullmatch(r"g_ae/enc_(\d+)_\d+/W", n))})
-    first = "0_" if dsegan else ""
+    variant, generators, own = variants.tf1_detect(names)
 
-    def depths(pattern):
-        found = {int(m.group(1)): shapes[n][-1] for n in names if (m := re.fullmatch(pattern, n))}
-        return [found[i] for i in sorted(found)]
+    def g(layer, n=0):
+        return f"g_ae/{variants.tf1_layer(variant, layer, n)}"
 
-    enc = depths(rf"g_ae/enc_{first}(\d+)/W")
-    fmaps = depths(r"d_model/d_block_(\d+)/downconv/W")
-    g_att = sorted({int(m.group(2)) for n in names
-                    if (m := re.match(r"g_ae/encoder_attention_layer(_\d+_)?(\d+)/", n))})
-    att_gens = sorted({int(m.group(1)) for n in names
-                       if (m := re.match(r"g_ae/encoder_attention_layer_(\d+)_\d+/", n))})
+    def depths(name_of):  # the channels of layers 0, 1, … while their kernels exist
+        out = []
+        while (name := name_of(len(out))) in shapes:
+            out.append(shapes[name][-1])
+        return out
+
+    enc = depths(lambda i: f"{g(f'enc_{i}')}/W")
+    fmaps = depths(lambda i: f"d_model/d_block_{i}/downconv/W")
+    g_att = sorted({k for k in range(len(enc)) for n in range(generators)
+                    if any(name.startswith(f"{g(f'encoder_attention_layer{k}', n)}/") for name in names)})
     d_att = sorted({int(m.group(1)) for n in names
                     if (m := re.match(r"d_model/discriminator_attention_layer(\d+)/", n))})
 
@@ -178,12 +175,12 @@ def detect_flags(shapes: dict) -> tuple[str | None, list[str]]:
         return [f"--{name}", ",".join(map(str, value)) if isinstance(value, list) else str(value)]
 
     argv = flag("g_nl", "prelu" if any("_prelu_" in n for n in names) else "leaky")
-    argv += flag("bias_downconv", f"g_ae/enc_{first}0/b" in names)
-    argv += flag("bias_deconv", f"g_ae/dec_{first}0/b" in names)
+    argv += flag("bias_downconv", f"{g('enc_0')}/b" in names)
+    argv += flag("bias_deconv", f"{g('dec_0')}/b" in names)
     argv += flag("self_attention", bool(g_att)) + flag("d_attention", bool(d_att))
     if g_att or d_att:
         argv += flag("att_layer_ind", g_att or d_att)
-    z = shapes.get(f"g_ae/z{first[:-1]}/z")
+    z = shapes.get(f"{g('z')}/z")
     if enc:
         argv += flag("g_enc_depths", enc)
         if z:
@@ -193,9 +190,4 @@ def detect_flags(shapes: dict) -> tuple[str | None, list[str]]:
         fc = shapes.get("d_model/fully_connected/weights")
         if fc:
             argv += flag("canvas_size", fc[0] * 2 ** len(fmaps))
-    if dsegan:
-        argv += flag("depth", len(dsegan))
-        if g_att and len(att_gens) < len(dsegan):
-            argv += flag("att_generators", att_gens)
-        return "dsegan", argv
-    return ("segan" if d_att else None), argv
+    return variant or ("segan" if d_att else None), argv + own

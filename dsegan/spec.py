@@ -1,5 +1,10 @@
 """DSEGAN: the number of independent generators and which of them carry self-attention."""
+import re
+
 from common.flags import int_list
+
+_TF1_LAYER = re.compile(r"(enc|dec|enc_prelu|dec_prelu)_(\d+)")
+_TF1_ATTENTION = re.compile(r"(encoder|decoder)_attention_layer(\d+)")
 
 BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
 OWN_FIELDS = ("att_generators",)  # ModelConfig fields only this variant sets
@@ -29,3 +34,28 @@ def check(cfg) -> None:
 def generator_has_attention(cfg, n: int) -> bool:
     """Whether generator n of the chain carries self-attention (and spectral norm)."""
     return cfg.self_attention and (cfg.att_generators is None or n in cfg.att_generators)
+
+
+def tf1_layer(layer: str, n: int) -> str:
+    """The upstream TF1 name of generator n's layer (common/tf1_import.py): the generator index goes into the
+    layer name (enc_{n}_{i}, dec_{n}_{i}, their PReLUs, z{n}); attention layers encoder_attention_layer_{n}_{k}
+    are our own naming (the upstream DSEGAN-SA never ran)."""
+    if layer == "z":
+        return f"z{n}"
+    if m := _TF1_LAYER.fullmatch(layer):
+        return f"{m[1]}_{n}_{m[2]}"
+    if m := _TF1_ATTENTION.fullmatch(layer):
+        return f"{m[1]}_attention_layer_{n}_{m[2]}"
+    raise KeyError(layer)
+
+
+def tf1_detect(names: set) -> tuple[int, list[str]] | None:
+    """(generators, --depth and --att_generators) read off a TF1 checkpoint's names; None without enc_{n}_{i}."""
+    gens = {int(m[1]) for n in names if (m := re.fullmatch(r"g_ae/enc_(\d+)_\d+/W", n))}
+    if not gens:
+        return None
+    att = sorted({int(m[1]) for n in names if (m := re.match(r"g_ae/encoder_attention_layer_(\d+)_\d+/", n))})
+    own = ["--depth", str(len(gens))]
+    if att and len(att) < len(gens):
+        own += ["--att_generators", ",".join(map(str, att))]
+    return len(gens), own

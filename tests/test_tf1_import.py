@@ -238,7 +238,7 @@ def test_dsegan_sa_names_are_distinct_and_detected():
 
     cfg = tiny("DSEGAN-SA-3", att_generators=(0, 2))
     chain, disc = build_models(cfg)
-    names = {tf1_import.upstream_name(v.path): tf1_import.upstream_shape(v.path, v.shape)
+    names = {tf1_import.upstream_name(v.path, cfg.variant): tf1_import.upstream_shape(v.path, v.shape)
              for v in chain.variables + disc.variables}
     assert len(names) == len(chain.variables) + len(disc.variables)
     assert "g_ae/encoder_attention_layer_2_2/sn_conv_theta/w" in names
