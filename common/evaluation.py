@@ -26,8 +26,9 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from tqdm import tqdm
 
-from common import metrics
+from common import metrics, tables
 from common.blas import ONE_BLAS_THREAD
+from common.tables import cell
 
 LABELS = {"pesq": "PESQ", "csig": "CSIG", "cbak": "CBAK", "covl": "COVL", "ssnr": "SSNR", "stoi": "STOI"}
 PROBLEMS = {"missing": "missing", "unreadable": "unreadable", "wrong_rate": "wrong sample rate",
@@ -211,14 +212,6 @@ def ratio(row: dict) -> str:
     return f"{row['n_files']}/{row['n_expected']}"
 
 
-def fmt(value, std=None, digits: int = 4, sign: bool = False) -> str:
-    """A table cell: '—' without a value, else the value (with its sign: a difference), with ' ± std' when
-    given."""
-    if value is None:
-        return "—"
-    return f"{value:{'+' if sign else ''}.{digits}f}" + ("" if std is None else f" ± {std:.{digits}f}")
-
-
 def issue_lines(summary: dict) -> list[str]:
     """One line per problem and per note: 'dir: file: kind: detail'."""
     return [f"{r['dir']}: {e['file']}: {kind}: {e['detail']}" for r in rows(summary)
@@ -233,19 +226,16 @@ def _names(entries: list[dict], limit: int = 10) -> str:
 def markdown(summary: dict) -> str:
     ms = summary["metrics"]
     lines = [f"Scores against `{summary['clean_dir']}` ({summary['n_expected']} files; mean over files; "
-             f"PESQ = wideband MOS-LQO, STOI classic in [0, 1]; files = scored / in the clean test set).", "",
-             "| dir | files | " + " | ".join(LABELS[m] for m in ms) + " |",
-             "|---|---:|" + "---:|" * len(ms)]
+             f"PESQ = wideband MOS-LQO, STOI classic in [0, 1]; files = scored / in the clean test set).", ""]
     noisy, across = summary["noisy"], summary["across"]
-    for r in rows(summary):
-        name = f"Noisy: {r['dir']}" if r is noisy else r["dir"]
-        lines.append(f"| {name} | {ratio(r)} | " + " | ".join(fmt(r["mean"][m]) for m in ms) + " |")
+    table = [[f"Noisy: {r['dir']}" if r is noisy else r["dir"], ratio(r), *(cell(r["mean"][m]) for m in ms)]
+             for r in rows(summary)]
     if len(summary["dirs"]) > 1 and across:
-        lines.append(f"| **mean ± std over {across['n_dirs']} dirs** | {ratio(across)} | "
-                     + " | ".join(fmt(across["mean"][m], across["std"][m]) for m in ms) + " |")
+        table.append([f"**mean ± std over {across['n_dirs']} dirs**", ratio(across),
+                      *(cell(across["mean"][m], across["std"][m]) for m in ms)])
     if summary["delta"]:
-        lines.append(f"| **Δ vs noisy** | {ratio(across)} | "
-                     + " | ".join(fmt(summary["delta"][m], sign=True) for m in ms) + " |")
+        table.append(["**Δ vs noisy**", ratio(across), *(cell(summary["delta"][m], sign=True) for m in ms)])
+    lines += tables.markdown(["dir", "files", *(LABELS[m] for m in ms)], table)
     if len(summary["dirs"]) > 1 and not across:
         lines += ["", f"No mean ± std over the directories: {summary['across_note']}."]
     if summary["verdict"]:

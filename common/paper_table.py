@@ -8,12 +8,13 @@ import csv
 import json
 import os
 
-from common import evaluation, published, rundir
+from common import evaluation, published, rundir, tables
 from common.errors import UserError
 from common.metrics import METRICS
 from common.named_configs import PAPER_CONFIGS, name_of
 from common.quiet_tf import import_tensorflow
 from common.rundir import TESTED_CHECKPOINTS
+from common.tables import cell
 from common.voicebank import wav_dir
 
 NOISY_CACHE = "noisy_results.json"
@@ -128,16 +129,11 @@ def label(row: dict) -> str:
 
 def markdown(head: str, rows: list[dict], left_out: list[str], rows_published) -> str:
     labels = [evaluation.LABELS[m] for m in METRICS]
-    lines = [head, "", "| Model | " + " | ".join(labels) + " | G parameters |",
-             "|---|" + "---:|" * (len(labels) + 1)]
-    for r in rows:
-        g = f"{r['g_params'] / 1e6:.2f} M" if r["g_params"] else "—"
-        lines.append(f"| {label(r)} | " + " | ".join(
-            evaluation.fmt(*(r[k][m] if r[k] else None for k in ("mean", "std")), digits=3) for m in METRICS)
-            + f" | {g} |")
-    for name, values, _ in rows_published:  # as printed in the source
-        lines.append(f"| {name} (published) | " + " | ".join(
-            f"{values[m]:.{3 if m == 'stoi' else 2}f}" if m in values else "—" for m in METRICS) + " | — |")
+    table = [[label(r), *(cell(*(r[k][m] if r[k] else None for k in ("mean", "std")), digits=3) for m in METRICS),
+              f"{r['g_params'] / 1e6:.2f} M" if r["g_params"] else "—"] for r in rows]
+    table += [[f"{name} (published)", *(cell(values.get(m), digits=3 if m == "stoi" else 2) for m in METRICS), "—"]
+              for name, values, _ in rows_published]  # as printed in the source
+    lines = [head, "", *tables.markdown(["Model", *labels, "G parameters"], table)]
     lines += ["", f"Ours: mean over files per checkpoint, then mean ± sample std over the evaluated checkpoints "
               f"({TESTED_CHECKPOINTS} expected); PESQ wideband MOS-LQO, SSNR in dB, STOI classic in [0, 1]; "
               f"G parameters counted on the model of the run's flags. Noisy: the unprocessed noisy test files. "

@@ -14,6 +14,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
+from common import tables  # noqa: E402
 from common.named_configs import PAPER_CONFIGS, named_config  # noqa: E402
 from common.models import parameter_counts  # noqa: E402
 
@@ -30,11 +31,9 @@ def main(argv=None) -> int:
         for name, g, d in rows:
             print(name, g, d)
         return 0
-    print("| Configuration | Generator(s) | Discriminator | G + D |")
-    print("|---|---:|---:|---:|")
-    for name, g, d in rows:
-        print(f"| {name} | {g:,} ({g / 1e6:.2f} M) | {d:,} ({d / 1e6:.2f} M) | "
-              f"{g + d:,} ({(g + d) / 1e6:.2f} M) |")
+    print("\n".join(tables.markdown(["Configuration", "Generator(s)", "Discriminator", "G + D"],
+                                    [[name, *(f"{n:,} ({n / 1e6:.2f} M)" for n in (g, d, g + d))]
+                                     for name, g, d in rows])))
     return 0
 
 

@@ -22,12 +22,12 @@ LAYERS = {
     "training and enhancement": ["common.trainer", "common.enhance", "common.tf1_import"],
     "run directory": ["common.rundir", "common.loss_history", "common.training_run", "common.validation",
                       "common.run_enhance"],
-    "reports": ["common.evaluation", "common.paper_table", "common.published"],
+    "reports": ["common.tables", "common.evaluation", "common.paper_table", "common.published"],
     "command lines": ["common.main", "make_tfrecords", *(f"{v}.main" for v in VARIANTS), "scripts.*"],
 }
 TF_FREE = ["common.blas", "common.errors", "common.model_config", "common.train_config", "common.named_configs", "common.recipes",
            "common.flags", "common.train_config", "common.config", "common.audio", "common.records", "common.demo_corpus", "common.voicebank",
-           "common.metrics", "common.rundir", "common.loss_history", "common.evaluation", "common.paper_table",
+           "common.metrics", "common.rundir", "common.loss_history", "common.tables", "common.evaluation", "common.paper_table",
            "common.published", "common.variants", *(f"{v}.spec" for v in VARIANTS)]
 
 

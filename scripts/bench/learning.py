@@ -24,10 +24,11 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common import evaluation, metrics, rundir  # noqa: E402
+from common import evaluation, metrics, rundir, tables  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.named_configs import main_argv  # noqa: E402
 from common.run_enhance import enhance_checkpoints  # noqa: E402
+from common.tables import cell  # noqa: E402
 from common.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
@@ -121,11 +122,9 @@ def write(out: str, rows: list[dict], noisy: dict, notes: list[str], data: str) 
         w.writerows({k: r[k] for k in CSV_FIELDS} for r in rows)
     head = ["config", "iteration", "wall (min)", *(m.upper() for m in metrics.METRICS)]
     lines = [f"ISEGAN-SA-2 trained from scratch on {data}: test-set means ({noisy['n_files']}/{noisy['n_expected']} "
-             f"files) per checkpoint; wall time from the launch of training.", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
-             "| Noisy | | | " + " | ".join(evaluation.fmt(noisy["mean"][m]) for m in metrics.METRICS) + " |"]
-    lines += [f"| {r['config']} | {r['iteration']} | {r['wall_s'] / 60:.1f} | "
-              + " | ".join(evaluation.fmt(r[m]) for m in metrics.METRICS) + " |" for r in rows]
+             f"files) per checkpoint; wall time from the launch of training.", ""]
+    lines += tables.markdown(head, [["Noisy", "", "", *(cell(noisy["mean"][m]) for m in metrics.METRICS)]] + [
+        [r["config"], r["iteration"], f"{r['wall_s'] / 60:.1f}", *(cell(r[m]) for m in metrics.METRICS)] for r in rows])
     text = "\n".join(lines + [""] + [f"- {n}" for n in notes]) + "\n"
     with open(os.path.join(out, "learning.md"), "w") as f:
         f.write(text)
