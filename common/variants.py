@@ -16,11 +16,15 @@ def spec(variant: str):
     return importlib.import_module(f"{variant}.spec")
 
 
+def own_tf1_names(variant: str) -> bool:
+    """Whether the variant's generators have TF1 names of their own (its spec defines tf1_layer)."""
+    return hasattr(spec(variant), "tf1_layer")
+
+
 def tf1_layer(variant: str | None, layer: str, n: int) -> str:
     """The upstream TF1 name of generator n's layer: the spec's `tf1_layer`, else g_ae/<layer> (one generator,
     shared by the stages)."""
-    own = getattr(spec(variant), "tf1_layer", None) if variant else None
-    return own(layer, n) if own else layer
+    return spec(variant).tf1_layer(layer, n) if variant and own_tf1_names(variant) else layer
 
 
 def tf1_detect(names: set) -> tuple[str | None, int, list[str]]:

@@ -22,7 +22,7 @@ tf = import_tensorflow()
 
 from common import config, rundir, tf1_import  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.variants import VARIANTS  # noqa: E402
+from common import variants  # noqa: E402
 from common.training_run import TrainingRun  # noqa: E402
 
 
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
                                        "what is read off the checkpoint.")
     p.add_argument("--ckpt", required=True, help="TF1 checkpoint prefix (SEGAN-<step>) or its directory")
     p.add_argument("--out", required=True, help="run directory to create")
-    p.add_argument("--variant", choices=VARIANTS, help="default: detected from the variable names")
+    p.add_argument("--variant", choices=variants.VARIANTS, help="default: detected from the variable names")
     p.add_argument("--towers", type=int, default=1, help="GPUs the upstream run trained on (default 1)")
     p.add_argument("--allow_partial", action="store_true",
                    help="import although variables are unmapped or missing (e.g. generator only)")
@@ -50,8 +50,10 @@ def main(argv=None) -> int:
     except tf1_import.ImportFailure as e:
         p.error(str(e))
     variant, detected = tf1_import.detect_flags({n: list(v.shape) for n, v in values.items()})
-    if args.variant and variant and (args.variant == "dsegan") != (variant == "dsegan"):
-        p.error(f"{ckpt} holds a {variant} model (variable names), not {args.variant}")
+    named = variants.tf1_detect(set(values))[0]  # a variant its names identify (DSEGAN)
+    if args.variant and args.variant != variant and (named or variants.own_tf1_names(args.variant)):
+        holds = variant or f"one-generator ({' or '.join(v for v in variants.VARIANTS if not variants.own_tf1_names(v))})"
+        p.error(f"{ckpt} holds a {holds} model (variable names), not {args.variant}")
     variant = args.variant or variant
     if variant is None:
         p.error("SEGAN and ISEGAN-N have the same variables: give --variant segan, or --variant isegan "

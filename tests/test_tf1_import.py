@@ -232,6 +232,19 @@ def test_segan_and_isegan_need_the_variant(tmp_path, segan_arrays):
         == "dsegan"
 
 
+def test_a_variant_that_contradicts_the_variable_names_fails(tmp_path, capsys, segan_arrays):
+    """DSEGAN's names say DSEGAN; SEGAN's say not DSEGAN; a SASEGAN checkpoint (D attention) may be ISEGAN's."""
+    dsegan = write_tf1_checkpoint(tmp_path / "d" / "SEGAN-50", upstream_arrays(tiny("DSEGAN-2", att_layer_ind=(5,))))
+    segan = write_tf1_checkpoint(tmp_path / "s" / "SEGAN-50", segan_arrays)
+    for ckpt, variant, holds in ((dsegan, "isegan", "dsegan"), (segan, "dsegan", "one-generator (segan or isegan)")):
+        with pytest.raises(SystemExit):
+            import_tf1_checkpoint.main(["--ckpt", ckpt, "--out", str(tmp_path / "run"), "--variant", variant])
+        assert f"holds a {holds} model (variable names), not {variant}" in capsys.readouterr().err
+    sasegan = write_tf1_checkpoint(tmp_path / "sa" / "SEGAN-50", upstream_arrays(tiny("SASEGAN")))
+    assert import_tf1_checkpoint.main(["--ckpt", sasegan, "--out", str(tmp_path / "run"), "--variant", "isegan",
+                                       "--iterations", "1"]) == 0
+
+
 def test_dsegan_sa_names_are_distinct_and_detected():
     """DSEGAN-SA never ran upstream; our naming must still round-trip through detection."""
     from common.models import build_models
