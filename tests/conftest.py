@@ -1,11 +1,19 @@
-"""Shared fixtures: quiet TensorFlow, a small demo corpus and its records."""
+"""Shared fixtures and helpers: quiet TensorFlow, two logical CPUs, a small demo corpus and its records, tiny
+models and runs, a stand-in chain, synthetic run results and speech-like signals."""
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import make_tfrecords  # noqa: E402
+
+from common import config, demo_corpus, evaluation, metrics, rundir  # noqa: E402
+from common.named_configs import tiny  # noqa: E402
 from scripts import make_demo_corpus  # noqa: E402
 
 
@@ -45,8 +53,6 @@ def demo_records(demo_dir):
 def run_script_env(demo_dir, tmp_path):
     """The environment of a run script on the demo corpus (linked into tmp/data/demo, no VoiceBank, so the
     demo runs) with a small model: runs go to tmp/runs/demo/."""
-    from common import rundir
-
     data = tmp_path / "data" / "demo"
     data.mkdir(parents=True)
     for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
@@ -63,8 +69,6 @@ TINY_MODEL = ["--canvas_size", "512", "--g_enc_depths", "8,8,16,16,32", "--d_num
 
 def tiny_args(variant, run_dir, records, *extra):
     """Parsed main.py flags of a tiny model training on `records` into `run_dir`."""
-    from common import config
-
     return config.parse(variant, [*TINY_MODEL, "--e2e_dataset", str(records), "--save_path", str(run_dir),
                                   "--batch_size", "4", "--save_freq", "2", "--log_freq", "1", *extra])
 
@@ -93,3 +97,59 @@ def one_replica():
     import tensorflow as tf
 
     return tf.distribute.MirroredStrategy(["/cpu:0"])
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, one_replica):
+    """A run directory (flags.json, checkpoint 0) of an untrained tiny ISEGAN-SA-2."""
+    from common.training_run import TrainingRun
+
+    run = tmp_path_factory.mktemp("runs") / "ISEGAN-SA-2"
+    args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--save_path", str(run)])
+    rundir.save_flags(args, str(run))
+    TrainingRun(args, one_replica).save()
+    return run
+
+
+class HalfChain:
+    """A stand-in chain whose last stage halves its input."""
+
+    def __call__(self, w):
+        return [w, 0.5 * w]
+
+
+CLEAN = "/data/clean_testset_wav_16k"  # the clean test set that make_run's results name
+
+
+def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 4, 4, 4), n_expected=4, cfg=None):
+    """A run directory with flags.json (`cfg`, default a tiny model of that name; `corpus` in its dataset entry) and, with
+    `pesq` (one value per checkpoint), a results.json over `clean_dir` whose checkpoint i scored the first
+    scored[i] of n_expected files."""
+    run = root / name
+    run.mkdir(parents=True)
+    cfg = cfg or tiny(name.split("-L")[0])
+    flags = {"model": dataclasses.asdict(cfg), "training": {}, "flags": {},
+             "dataset": corpus and {"path": f"/data/{corpus}/segan.tfrecords", "windows": 100, "corpus": corpus}}
+    (run / "flags.json").write_text(json.dumps(flags))
+    if pesq is not None:
+        dirs = [f"{run}/enhanced/{i}" for i in range(len(pesq))]
+        files = [f"f{j}.wav" for j in range(n_expected)]
+        scores = [{f: {m: p if m == "pesq" else 0.5 + i for m in metrics.METRICS} for f in files[:n]}
+                  for i, (p, n) in enumerate(zip(pesq, scored))]
+        found = [{k: [{"file": f, "detail": "no such file"} for f in files[n:]] if k == "missing" else []
+                  for k in (*evaluation.PROBLEMS, *evaluation.NOTES)} for n in scored]
+        summary = evaluation.summarize(clean_dir, n_expected, dirs, scores, found)
+        evaluation.write_json(str(run / "results.json"), summary)
+    return cfg
+
+
+def speech(seconds, seed):
+    """Speech-like signal over a -80 dBFS noise floor, like a recording (no digital silence)."""
+    rng = np.random.default_rng(seed)
+    x = demo_corpus.speech(seconds, demo_corpus.speaker(rng), rng)
+    return x + 1e-4 * rng.standard_normal(len(x))
+
+
+def noisy(x, snr_db, seed=1):
+    n = np.random.default_rng(seed).standard_normal(len(x))
+    return x + n * np.sqrt(np.mean(x ** 2) / np.mean(n ** 2) / 10 ** (snr_db / 10))

@@ -3,21 +3,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import config, rundir
 from common.enhance import Enhancer, enhance_signal
-from common.training_run import TrainingRun
 from scripts import enhance
-from tests.conftest import TINY_MODEL
-
-
-@pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory, one_replica):
-    """A run directory (flags.json, checkpoint 0) of an untrained tiny ISEGAN-SA-2."""
-    run = tmp_path_factory.mktemp("runs") / "ISEGAN-SA-2"
-    args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--save_path", str(run)])
-    rundir.save_flags(args, str(run))
-    TrainingRun(args, one_replica).save()
-    return run
+from tests.conftest import HalfChain
 
 
 @pytest.mark.parametrize("rate,channels,frames,subtype", [
@@ -30,13 +18,6 @@ def test_output_keeps_rate_channels_length_and_format(tiny_run, tmp_path, rate, 
     info = sf.info(str(tmp_path / "in_enhanced.wav"))
     assert (info.samplerate, info.channels, info.frames, info.subtype) == (rate, channels, frames, subtype)
     assert np.all(np.isfinite(sf.read(str(tmp_path / "in_enhanced.wav"))[0]))
-
-
-class HalfChain:
-    """A stand-in chain whose last stage halves its input."""
-
-    def __call__(self, w):
-        return [w, 0.5 * w]
 
 
 @pytest.mark.parametrize("rate", [8000, 44100])

@@ -14,7 +14,7 @@ import soundfile as sf
 from common import audio, evaluation, metrics
 from common.blas import ONE_BLAS_THREAD
 from scripts import evaluate
-from tests.test_metrics import noisy, speech
+from tests.conftest import noisy, speech
 
 NAMES = ["p900_001.wav", "p901_001.wav", "p900_002.wav"]
 

@@ -6,7 +6,7 @@ import soundfile as sf
 from common import audio, config, rundir
 from common.enhance import Enhancer
 from common.main import main
-from tests.conftest import TINY_MODEL
+from tests.conftest import TINY_MODEL, HalfChain
 
 
 @pytest.mark.parametrize("argv,words", [
@@ -81,18 +81,11 @@ def test_train_then_test_mode_writes_every_file_at_its_length(tiny_records, demo
                         "--test_wav_dir", str(noisy_dir), "--save_clean_path", str(out)])
 
 
-class ScaleChain:
-    """A stand-in chain whose last stage halves its input: enhancement must give exactly that."""
-
-    def __call__(self, w):
-        return [w, 0.5 * w]
-
-
 @pytest.mark.parametrize("overlap", [0.0, 0.5])
 @pytest.mark.parametrize("length", [1, 511, 512, 513, 2000])
 def test_enhancer_windows_trim_and_de_emphasis(overlap, length):
     x = np.random.default_rng(length).integers(-20000, 20000, length).astype(np.int16)
-    enh = Enhancer(ScaleChain(), canvas=512, preemph=0.95, batch=3, overlap=overlap)
+    enh = Enhancer(HalfChain(), canvas=512, preemph=0.95, batch=3, overlap=overlap)
     y = enh(x)
     assert y.shape == (length,) and y.dtype == np.float32
     np.testing.assert_allclose(y, 0.5 * audio.normalize(x), atol=1e-5)  # pre/de-emphasis cancel

@@ -8,23 +8,12 @@ import scipy.linalg
 import soundfile as sf
 from pystoi import stoi as pystoi_stoi
 
-from common import audio, demo_corpus, metrics
+from common import audio, metrics
+from tests.conftest import noisy, speech
 
 FS = 16000
 W, S = 480, 120  # 30 ms frames, 7.5 ms hop at 16 kHz
 WINDOW = 0.5 * (1 - np.cos(2 * np.pi * np.arange(1, W + 1) / (W + 1)))  # MATLAB hanning(480)
-
-
-def speech(seconds, seed):
-    """Speech-like signal over a -80 dBFS noise floor, like a recording (no digital silence)."""
-    rng = np.random.default_rng(seed)
-    x = demo_corpus.speech(seconds, demo_corpus.speaker(rng), rng)
-    return x + 1e-4 * rng.standard_normal(len(x))
-
-
-def noisy(x, snr_db, seed=1):
-    n = np.random.default_rng(seed).standard_normal(len(x))
-    return x + n * np.sqrt(np.mean(x ** 2) / np.mean(n ** 2) / 10 ** (snr_db / 10))
 
 
 # --- slow references, one frame at a time, straight from SPEC Part B §2 --------------------------------

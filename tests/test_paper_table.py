@@ -1,41 +1,17 @@
 """scripts/paper_table.py on synthetic run directories (results.json written by common/evaluation.py)."""
 import csv
-import dataclasses
-import json
 import os
 
 import numpy as np
 import pytest
 
-from common import evaluation, metrics
+from common import metrics
 from common.named_configs import tiny
 from common.models import parameter_counts
 from scripts import paper_table
+from tests.conftest import CLEAN, make_run
 
 PESQ = {"SEGAN": [2.0, 2.1, 2.2, 2.3, 2.4], "ISEGAN-SA-2": [2.5, 2.7, 2.6, 2.9]}
-CLEAN = "/data/clean_testset_wav_16k"
-
-
-def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 4, 4, 4), n_expected=4, cfg=None):
-    """A run directory with flags.json (`cfg`, default a tiny model of that name; `corpus` in its dataset entry) and, with
-    `pesq` (one value per checkpoint), a results.json over `clean_dir` whose checkpoint i scored the first
-    scored[i] of n_expected files."""
-    run = root / name
-    run.mkdir(parents=True)
-    cfg = cfg or tiny(name.split("-L")[0])
-    flags = {"model": dataclasses.asdict(cfg), "training": {}, "flags": {},
-             "dataset": corpus and {"path": f"/data/{corpus}/segan.tfrecords", "windows": 100, "corpus": corpus}}
-    (run / "flags.json").write_text(json.dumps(flags))
-    if pesq is not None:
-        dirs = [f"{run}/enhanced/{i}" for i in range(len(pesq))]
-        files = [f"f{j}.wav" for j in range(n_expected)]
-        scores = [{f: {m: p if m == "pesq" else 0.5 + i for m in metrics.METRICS} for f in files[:n]}
-                  for i, (p, n) in enumerate(zip(pesq, scored))]
-        found = [{k: [{"file": f, "detail": "no such file"} for f in files[n:]] if k == "missing" else []
-                  for k in (*evaluation.PROBLEMS, *evaluation.NOTES)} for n in scored]
-        summary = evaluation.summarize(clean_dir, n_expected, dirs, scores, found)
-        evaluation.write_json(str(run / "results.json"), summary)
-    return cfg
 
 
 def table(root, tmp_path, *extra):

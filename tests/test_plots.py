@@ -8,8 +8,7 @@ from common.named_configs import tiny
 from common.paper_table import run_summary
 from scripts.plots import ablation as plot_ablation, attention as plot_attention, lib as plotlib
 from scripts.plots import losses as plot_losses, spectrograms as plot_spectrograms
-from tests.test_enhance_cli import tiny_run  # noqa: F401 (fixture)
-from tests.test_paper_table import make_run
+from tests.conftest import make_run
 
 
 def assert_png(path, min_bytes=10_000):
