@@ -26,7 +26,7 @@ def test_bad_flags_are_refused_with_a_message(argv, words, capsys):
     assert words in capsys.readouterr().err
 
 
-def test_reference_flag_spellings_and_defaults():
+def test_reference_flag_spellings_and_defaults(capsys):
     a = config.parse("isegan", ["--iteration", "3", "--bias_D_conv", "False", "--nobias_deconv"])
     assert (a.iterations, a.bias_D_conv, a.bias_deconv, a.bias_downconv) == (3, False, False, True)
     a = config.parse("isegan", ["--step", "best", "--overlap", "0.5", "--batch", "8"])  # the tools' aliases
@@ -41,9 +41,10 @@ def test_reference_flag_spellings_and_defaults():
     assert (a.batch_size, d.batch_size) == (50, 50)  # the paper's scripts: 2 GPUs x 50; SEGAN's: 1 x 100
     with pytest.raises(SystemExit):
         config.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
+    assert "att_generators given but self_attention is off" in capsys.readouterr().err
 
 
-def test_recipe_sets_defaults_that_explicit_flags_override():
+def test_recipe_sets_defaults_that_explicit_flags_override(capsys):
     from common.recipes import RECIPES
 
     quick = config.parse("dsegan", ["--recipe", "quick"])
@@ -55,6 +56,7 @@ def test_recipe_sets_defaults_that_explicit_flags_override():
     assert (paper.batch_size, paper.preemph, paper.adv_weight, paper.max_steps) == (50, 0.95, 1.0, None)
     with pytest.raises(SystemExit):
         config.parse("dsegan", ["--recipe", "fast"])
+    assert "invalid choice: 'fast'" in capsys.readouterr().err
 
 
 def test_train_then_test_mode_writes_every_file_at_its_length(tiny_records, demo_dir, tmp_path):

@@ -53,7 +53,7 @@ def test_the_run_scripts_flags_build_the_named_model(name, capsys):
     assert capsys.readouterr().out.split() == [variant, str(windows), str(int(first_gpu)), *main_argv(name, 3)[1]]
 
 
-def test_paper_batches_and_names_whatever_the_widths():
+def test_paper_batches_and_names_whatever_the_widths(capsys):
     assert [run_batch(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == \
         [(100, True), (50, True), (100, False), (100, False)]
     assert name_of(tiny("DSEGAN-SA-3", att_layer_ind=(1,))) == "DSEGAN-SA-3"
@@ -62,6 +62,7 @@ def test_paper_batches_and_names_whatever_the_widths():
         assert name_of(other) not in PAPER_CONFIGS and other.variant in name_of(other)
     with pytest.raises(SystemExit):
         named_config_cli.main(["ISEGAN-0"])
+    assert "unknown configuration 'ISEGAN-0'" in capsys.readouterr().err
 
 
 def test_run_paper_sh_trains_each_named_configuration_then_the_table(tmp_path, run_script_env):

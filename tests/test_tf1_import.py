@@ -224,10 +224,11 @@ def test_flags_that_contradict_the_checkpoint_fail(tmp_path, capsys, segan_array
     assert "model variables without a value" in err and "encoder_attention_layer2/sn_conv_theta/w" in err
 
 
-def test_segan_and_isegan_need_the_variant(tmp_path, segan_arrays):
+def test_segan_and_isegan_need_the_variant(tmp_path, capsys, segan_arrays):
     ckpt = write_tf1_checkpoint(tmp_path / "SEGAN-50", segan_arrays)
     with pytest.raises(SystemExit):
         import_tf1_checkpoint.main(["--ckpt", ckpt, "--out", str(tmp_path / "run")])
+    assert "SEGAN and ISEGAN-N have the same variables" in capsys.readouterr().err
     assert tf1_import.detect_flags({n: v.shape for n, v in upstream_arrays(tiny("DSEGAN-3")).items()})[0] \
         == "dsegan"
 

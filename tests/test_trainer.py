@@ -92,7 +92,7 @@ def test_loss_history_widens_when_columns_appear(tmp_path):
     assert np.isnan(table["d_loss"][:2]).all() and table["d_loss"][2] == 0.25
 
 
-def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path):
+def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path, capsys):
     tr = tiny_trainer("segan", tmp_path, tiny_records, "--max_steps", "6", "--lr_decay", str(4 / 6),
                            "--g_learning_rate", "1e-3", "--d_learning_rate", "4e-4")
     rates = []
@@ -100,8 +100,9 @@ def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path):
         tr.set_learning_rates(i, 6)
         rates.append((float(tr.g_opt.learning_rate.numpy()), float(tr.d_opt.learning_rate.numpy())))
     np.testing.assert_allclose(rates, [(s * 1e-3, s * 4e-4) for s in (1, 1, 1, 0.75, 0.5, 0.25)], rtol=1e-6)
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit):  # argparse: the message is on stderr
         tiny_args("segan", tmp_path, tiny_records, "--lr_decay", "1.5")
+    assert "--lr_decay must be a fraction in [0, 1]" in capsys.readouterr().err
 
 
 def test_epoch_schedules():

@@ -104,9 +104,9 @@ def test_dsegan_att_generators_selects_attention():
 
 def test_chain_rejects_bad_generator_counts():
     chain, _ = build_models(tiny(variant="dsegan", stages=2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2 generators for 3 stages"):
         GeneratorChain(chain.generators, stages=3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="1 z tensors for 2 stages"):
         chain(wave(chain.stage_generator(0).cfg, 1), zs=[None])
 
 
