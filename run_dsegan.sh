@@ -3,7 +3,7 @@
 # SA=1 puts self-attention in every generator (the paper's DSEGAN-SA). Every parameter below can also be
 # set from the environment (e.g. `N=3 SA=1 ./run_dsegan.sh`).
 GPUS="${GPUS:-0,1}"            # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
-N="${N:-2}"                    # stages (--depth)
+N="${N:-2}"                    # stages (--stages)
 SA="${SA:-0}"                  # 1 = self-attention (+ spectral norm) in every generator
 ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention blocks
 BATCH_SIZE="${BATCH_SIZE:-50}" # windows per GPU

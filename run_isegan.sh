@@ -3,7 +3,7 @@
 # with self-attention at encoder layer 5, N = 2, 2 GPUs x 50 windows. Every parameter below can also be
 # set from the environment (e.g. `N=3 SA=0 ./run_isegan.sh`).
 GPUS="${GPUS:-0,1}"            # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
-N="${N:-2}"                    # stages (--iterations)
+N="${N:-2}"                    # stages (--stages)
 SA="${SA:-1}"                  # 1 = self-attention (+ spectral norm) in the generator
 ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention block
 BATCH_SIZE="${BATCH_SIZE:-50}" # windows per GPU

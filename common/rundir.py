@@ -15,7 +15,6 @@ TensorFlow is imported only by the functions that read checkpoints.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import glob
 import json
@@ -143,8 +142,8 @@ def given_model_differences(saved: dict, args) -> list[str]:
     """For test mode: the model flags and --preemph given on the command line (args.given) that
     disagree with the run's."""
     given = {k: getattr(args, k) for k in getattr(args, "given", ())}
-    merged = argparse.Namespace(**{**saved["flags"], **given, "variant": saved["variant"]})
-    now = {k: _plain(v) for k, v in dataclasses.asdict(config.model_config(merged)).items()}
+    model = {**saved["model"], **{k: v for k, v in given.items() if k in saved["model"]}}  # a model flag's
+    now = {k: _plain(v) for k, v in dataclasses.asdict(ModelConfig(**model)).items()}    # name is its field's
     out = differences({**saved, "dataset": None}, {**saved, "model": now})
     if "preemph" in given and given["preemph"] != preemph(saved):
         out.append(f"preemph: {preemph(saved)} (saved) vs {given['preemph']} (now)")

@@ -8,17 +8,18 @@ _TF1_ATTENTION = re.compile(r"(encoder|decoder)_attention_layer(\d+)")
 
 BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
 OWN_FIELDS = ("att_generators",)  # ModelConfig fields only this variant sets
-STAGE_FLAG = "--depth"  # the flag of the stage count N
+STAGE_FLAG = "--stages"  # the flag of the stage count N
 
 
 def add_flags(group) -> None:
-    group.add_argument("--depth", type=int, default=2, help="stages N: N independent generators")
+    group.add_argument("--stages", "--depth", dest="stages", type=int, default=2,
+                       help="stages N: N independent generators (--depth: the upstream's name)")
     group.add_argument("--att_generators", type=int_list, default=None,
                        help="0-based generators that get self-attention with --self_attention (default: all)")
 
 
 def model_fields(args) -> dict:
-    return {"stages": args.depth, "att_generators": args.att_generators}
+    return {"stages": args.stages, "att_generators": args.att_generators}
 
 
 def check(cfg) -> None:
@@ -50,12 +51,12 @@ def tf1_layer(layer: str, n: int) -> str:
 
 
 def tf1_detect(names: set) -> tuple[int, list[str]] | None:
-    """(generators, --depth and --att_generators) read off a TF1 checkpoint's names; None without enc_{n}_{i}."""
+    """(generators, --stages and --att_generators) read off a TF1 checkpoint's names; None without enc_{n}_{i}."""
     gens = {int(m[1]) for n in names if (m := re.fullmatch(r"g_ae/enc_(\d+)_\d+/W", n))}
     if not gens:
         return None
     att = sorted({int(m[1]) for n in names if (m := re.match(r"g_ae/encoder_attention_layer_(\d+)_\d+/", n))})
-    own = ["--depth", str(len(gens))]
+    own = ["--stages", str(len(gens))]
     if att and len(att) < len(gens):
         own += ["--att_generators", ",".join(map(str, att))]
     return len(gens), own

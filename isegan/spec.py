@@ -2,16 +2,16 @@
 
 BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
 OWN_FIELDS = ()  # ModelConfig fields only this variant sets
-STAGE_FLAG = "--iterations"  # the flag of the stage count N
+STAGE_FLAG = "--stages"  # the flag of the stage count N
 
 
 def add_flags(group) -> None:
-    group.add_argument("--iterations", "--iteration", dest="iterations", type=int, default=2,
-                       help="stages N: the shared generator is applied N times")
+    group.add_argument("--stages", "--iterations", "--iteration", dest="stages", type=int, default=2,
+                       help="stages N: the shared generator is applied N times (--iterations: the upstream's name)")
 
 
 def model_fields(args) -> dict:
-    return {"stages": args.iterations}
+    return {"stages": args.stages}
 
 
 def check(cfg) -> None:

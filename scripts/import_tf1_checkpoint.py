@@ -6,7 +6,7 @@
 
 Model flags not given are read off the checkpoint's variable names and shapes (DSEGAN and its depth,
 channels, canvas, biases, PReLU, attention sites); SEGAN and ISEGAN-N have the same variables, so for
-those --variant (and --iterations) must be given unless D attention marks SASEGAN. Writes flags.json and
+those --variant (and --stages) must be given unless D attention marks SASEGAN. Writes flags.json and
 checkpoints/ckpt-<iteration> (iteration = the checkpoint's number / --towers, the upstream's GPU count),
 which test mode, scripts/dev/reference_io.py and resumed training accept. Mapping rules: common/tf1_import.py.
 """
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     variant = args.variant or variant
     if variant is None:
         p.error("SEGAN and ISEGAN-N have the same variables: give --variant segan, or --variant isegan "
-                "--iterations N")
+                "--stages N")
     flags = config.parse(variant, detected + model_argv + ["--save_path", args.out])
     run = TrainingRun(flags, tf.distribute.get_strategy())
     trainer = run.trainer

@@ -3,7 +3,7 @@
 
     VARIANT WINDOWS_PER_ITERATION FIRST_GPU_ONLY(0|1) MODEL_FLAGS...
 
-e.g. `isegan 100 0 --iterations 2 --self_attention --att_layer_ind 5` for ISEGAN-SA-2 (with
+e.g. `isegan 100 0 --stages 2 --self_attention --att_layer_ind 5` for ISEGAN-SA-2 (with
 --att_layer_ind 5). An unknown name is an error naming the families. `--paper` prints the paper's
 configurations, space-separated. No TensorFlow.
 """

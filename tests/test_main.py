@@ -28,7 +28,7 @@ def test_bad_flags_are_refused_with_a_message(argv, words, capsys):
 
 def test_reference_flag_spellings_and_defaults(capsys):
     a = config.parse("isegan", ["--iteration", "3", "--bias_D_conv", "False", "--nobias_deconv"])
-    assert (a.iterations, a.bias_D_conv, a.bias_deconv, a.bias_downconv) == (3, False, False, True)
+    assert (a.stages, a.bias_D_conv, a.bias_deconv, a.bias_downconv) == (3, False, False, True)
     a = config.parse("isegan", ["--step", "best", "--overlap", "0.5", "--batch", "8"])  # the tools' aliases
     assert (a.weights, a.test_overlap, a.test_batch) == ("best", 0.5, 8)
     d = config.parse("dsegan", ["--self_attention", "--att_generators", "1"])

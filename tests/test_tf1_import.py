@@ -258,5 +258,5 @@ def test_dsegan_sa_names_are_distinct_and_detected():
     assert "g_ae/encoder_attention_layer_2_2/sn_conv_theta/w" in names
     variant, argv = tf1_import.detect_flags(names)
     flags = dict(zip(argv[::2], argv[1::2]))
-    assert variant == "dsegan" and flags["--depth"] == "3" and flags["--att_generators"] == "0,2"
+    assert variant == "dsegan" and flags["--stages"] == "3" and flags["--att_generators"] == "0,2"
     assert flags["--att_layer_ind"] == "2" and flags["--canvas_size"] == "512"
