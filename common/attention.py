@@ -3,7 +3,8 @@
 For F of shape [B, T, C]: spectrally normalised bias-free 1x1 convs (Glorot-uniform) give the
 query θ (C/8), key φ (C/8) and value g (C/2); φ and g are max-pooled over time (4, stride 4).
 A = softmax(θ φᵀ) over the T/4 keys (no 1/√d scaling), O = conv1x1(A g) back to C channels,
-output F + σ O with the scalar σ initialised to 0 (the block is the identity at init).
+output F + σ O with the scalar σ initialised to 0 (the block is the identity at init). The softmax runs in
+float32 under mixed precision.
 """
 import keras
 import tensorflow as tf
@@ -39,6 +40,7 @@ class SelfAttention(keras.layers.Layer):
 
     def call(self, x, return_attention=False):
         """[B, T, C] -> [B, T, C]; with return_attention also the map A of shape [B, T, T/4]."""
-        attn = tf.nn.softmax(tf.matmul(self.theta(x), _max_pool(self.phi(x)), transpose_b=True))
-        y = x + self.sigma * self.out(tf.matmul(attn, _max_pool(self.g(x))))
+        logits = tf.matmul(self.theta(x), _max_pool(self.phi(x)), transpose_b=True)
+        attn = tf.nn.softmax(tf.cast(logits, tf.float32))  # float32 under mixed precision too
+        y = x + self.sigma * self.out(tf.matmul(tf.cast(attn, x.dtype), _max_pool(self.g(x))))
         return (y, attn) if return_attention else y

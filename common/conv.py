@@ -81,7 +81,7 @@ class _Conv(keras.layers.Layer):
         else:
             y = self._tf_form(x, self.kernel)
         if self.sn is not None:
-            y = y / self.sn(self.kernel)
+            y = y / tf.cast(self.sn(self.kernel), y.dtype)  # sn reads the float32 kernel
         if self.bias is not None:
             y = tf.nn.bias_add(y, self.bias)
         return y

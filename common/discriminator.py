@@ -51,8 +51,8 @@ class Discriminator(keras.Model):
         self.fc.build((batch, length))
 
     def _input(self, candidate, noisy):
-        x = tf.concat([candidate, noisy], axis=-1)
-        return x + self.noise_std * tf.random.normal(tf.shape(x), dtype=x.dtype)
+        x = tf.concat([tf.cast(candidate, self.compute_dtype), tf.cast(noisy, self.compute_dtype)], axis=-1)
+        return x + tf.cast(self.noise_std, x.dtype) * tf.random.normal(tf.shape(x), dtype=x.dtype)
 
     def _trunk(self, h, reference_stats=None):
         """The blocks; without reference_stats this is the reference pass and also returns

@@ -31,7 +31,7 @@ class Enhancer:
         self.canvas, self.preemph, self.batch, self.progress = canvas, preemph, batch, progress
         self.hop = max(1, int(round(canvas * (1.0 - overlap))))
         self.all_stages = all_stages
-        self._stages = tf.function(lambda w: tf.stack(chain(w) if all_stages else chain(w)[-1:]),
+        self._stages = tf.function(lambda w: tf.cast(tf.stack(chain(w) if all_stages else chain(w)[-1:]), tf.float32),
                                    input_signature=[tf.TensorSpec([None, canvas, 1], tf.float32)])
 
     def windows_out(self, windows: np.ndarray) -> np.ndarray:

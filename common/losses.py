@@ -15,7 +15,12 @@ def stage_weights(n_stages: int) -> list[float]:
     return [2.0 ** -(n_stages - 1 - n) for n in range(n_stages)]
 
 
+def _f32(tensors):
+    return [tf.cast(t, tf.float32) for t in tensors]  # under mixed precision the losses are float32 too
+
+
 def d_loss(d_real, d_fakes):
+    d_real, d_fakes = tf.cast(d_real, tf.float32), _f32(d_fakes)
     real = tf.reduce_mean(tf.square(d_real - 1.0))
     fakes = [tf.reduce_mean(tf.square(f)) for f in d_fakes]
     return real + tf.add_n(fakes) / len(fakes), {"d_real": real, **{f"d_fake_{n}": f for n, f in enumerate(fakes)}}
@@ -23,11 +28,12 @@ def d_loss(d_real, d_fakes):
 
 def g_loss(d_fakes, stages, clean, l1_lambda, adv_weight=1.0):
     """`adv_weight` (1 in the reference) scales the adversarial term; `d_fakes` None: L1 alone (D not run)."""
+    stages, clean = _f32(stages), tf.cast(clean, tf.float32)
     l1s = [tf.reduce_mean(tf.abs(s - clean)) for s in stages]
     weighted = tf.add_n([w * l for w, l in zip(stage_weights(len(stages)), l1s)])
     terms = {f"g_l1_{n}": l for n, l in enumerate(l1s)}
     if d_fakes is None:
         return l1_lambda * weighted, terms
-    advs = [tf.reduce_mean(tf.square(f - 1.0)) for f in d_fakes]
+    advs = [tf.reduce_mean(tf.square(f - 1.0)) for f in _f32(d_fakes)]
     adv = tf.add_n(advs) / len(advs)
     return adv_weight * adv + l1_lambda * weighted, {"g_adv": adv, **terms}

@@ -10,7 +10,21 @@ from common.chain import GeneratorChain
 from common.discriminator import Discriminator
 
 
-def build_models(cfg):
+# the Keras dtype policy of each --mixed_precision (common/train_config.py PRECISIONS)
+POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+
+
+def build_models(cfg, precision: str = "float32"):
+    """The chain and the discriminator, their layers computing in `precision` (variables float32)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(POLICIES[precision])  # read by each layer as it is made
+    try:
+        return _build(cfg)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build(cfg):
     generators = importlib.import_module(f"{cfg.variant}.variant").build_generators(cfg)  # the variant's own
     chain = GeneratorChain(generators, cfg.stages, name="chain")
     chain.build((None, cfg.canvas_size, 1))

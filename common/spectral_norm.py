@@ -6,7 +6,8 @@ whose kernel is [k, C_out, C_in], the last dim is C_in). A persistent non-traina
     v = l2n(u Wᵀ),  u' = l2n(v W),  sigma = v W u'ᵀ,  u <- u'
 with l2n(a) = a / (||a|| + 1e-12) and no stop-gradient. The normalised kernel is kernel / sigma;
 since the conv is linear the callers divide the (usually much smaller) conv output by sigma
-instead, which is the same function with the same gradients.
+instead, which is the same function with the same gradients. Under mixed precision the power
+iteration runs in float32 (the layer's dtype) and sigma is returned in the caller's compute dtype.
 """
 import keras
 import tensorflow as tf
@@ -22,6 +23,9 @@ class SpectralNorm(keras.layers.Layer):
     """Owns u for one kernel; `call(kernel)` runs one power iteration, stores u' in u and
     returns the estimate sigma of the kernel's largest singular value."""
 
+    def __init__(self, **kwargs):
+        super().__init__(dtype="float32", **kwargs)  # the power iteration in float32 whatever the policy
+
     def build(self, kernel_shape):
         # ONLY_FIRST_REPLICA makes the assignment legal in a MirroredStrategy replica context.
         self.u = self.add_weight(name="u", shape=(1, kernel_shape[-1]),
@@ -29,7 +33,7 @@ class SpectralNorm(keras.layers.Layer):
                                  trainable=False, aggregation="only_first_replica")
 
     def call(self, kernel):
-        w = tf.reshape(kernel, [-1, kernel.shape[-1]])
+        w = tf.reshape(tf.cast(kernel, tf.float32), [-1, kernel.shape[-1]])
         v = _l2n(tf.matmul(self.u, w, transpose_b=True))
         vw = tf.matmul(v, w)
         u = _l2n(vw)

@@ -41,7 +41,7 @@ class Trainer:
         if training.seed is not None:
             keras.utils.set_random_seed(training.seed)  # the initial weights
         with self.strategy.scope():
-            self.chain, self.disc = build_models(cfg)
+            self.chain, self.disc = build_models(cfg, training.mixed_precision)
             self.g_opt = TF1RMSProp(training.g_learning_rate, name="g_rmsprop")
             self.d_opt = TF1RMSProp(training.d_learning_rate, name="d_rmsprop")
             self.g_opt.build(self.chain.trainable_variables)

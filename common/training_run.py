@@ -219,7 +219,7 @@ class TrainingRun:
                                    shuffle_buffer=0, repeat=False)
             self._audio_batch = next(iter(ds))
         clean, noisy = self._audio_batch
-        enhanced = self.trainer.chain(noisy)[-1]
+        enhanced = tf.cast(self.trainer.chain(noisy)[-1], tf.float32)
         with writer.as_default(step=step):
             for name, x in (("noisy", noisy), ("enhanced", enhanced), ("clean", clean)):
                 quiet_audio_summary(name, de_emphasis(x.numpy()[..., 0], t.preemph)[..., None], 16000,

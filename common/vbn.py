@@ -23,7 +23,11 @@ def moments(x):
 
 
 class VirtualBatchNorm(keras.layers.Layer):
-    """gamma ~ N(1, 0.02), beta = 0, one per channel."""
+    """gamma ~ N(1, 0.02), beta = 0, one per channel. Statistics and normalisation in float32 whatever the
+    dtype policy (mixed precision): inputs are cast up, the output is float32."""
+
+    def __init__(self, **kwargs):
+        super().__init__(dtype="float32", **kwargs)
 
     def build(self, input_shape):
         channels = (input_shape[-1],)
@@ -33,11 +37,13 @@ class VirtualBatchNorm(keras.layers.Layer):
 
     def reference(self, x):
         """Normalise the reference batch with its own statistics; returns (output, stats)."""
+        x = tf.cast(x, tf.float32)
         stats = moments(x)
         return self._normalize(x, stats.mean, stats.mean_sq), stats
 
     def call(self, x, ref):
         """Normalise x with its statistics mixed with the reference's (`ref`: VBNStats)."""
+        x = tf.cast(x, tf.float32)
         own = moments(x)
         c = 1.0 / (ref.batch_size + 1.0)
         return self._normalize(x, c * own.mean + (1.0 - c) * ref.mean,

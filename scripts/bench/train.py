@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
 
-    python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--batch 4] [--iterations 4]
+    python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default bfloat16]
+                                  [--batch_size 4] [--iterations 4]
 
-For each configuration: seconds per iteration (one D step and one G step, each on its own batch of
+For each configuration and mode (default: the paper's fp32; bfloat16: --mixed_precision bfloat16): seconds per iteration (one D step and one G step, each on its own batch of
 --batch windows), windows/s with both batches counted, and the FLOP rate that implies as a share of the
 matmul rate. FLOP per iteration per window of a batch, from the conv forward costs G and D (4.32 and
 1.45 GFLOP at full size) with backward ≈ 2 × forward, for N stages:
@@ -28,31 +29,35 @@ from common.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
 
 CONFIGS = ("SEGAN", "SASEGAN", "ISEGAN-2", "ISEGAN-SA-2", "DSEGAN-2", "DSEGAN-SA-2")
+MODES = {"default": [], "bfloat16": ["--mixed_precision", "bfloat16"]}  # mode: main.py flags
 
 
 @exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=CONFIGS)
+    p.add_argument("--modes", nargs="+", default=["default"], choices=tuple(MODES))
     p.add_argument("--batch_size", "--batch", dest="batch_size", type=int, default=4, help="windows per batch")
     p.add_argument("--iterations", type=int, default=4, help="timed iterations (best one counts)")
     p.add_argument("--matmul_size", type=int, default=4096)
     a = p.parse_args(argv)
     for name in a.configs:
-        variant, flags = main_argv(name)
-        args = config.parse(variant, [*flags, "--batch_size", str(a.batch_size)])
-        cfg = config.model_config(args)
-        tr = Trainer(cfg, config.train_config(args), tf.distribute.MirroredStrategy(["/cpu:0"]))
-        batch = tf.random.normal([a.batch_size, cfg.canvas_size, 1]) * 0.1
-        iterator = iter(tr.strategy.experimental_distribute_dataset(
-            tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
-        step = lambda: {k: v.numpy() for k, v in tr.step(iterator).items()}  # noqa: E731
-        rate, seconds = matmul_rate(a.matmul_size, [step], a.iterations)
+        steps = []
+        for mode in a.modes:
+            variant, flags = main_argv(name)
+            args = config.parse(variant, [*flags, *MODES[mode], "--batch_size", str(a.batch_size)])
+            cfg = config.model_config(args)
+            tr = Trainer(cfg, config.train_config(args), tf.distribute.MirroredStrategy(["/cpu:0"]))
+            batch = tf.random.normal([a.batch_size, cfg.canvas_size, 1]) * 0.1
+            iterator = iter(tr.strategy.experimental_distribute_dataset(
+                tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
+            steps.append(lambda tr=tr, it=iterator: {k: v.numpy() for k, v in tr.step(it).items()})
+        rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # the modes timed interleaved
         flops = iteration_flops(cfg, a.batch_size)
-        print(f"{name}: {seconds:.2f} s/iteration at batch {a.batch_size}: {2 * a.batch_size / seconds:.2f} windows/s "
-              f"(both batches), {flops / 1e9:.0f} GFLOP/iteration -> {flops / seconds / 1e9:.1f} GFLOP/s = "
-              f"{100 * flops / seconds / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)",
-              flush=True)
+        for mode, s in zip(a.modes, seconds):
+            print(f"{name} {mode}: {2 * a.batch_size / s:.2f} windows/s (both batches of {a.batch_size}; "
+                  f"{s:.2f} s/iteration), {flops / 1e9:.0f} GFLOP/iteration -> {flops / s / 1e9:.1f} GFLOP/s = "
+                  f"{100 * flops / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)", flush=True)
     return 0
 
 
