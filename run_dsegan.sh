@@ -11,6 +11,8 @@ EPOCHS="${EPOCHS:-100}"
 DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/
 RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/)
 QUICK="${QUICK:-0}"            # 1 = the quick recipe (README; not the paper's), into RUN_DIR/quick/<name>
+XLA="${XLA:-0}"                # 1 = XLA-compiled training and test steps (not the paper's; README "Speed")
+PRECISION="${PRECISION:-float32}"  # bfloat16 = mixed-precision training (not the paper's; README "Speed")
 EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1
 
 set -euo pipefail

@@ -24,15 +24,16 @@ from common.errors import InputError
 
 class Enhancer:
     """Test-time enhancement of whole utterances with a chain. `all_stages`: return every stage's output
-    ([stages, T]) instead of the last one's ([T]); `progress`: a progress bar over the window batches."""
+    ([stages, T]) instead of the last one's ([T]); `progress`: a progress bar over the window batches; `xla`:
+    the chain's calls compiled with XLA."""
 
     def __init__(self, chain, canvas: int, preemph: float, batch: int = 64, overlap: float = 0.0,
-                 all_stages: bool = False, progress: bool = False):
+                 all_stages: bool = False, progress: bool = False, xla: bool = False):
         self.canvas, self.preemph, self.batch, self.progress = canvas, preemph, batch, progress
         self.hop = max(1, int(round(canvas * (1.0 - overlap))))
         self.all_stages = all_stages
         self._stages = tf.function(lambda w: tf.cast(tf.stack(chain(w) if all_stages else chain(w)[-1:]), tf.float32),
-                                   input_signature=[tf.TensorSpec([None, canvas, 1], tf.float32)])
+                                   input_signature=[tf.TensorSpec([None, canvas, 1], tf.float32)], jit_compile=xla)
 
     def windows_out(self, windows: np.ndarray) -> np.ndarray:
         """[W, canvas] → [stages, W, canvas]: the chain's output (last stage, or every stage) for each

@@ -74,9 +74,12 @@ def flag_fields(cls) -> list:
     return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
 
 
-def add_field_flags(group, cls) -> None:
-    """One flag per flag field of `cls`, named after it; help shows the parser's default."""
+def add_field_flags(group, cls, only: tuple[str, ...] | None = None) -> None:
+    """One flag per flag field of `cls` (or of the fields named in `only`), named after it; help shows the
+    parser's default."""
     for f in flag_fields(cls):
+        if only is not None and f.name not in only:
+            continue
         help = f.metadata["help"]
         if isinstance(f.default, bool):
             add_bool(group, f.name, f.default, help)

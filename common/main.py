@@ -40,6 +40,7 @@ def test(args) -> int:
     if args.seed is not None:
         tf.random.set_seed(args.seed)
     print(f"enhancing {args.test_wav_dir} with {trained.path}")
-    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, args.test_batch, args.test_overlap)
+    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, args.test_batch, args.test_overlap,
+                        xla=args.xla)
     failed = enhance_dir(enhancer, args.test_wav_dir, args.save_clean_path)
     return 1 if failed else 0

@@ -9,10 +9,27 @@ since the conv is linear the callers divide the (usually much smaller) conv outp
 instead, which is the same function with the same gradients. Under mixed precision the power
 iteration runs in float32 (the layer's dtype) and sigma is returned in the caller's compute dtype.
 """
+import contextlib
+
 import keras
 import tensorflow as tf
 
 _EPS = 1e-12
+_pending = None  # while updates are deferred: {id(u): (u, its latest value)}
+
+
+@contextlib.contextmanager
+def deferred_updates():
+    """Within: each power iteration's u' is kept as u's latest value instead of assigned (the next
+    iteration on the same kernel starts from it, as after an assignment), for the caller to assign: an
+    XLA-compiled function cannot hold the replica synchronisation an assignment to u needs. Yields
+    {id(u): (u, latest value)}."""
+    global _pending
+    outer, _pending = _pending, {}
+    try:
+        yield _pending
+    finally:
+        _pending = outer
 
 
 def _l2n(a):
@@ -34,9 +51,16 @@ class SpectralNorm(keras.layers.Layer):
 
     def call(self, kernel):
         w = tf.reshape(tf.cast(kernel, tf.float32), [-1, kernel.shape[-1]])
-        v = _l2n(tf.matmul(self.u, w, transpose_b=True))
+        if _pending is None or id(self.u) not in _pending:
+            u = self.u
+        else:  # the value an assignment would have left, read like a variable: no gradient through it
+            u = tf.stop_gradient(_pending[id(self.u)][1])
+        v = _l2n(tf.matmul(u, w, transpose_b=True))
         vw = tf.matmul(v, w)
         u = _l2n(vw)
-        self.u.assign(u)
+        if _pending is None:
+            self.u.assign(u)
+        else:
+            _pending[id(self.u)] = (self.u, u)
         return tf.reduce_sum(vw * u)
 

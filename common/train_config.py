@@ -44,6 +44,8 @@ class TrainConfig:
                                             "mixed precision, not the paper's: variables, optimizer state, spectral "
                                             "norm, VBN statistics, the attention softmax and the losses stay "
                                             "float32)", choices=PRECISIONS, shapes=True, older_runs="float32")
+    xla: bool = field(False, "compile the training step's forward and backward passes and test mode's generator "
+                             "calls with XLA (not the paper's; the same results within float32 rounding)")
     shuffle_buffer: int = field(1000, "windows in the shuffle buffer", shapes=True)
     seed: int | None = field(None, "seed the initial weights, data order and z (default: unseeded); in test "
                                    "mode, the z of the enhancement", type=int, shapes=True)

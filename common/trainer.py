@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import data, losses
+from common import data, losses, spectral_norm
 from common.model_config import ModelConfig
 from common.models import build_models
 from common.optim import TF1RMSProp
@@ -53,6 +53,9 @@ class Trainer:
         # what a checkpoint holds: the models, the optimizer state, the iteration and the schedules' state
         self.checkpoint = tf.train.Checkpoint(chain=self.chain, discriminator=self.disc, g_opt=self.g_opt,
                                               d_opt=self.d_opt, iteration=self.iteration, l1_lambda=self.l1_lambda)
+        # the forward and backward passes of a D and a G step, XLA-compiled with --xla
+        self.d_grads, self.g_grads = ((xla_compiled(self.d_gradients), xla_compiled(self.g_gradients))
+                                      if training.xla else (self.d_gradients, self.g_gradients))
         # step(iterator): one iteration (D step unless L1-only, G step), compiled; the loss terms averaged
         # over replicas
         self.step = tf.function(self._iteration)
@@ -81,12 +84,12 @@ class Trainer:
         return tape.gradient(scaled, self.chain.trainable_variables), {"g_loss": loss, **terms}
 
     def d_step(self, clean, noisy, zs=None):
-        grads, values = self.d_gradients(clean, noisy, zs)
+        grads, values = self.d_grads(clean, noisy, zs)
         self.d_opt.apply_gradients(zip(grads, self.disc.trainable_variables))
         return values
 
     def g_step(self, clean, noisy, zs=None):
-        grads, values = self.g_gradients(clean, noisy, zs)
+        grads, values = self.g_grads(clean, noisy, zs)
         self.g_opt.apply_gradients(zip(grads, self.chain.trainable_variables))
         return values
 
@@ -138,6 +141,28 @@ class Trainer:
         return iter(data.distributed_dataset(
             self.strategy, t.e2e_dataset, t.batch_size, canvas=self.cfg.canvas_size, preemph=t.preemph,
             shuffle_buffer=t.shuffle_buffer, seed=None if t.seed is None else stream_seed(t.seed, start)))
+
+
+def xla_compiled(fn):
+    """`fn` compiled with XLA; the spectral-norm updates it makes are returned out of the compiled function
+    and assigned after it, where the replicas can synchronise them."""
+    targets = []
+
+    def body(*args):
+        with spectral_norm.deferred_updates() as pending:
+            out = fn(*args)
+        targets[:] = [u for u, _ in pending.values()]
+        return out, [value for _, value in pending.values()]
+
+    compiled = tf.function(body, jit_compile=True)
+
+    def run(*args):
+        out, values = compiled(*args)
+        for u, value in zip(targets, values):
+            u.assign(value)
+        return out
+
+    return run
 
 
 def stream_seed(seed: int, start: int) -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Enhance a test set with each of a run's newest readable checkpoints, in one process.
 
-    python scripts/enhance_checkpoints.py --run RUN --test_wav_dir NOISY_DIR [--last 5] [--seed S]
+    python scripts/enhance_checkpoints.py --run RUN --test_wav_dir NOISY_DIR [--last 5] [--seed S] [--xla]
 
 Writes RUN/enhanced/STEP/ for each checkpoint (as `main.py --weights STEP --test_wav_dir NOISY_DIR
 --save_clean_path RUN/enhanced/STEP` does, file for file) and prints those directories, one per line. The
@@ -19,9 +19,10 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 import_tensorflow()
 
 from common.errors import exit_on_error  # noqa: E402
-from common.flags import positive_int  # noqa: E402
+from common.flags import add_field_flags, positive_int  # noqa: E402
 from common.run_enhance import enhance_checkpoints  # noqa: E402
 from common.rundir import CHECKPOINT_DIR, TESTED_CHECKPOINTS, good_steps  # noqa: E402
+from common.train_config import TrainConfig  # noqa: E402
 
 
 @exit_on_error
@@ -33,6 +34,7 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, help="seed z before each checkpoint (default: unseeded, as test mode)")
     p.add_argument("--test_batch", "--batch", dest="test_batch", type=positive_int, default=64,
                    help="windows per generator call")
+    add_field_flags(p, TrainConfig, only=("xla",))
     a = p.parse_args(argv)
     if a.last < 1:
         p.error("--last must be at least 1")
@@ -44,7 +46,7 @@ def main(argv=None) -> int:
         print(f"error: no readable checkpoint in {os.path.join(a.run, CHECKPOINT_DIR)}", file=sys.stderr)
         return 1
     failed = 0
-    for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch):
+    for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch, a.xla):
         failed += bad
         print(out)
     return 1 if failed else 0

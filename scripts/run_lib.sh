@@ -64,23 +64,25 @@ visible_gpus() {
 
 # run_variant VARIANT NAME [model flags...]: train the run (run_path NAME), enhance the test set at its last
 # five readable checkpoints, evaluate them (beside the noisy input), print the table and plot the run
-# (spectrograms.png, training.png). Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR, QUICK and EXTRA_FLAGS (more
-# flags for training, e.g. --allow_changes). The model for testing comes from the run's flags.json; the five
+# (spectrograms.png, training.png). Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR, QUICK, XLA (1: --xla in
+# training and testing), PRECISION (training's --mixed_precision) and EXTRA_FLAGS (more flags for training,
+# e.g. --allow_changes). The model for testing comes from the run's flags.json; the five
 # checkpoints are enhanced in one process (scripts/enhance_checkpoints.py, file for file what test mode writes).
 run_variant() {
   local variant="$1" name="$2"; shift 2
-  local run train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS")
+  local run train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS") speed=()
   run="$(run_path "$name")"
+  if [ "${XLA:-0}" = 1 ]; then speed=(--xla); fi
   if quick; then
     train_flags=(--recipe quick)  # common/recipes.py
     echo "Quick recipe (not the paper's; README \"Quick recipe\"): $name at a quarter of the channels, in $run."
   fi
   # shellcheck disable=SC2086  # EXTRA_FLAGS is a list of words
-  CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" ${EXTRA_FLAGS:-} \
-    --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
+  CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" "${speed[@]}" \
+    --mixed_precision "${PRECISION:-float32}" ${EXTRA_FLAGS:-} --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
   local dirs
   dirs="$(CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/enhance_checkpoints.py" --run "$run" --last 5 \
-    --test_wav_dir "$TEST_NOISY")"
+    --test_wav_dir "$TEST_NOISY" "${speed[@]}")"
   mapfile -t dirs <<< "$dirs"
   "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"

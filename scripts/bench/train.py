@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
 
-    python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default bfloat16]
+    python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default xla bfloat16]
                                   [--batch_size 4] [--iterations 4]
 
-For each configuration and mode (default: the paper's fp32; bfloat16: --mixed_precision bfloat16): seconds per iteration (one D step and one G step, each on its own batch of
+For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16: --mixed_precision bfloat16;
+xla+bfloat16: both): seconds per iteration (one D step and one G step, each on its own batch of
 --batch windows), windows/s with both batches counted, and the FLOP rate that implies as a share of the
 matmul rate. FLOP per iteration per window of a batch, from the conv forward costs G and D (4.32 and
 1.45 GFLOP at full size) with backward ≈ 2 × forward, for N stages:
@@ -29,7 +30,8 @@ from common.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
 
 CONFIGS = ("SEGAN", "SASEGAN", "ISEGAN-2", "ISEGAN-SA-2", "DSEGAN-2", "DSEGAN-SA-2")
-MODES = {"default": [], "bfloat16": ["--mixed_precision", "bfloat16"]}  # mode: main.py flags
+MODES = {"default": [], "xla": ["--xla"], "bfloat16": ["--mixed_precision", "bfloat16"],  # mode: main.py flags
+         "xla+bfloat16": ["--xla", "--mixed_precision", "bfloat16"]}
 
 
 @exit_on_error

@@ -2,6 +2,7 @@
 """Run a trained chain and discriminator on given inputs and z, for comparison with another implementation.
 
     python scripts/dev/reference_io.py --run runs/NAME --npz IN.npz --out OUT.npz [--train_step] [--weights N]
+                                       [--xla] [--mixed_precision bfloat16]
 
 Forward (default): IN holds float32 `noisy`, `clean` [B, T] and `z_0 … z_{N-1}` [B, T/2^L, C_L]; OUT gets
 `stage_0 … stage_{N-1}` [B, T], `d_real` and `d_fake_0 …` [B, 1], computed as training does (VBN reference =
@@ -10,8 +11,10 @@ the real pair [clean, noisy]; D input noise off).
 iteration runs (D update on batch A, then G update on batch B; the run's RMSProp from its initial state, the
 run's λ, D input noise off) and OUT gets `d_loss`, `g_loss` and every G and D variable after the update under
 its upstream TF1 name in the upstream layout (common/tf1_import.py).
+--xla and --mixed_precision are main.py's: they replace the run's for this computation.
 """
 import argparse
+import dataclasses
 import os
 import sys
 
@@ -26,14 +29,20 @@ import tensorflow as tf  # noqa: E402
 from common import rundir  # noqa: E402
 from common import tf1_import  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.flags import add_checkpoint_flag  # noqa: E402
+from common.flags import add_checkpoint_flag, add_field_flags  # noqa: E402
+from common.train_config import TrainConfig  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 
 
-def load_trainer(run_dir: str, weights: str = "latest") -> Trainer:
-    """A Trainer with the run's flags, its models and λ from the checkpoint, fresh optimizers, D noise off."""
+SPEED_FLAGS = ("xla", "mixed_precision")  # main.py's flags that change how, not what, the step computes
+
+
+def load_trainer(run_dir: str, weights: str = "latest", **speed) -> Trainer:
+    """A Trainer with the run's flags (`speed`: SPEED_FLAGS values that replace the run's), its models and λ
+    from the checkpoint, fresh optimizers, D noise off."""
     saved = rundir.load_flags(run_dir)
-    trainer = Trainer(rundir.model_config(saved), rundir.train_config(saved), tf.distribute.get_strategy())
+    training = dataclasses.replace(rundir.train_config(saved), **speed)
+    trainer = Trainer(rundir.model_config(saved), training, tf.distribute.get_strategy())
     path = rundir.resolve(run_dir, weights)
     tf.train.Checkpoint(chain=trainer.chain, discriminator=trainer.disc, l1_lambda=trainer.l1_lambda) \
         .read(path).expect_partial().assert_existing_objects_matched()
@@ -77,8 +86,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="output .npz")
     add_checkpoint_flag(p)
     p.add_argument("--train_step", action="store_true", help="one training iteration instead of a forward pass")
+    add_field_flags(p, TrainConfig, only=SPEED_FLAGS)
     a = p.parse_args(argv)
-    trainer = load_trainer(a.run, a.weights)
+    trainer = load_trainer(a.run, a.weights, **{k: getattr(a, k) for k in SPEED_FLAGS})
     with np.load(a.npz) as f:
         data = dict(f)
     out = (train_step if a.train_step else forward)(trainer, data)
