@@ -13,6 +13,8 @@ RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/ (quick: RUN_DIR/quic
 QUICK="${QUICK:-0}"            # 1 = the quick recipe (README; not the paper's), into RUN_DIR/quick/<name>
 XLA="${XLA:-0}"                # 1 = XLA-compiled training and test steps (not the paper's; README "Speed")
 PRECISION="${PRECISION:-float32}"  # bfloat16 = mixed-precision training (not the paper's; README "Speed")
+WORKERS="${WORKERS:-}"         # several servers: host:port of each, the chief first (README "Several servers")
+TASK="${TASK:-0}"              # this server's index in WORKERS (0 = the chief, which also tests)
 EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1
 
 set -euo pipefail

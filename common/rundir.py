@@ -7,6 +7,8 @@ of its trained chain for test mode, scripts/enhance.py, the plots and scripts/de
     RUN/corrupt/                  checkpoints found unreadable, moved out of the way (kept for inspection)
     RUN/losses.csv, RUN/logs/     per-iteration losses; TensorBoard
     RUN/best/, best_checkpoint.json   the best checkpoint by validation PESQ (--valid_wav_dir)
+    RUN/worker_tmp/<k>/           a multi-worker run's other workers: their share of each (collective)
+                                  checkpoint save, and their losses.csv
     RUN/enhanced/<iter>/          the run scripts' enhanced test set per checkpoint; results.*, *.png
 
 A run that was never trained (dataset null, e.g. imported TF1 weights) adopts the training flags of its
@@ -40,6 +42,7 @@ BEST_FILE = "best_checkpoint.json"
 ENHANCED_DIR = "enhanced"  # the run scripts' test-set outputs, one folder per checkpoint
 TESTED_CHECKPOINTS = 5  # the run scripts test the newest five (the paper's mean ± std over five)
 RESULTS_JSON = "results.json"  # their scores (scripts/evaluate.py --json)
+WORKER_DIR = "worker_tmp"  # a multi-worker run's non-chief workers write here, one folder each
 
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 

@@ -40,8 +40,8 @@ class SpectralNorm(keras.layers.Layer):
     """Owns u for one kernel; `call(kernel)` runs one power iteration, stores u' in u and
     returns the estimate sigma of the kernel's largest singular value."""
 
-    def __init__(self, **kwargs):
-        super().__init__(dtype="float32", **kwargs)  # the power iteration in float32 whatever the policy
+    def __init__(self, dtype="float32", **kwargs):
+        super().__init__(dtype=dtype, **kwargs)  # the power iteration in float32 whatever the policy
 
     def build(self, kernel_shape):
         # ONLY_FIRST_REPLICA makes the assignment legal in a MirroredStrategy replica context.
@@ -50,7 +50,7 @@ class SpectralNorm(keras.layers.Layer):
                                  trainable=False, aggregation="only_first_replica")
 
     def call(self, kernel):
-        w = tf.reshape(tf.cast(kernel, tf.float32), [-1, kernel.shape[-1]])
+        w = tf.reshape(tf.cast(kernel, self.compute_dtype), [-1, kernel.shape[-1]])
         if _pending is None or id(self.u) not in _pending:
             u = self.u
         else:  # the value an assignment would have left, read like a variable: no gradient through it

@@ -50,12 +50,14 @@ class TrainingRun:
         self.run_dir = self.training.save_path
         self.chief = is_chief(self.trainer.strategy)
         self.checkpoint_dir = os.path.join(self.run_dir, rundir.CHECKPOINT_DIR)
+        if not self.chief:
+            self.worker_dir = os.path.join(self.run_dir, rundir.WORKER_DIR,
+                                           str(self.trainer.strategy.cluster_resolver.task_id))
         self.manager = self._open_manager()
 
     def _open_manager(self) -> tf.train.CheckpointManager:
         # every worker of a multi-worker run saves (the save is collective); only the chief's copy is kept
-        own_dir = self.checkpoint_dir if self.chief else os.path.join(
-            self.run_dir, "worker_tmp", str(self.trainer.strategy.cluster_resolver.task_id))
+        own_dir = self.checkpoint_dir if self.chief else self.worker_dir
         return tf.train.CheckpointManager(self.trainer.checkpoint, own_dir,
                                           max_to_keep=self.training.keep_checkpoints if self.chief else 1)
 
@@ -169,7 +171,9 @@ class TrainingRun:
             writer = tf.summary.create_file_writer(os.path.join(self.run_dir, LOG_DIR))
             history = LossHistory(os.path.join(self.run_dir, LOSS_FILE), start)
         else:
-            writer, history = tf.summary.create_noop_writer(), LossHistory(os.devnull, start)
+            writer = tf.summary.create_noop_writer()
+            os.makedirs(self.worker_dir, exist_ok=True)
+            history = LossHistory(os.path.join(self.worker_dir, LOSS_FILE), start)  # to compare with the chief's
         validator = Validator(tr.chain, t.valid_wav_dir, tr.cfg.canvas_size, t.preemph, self.run_dir) \
             if t.valid_wav_dir and self.chief else None
         bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))

@@ -62,9 +62,19 @@ visible_gpus() {
     2>/dev/null
 }
 
+# train_env: the environment of training: the GPUS, and in a multi-worker run (WORKERS=host:port,host:port,…
+# with the chief first, the same on every server; TASK=k this server's place in it) its TF_CONFIG.
+train_env() {
+  TRAIN_ENV=(CUDA_VISIBLE_DEVICES="$GPUS")
+  if [ -n "${WORKERS:-}" ]; then
+    TRAIN_ENV+=("TF_CONFIG={\"cluster\": {\"worker\": [\"${WORKERS//,/\", \"}\"]}, \"task\": {\"type\": \"worker\", \"index\": ${TASK:-0}}}")
+  fi
+}
+
 # run_variant VARIANT NAME [model flags...]: train the run (run_path NAME), enhance the test set at its last
 # five readable checkpoints, evaluate them (beside the noisy input), print the table and plot the run
-# (spectrograms.png, training.png). Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR, QUICK, XLA (1: --xla in
+# (spectrograms.png, training.png); in a multi-worker run (WORKERS, TASK) every server trains and the chief
+# tests. Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR, QUICK, XLA (1: --xla in
 # training and testing), PRECISION (training's --mixed_precision) and EXTRA_FLAGS (more flags for training,
 # e.g. --allow_changes). The model for testing comes from the run's flags.json; the five
 # checkpoints are enhanced in one process (scripts/enhance_checkpoints.py, file for file what test mode writes).
@@ -78,8 +88,13 @@ run_variant() {
     echo "Quick recipe (not the paper's; README \"Quick recipe\"): $name at a quarter of the channels, in $run."
   fi
   # shellcheck disable=SC2086  # EXTRA_FLAGS is a list of words
-  CUDA_VISIBLE_DEVICES="$GPUS" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" "${speed[@]}" \
+  train_env
+  env "${TRAIN_ENV[@]}" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" "${speed[@]}" \
     --mixed_precision "${PRECISION:-float32}" ${EXTRA_FLAGS:-} --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
+  if [ "${TASK:-0}" != 0 ]; then
+    echo "$name: worker ${TASK} done; the chief (TASK=0) tests the run"
+    return
+  fi
   local dirs
   dirs="$(CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/enhance_checkpoints.py" --run "$run" --last 5 \
     --test_wav_dir "$TEST_NOISY" "${speed[@]}")"

@@ -129,7 +129,8 @@ def test_every_training_flag_reaches_its_field_and_flags_json_records_the_run_sh
     from common.flags import flag_fields
     from common.train_config import RUN_SHAPING, TrainConfig
 
-    given = {"recipe": "quick", "e2e_dataset": "x.tfrecords", "save_path": str(tmp_path), "valid_wav_dir": None}
+    given = {"recipe": "quick", "e2e_dataset": "x.tfrecords", "save_path": str(tmp_path), "valid_wav_dir": None,
+             "mixed_precision": "bfloat16"}
     argv = []
     for f in flag_fields(TrainConfig):
         if isinstance(f.default, bool):
