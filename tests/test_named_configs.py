@@ -71,8 +71,9 @@ def test_run_paper_sh_trains_each_named_configuration_then_the_table(tmp_path, r
     out = subprocess.run(["bash", os.path.join(ROOT, "scripts", "run_paper.sh")], env=env, capture_output=True,
                          text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    models = {name: rundir.model_config(rundir.load_flags(str(tmp_path / "runs" / "demo" / name)))
-              for name in ("SASEGAN", "DSEGAN-2")}
+    saved = {name: rundir.load_flags(str(tmp_path / "runs" / "demo" / name)) for name in ("SASEGAN", "DSEGAN-2")}
+    assert {s["training"]["mixed_precision"] for s in saved.values()} == {"float32"}  # the paper's, by default
+    models = {name: rundir.model_config(s) for name, s in saved.items()}
     assert {name: name_of(cfg) for name, cfg in models.items()} == {"SASEGAN": "SASEGAN", "DSEGAN-2": "DSEGAN-2"}
     assert models["SASEGAN"].att_layer_ind == (1,)  # ATT_LAYER
     table = (tmp_path / "runs" / "demo" / "paper_table.md").read_text()

@@ -165,8 +165,10 @@ def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
 
 def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     """The main job itself with a small model: demo corpus → records → training → five checkpoints →
-    enhancement from flags.json → the table beside the noisy input → the pictures, in RUN_DIR/demo/<NAME>."""
-    env = {**run_script_env, "ATT_LAYER": "2", "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"] + " --max_steps 5"}
+    enhancement from flags.json → the table beside the noisy input → the pictures, in RUN_DIR/demo/<NAME>;
+    with PRECISION=bfloat16 (the default path runs in tests/test_named_configs.py)."""
+    env = {**run_script_env, "ATT_LAYER": "2", "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"] + " --max_steps 5",
+           "PRECISION": "bfloat16"}
     out = subprocess.run(["bash", os.path.join(ROOT, "run_isegan.sh")], env=env, capture_output=True, text=True,
                          timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
@@ -175,6 +177,7 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     saved = rundir.load_flags(str(run))
     assert saved["dataset"]["corpus"] == "demo" and saved["model"]["g_enc_depths"] == [8, 8, 16, 16, 32]
     assert saved["training"]["recipe"] == "quick" and saved["training"]["preemph"] == 0.5
+    assert saved["training"]["mixed_precision"] == "bfloat16" and saved["flags"]["xla"] is False
     tests = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))
     for step in range(1, 6):
         assert sorted(os.listdir(run / "enhanced" / str(step))) == tests
