@@ -6,6 +6,8 @@ One iteration = one D update on one mini-batch, then one G update on the next mi
 fresh z; per-replica batches, VBN reference from each replica's own real batch, gradients averaged over
 replicas (each replica's loss is divided by the replica count; Keras sums across replicas). Epoch-end
 schedules: D input-noise decay, L1 removal; optional linear learning-rate decay (--lr_decay).
+Opt-in speed (not the paper's): --mixed_precision bfloat16 builds the models under Keras' mixed policy;
+--xla compiles each step's forward and backward passes (xla_compiled).
 """
 from __future__ import annotations
 
