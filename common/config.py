@@ -26,10 +26,8 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     add_field_flags(g, ModelConfig)
     spec = variants.spec(variant)
     spec.add_flags(g)
-    add_field_flags(p.add_argument_group("training"), TrainConfig)
-    for action in p._actions:  # the variant's defaults (not set_defaults: given_flags must not see them)
-        action.default = {"batch_size": spec.BATCH_SIZE, "save_path": f"runs/{variant}"}.get(action.dest,
-                                                                                         action.default)
+    add_field_flags(p.add_argument_group("training"), TrainConfig,
+                    defaults={"batch_size": spec.BATCH_SIZE, "save_path": f"runs/{variant}"})
 
     e = p.add_argument_group("test")
     e.add_argument("--test_wav_dir", help="enhance every .wav here instead of training")

@@ -74,19 +74,19 @@ def flag_fields(cls) -> list:
     return [f for f in dataclasses.fields(cls) if "help" in f.metadata]
 
 
-def add_field_flags(group, cls, only: tuple[str, ...] | None = None) -> None:
-    """One flag per flag field of `cls` (or of the fields named in `only`), named after it; help shows the
-    parser's default."""
+def add_field_flags(group, cls, only: tuple[str, ...] | None = None, defaults: dict | None = None) -> None:
+    """One flag per flag field of `cls` (or of the fields named in `only`), named after it; `defaults`
+    replace fields' defaults (a variant's); help shows the flag's default."""
     for f in flag_fields(cls):
         if only is not None and f.name not in only:
             continue
-        help = f.metadata["help"]
-        if isinstance(f.default, bool):
-            add_bool(group, f.name, f.default, help)
-        elif isinstance(f.default, tuple):
-            group.add_argument(f"--{f.name}", type=int_list, default=f.default,
-                               help=f"{help} (default {','.join(map(str, f.default))})")
+        help, default = f.metadata["help"], (defaults or {}).get(f.name, f.default)
+        if isinstance(default, bool):
+            add_bool(group, f.name, default, help)
+        elif isinstance(default, tuple):
+            group.add_argument(f"--{f.name}", type=int_list, default=default,
+                               help=f"{help} (default {','.join(map(str, default))})")
         else:
-            group.add_argument(f"--{f.name}", type=f.metadata.get("type", type(f.default)), default=f.default,
+            group.add_argument(f"--{f.name}", type=f.metadata.get("type", type(default)), default=default,
                                choices=f.metadata.get("choices"),
-                               help=help if f.default is None else f"{help} (default %(default)s)")
+                               help=help if default is None else f"{help} (default %(default)s)")

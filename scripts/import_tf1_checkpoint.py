@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     except tf1_import.ImportFailure as e:
         p.error(str(e))
     variant, detected = tf1_import.detect_flags({n: list(v.shape) for n, v in values.items()})
-    named = variants.tf1_detect(set(values))[0]  # a variant its names identify (DSEGAN)
+    named = variant is not None and variants.own_tf1_names(variant)  # identified by its names (DSEGAN)
     if args.variant and args.variant != variant and (named or variants.own_tf1_names(args.variant)):
         holds = variant or f"one-generator ({' or '.join(v for v in variants.VARIANTS if not variants.own_tf1_names(v))})"
         p.error(f"{ckpt} holds a {holds} model (variable names), not {args.variant}")

@@ -34,7 +34,7 @@ from common.train_config import TrainConfig  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 
 
-SPEED_FLAGS = ("xla", "mixed_precision")  # main.py's flags that change how, not what, the step computes
+SPEED_FLAGS = ("xla", "mixed_precision")  # main.py's flags for how the step is computed (compiled, precision)
 
 
 def load_trainer(run_dir: str, weights: str = "latest", **speed) -> Trainer:
