@@ -12,7 +12,7 @@ DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noi
 RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/)
 QUICK="${QUICK:-0}"            # 1 = the quick recipe (README; not the paper's), into RUN_DIR/quick/<name>
 XLA="${XLA:-0}"                # 1 = XLA-compiled training and test steps (not the paper's; README "Speed")
-PRECISION="${PRECISION:-float32}"  # bfloat16 = mixed-precision training (not the paper's; README "Speed")
+PRECISION="${PRECISION:-float32}"  # bfloat16 or float16 = mixed-precision training (not the paper's; README "Speed")
 WORKERS="${WORKERS:-}"         # several servers: host:port of each, the chief first (README "Several servers")
 TASK="${TASK:-0}"              # this server's index in WORKERS (0 = the chief, which also tests)
 EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1

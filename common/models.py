@@ -11,7 +11,7 @@ from common.discriminator import Discriminator
 
 
 # the Keras dtype policy of each --mixed_precision (common/train_config.py PRECISIONS)
-POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
 
 def build_models(cfg, precision: str = "float32"):

@@ -13,7 +13,7 @@ from common.flags import field, flag_fields
 from common.recipes import RECIPES
 
 # --mixed_precision: the compute dtype of training (variables and optimizer state stay float32)
-PRECISIONS = ("float32", "bfloat16")
+PRECISIONS = ("float32", "bfloat16", "float16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,10 +40,11 @@ class TrainConfig:
     d_learning_rate: float = field(2e-4, "D's RMSProp learning rate", shapes=True)
     lr_decay: float = field(0.0, "over this last fraction of the iterations both learning rates fall linearly "
                                  "to 0 (0: constant, the paper)", shapes=True, older_runs=0.0)
-    mixed_precision: str = field("float32", "compute dtype of training: float32 (the paper), or bfloat16 (Keras "
-                                            "mixed precision, not the paper's: variables, optimizer state, spectral "
-                                            "norm, VBN statistics, the attention softmax and the losses stay "
-                                            "float32)", choices=PRECISIONS, shapes=True, older_runs="float32")
+    mixed_precision: str = field("float32", "compute dtype of training: float32 (the paper), bfloat16 or float16 "
+                                            "(Keras mixed precision, not the paper's: variables, optimizer state, "
+                                            "spectral norm, VBN statistics, the attention softmax and the losses stay "
+                                            "float32; float16 with dynamic loss scaling)", choices=PRECISIONS,
+                                 shapes=True, older_runs="float32")
     xla: bool = field(False, "compile the training step's forward and backward passes and test mode's generator "
                              "calls with XLA (not the paper's; the same results within float32 rounding)")
     shuffle_buffer: int = field(1000, "windows in the shuffle buffer", shapes=True)

@@ -6,8 +6,9 @@ One iteration = one D update on one mini-batch, then one G update on the next mi
 fresh z; per-replica batches, VBN reference from each replica's own real batch, gradients averaged over
 replicas (each replica's loss is divided by the replica count; Keras sums across replicas). Epoch-end
 schedules: D input-noise decay, L1 removal; optional linear learning-rate decay (--lr_decay).
-Opt-in speed (not the paper's): --mixed_precision bfloat16 builds the models under Keras' mixed policy;
---xla compiles each step's forward and backward passes (xla_compiled).
+Opt-in speed (not the paper's): --mixed_precision bfloat16|float16 builds the models under Keras' mixed
+policy, float16 with dynamic loss scaling (common/loss_scale.py); --xla compiles each step's forward and
+backward passes (xla_compiled).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import data, losses, spectral_norm
+from common.loss_scale import DynamicLossScale
 from common.model_config import ModelConfig
 from common.models import build_models
 from common.optim import TF1RMSProp
@@ -52,9 +54,15 @@ class Trainer:
             self.l1_lambda = tf.Variable(training.init_l1_weight, dtype=tf.float32, trainable=False,
                                          name="l1_lambda")
             self.disc.noise_std.assign(training.init_noise_std)
+            float16 = training.mixed_precision == "float16"
+            self.d_scale, self.g_scale = ((DynamicLossScale("d_loss_scale"), DynamicLossScale("g_loss_scale"))
+                                          if float16 else (None, None))
         # what a checkpoint holds: the models, the optimizer state, the iteration and the schedules' state
-        self.checkpoint = tf.train.Checkpoint(chain=self.chain, discriminator=self.disc, g_opt=self.g_opt,
-                                              d_opt=self.d_opt, iteration=self.iteration, l1_lambda=self.l1_lambda)
+        # (and with float16 the loss scales, which a checkpoint of another precision lacks: restore())
+        self.state = dict(chain=self.chain, discriminator=self.disc, g_opt=self.g_opt, d_opt=self.d_opt,
+                          iteration=self.iteration, l1_lambda=self.l1_lambda)
+        self.loss_scales = dict(d_loss_scale=self.d_scale, g_loss_scale=self.g_scale) if float16 else {}
+        self.checkpoint = tf.train.Checkpoint(**self.state, **self.loss_scales)
         # the forward and backward passes of a D and a G step, XLA-compiled with --xla
         self.d_grads, self.g_grads = ((xla_compiled(self.d_gradients), xla_compiled(self.g_gradients))
                                       if training.xla else (self.d_gradients, self.g_gradients))
@@ -70,8 +78,8 @@ class Trainer:
             ref = self.disc.reference(clean, noisy)
             d_real = self.disc(clean, noisy, ref)
             loss, terms = losses.d_loss(d_real, [self.disc(s, noisy, ref) for s in stages])
-            scaled = loss / self.replicas
-        return tape.gradient(scaled, self.disc.trainable_variables), {"d_loss": loss, **terms}
+            share = self._share(loss, self.d_scale)
+        return tape.gradient(share, self.disc.trainable_variables), {"d_loss": loss, **terms}
 
     def g_gradients(self, clean, noisy, zs=None):
         """Gradients of this replica's share of L_G (L_G / replicas) and the loss terms."""
@@ -82,23 +90,48 @@ class Trainer:
                 ref = self.disc.reference(clean, noisy)
                 fakes = [self.disc(s, noisy, ref) for s in stages]
             loss, terms = losses.g_loss(fakes, stages, clean, self.l1_lambda, self.training.adv_weight)
-            scaled = loss / self.replicas
-        return tape.gradient(scaled, self.chain.trainable_variables), {"g_loss": loss, **terms}
+            share = self._share(loss, self.g_scale)
+        return tape.gradient(share, self.chain.trainable_variables), {"g_loss": loss, **terms}
+
+    def _share(self, loss, loss_scale):
+        """This replica's share of a loss (Keras sums the replicas' gradients), times the loss scale if any."""
+        share = loss / self.replicas
+        return share if loss_scale is None else share * loss_scale.scale
 
     def d_step(self, clean, noisy, zs=None):
-        grads, values = self.d_grads(clean, noisy, zs)
-        self.d_opt.apply_gradients(zip(grads, self.disc.trainable_variables))
-        return values
+        """One D update on a batch (distributed, or the same on every replica); each replica's loss terms."""
+        return self._update(self.d_grads, self.d_opt, self.disc, self.d_scale, (clean, noisy, zs))
 
     def g_step(self, clean, noisy, zs=None):
-        grads, values = self.g_grads(clean, noisy, zs)
-        self.g_opt.apply_gradients(zip(grads, self.chain.trainable_variables))
+        """One G update, as d_step."""
+        return self._update(self.g_grads, self.g_opt, self.chain, self.g_scale, (clean, noisy, zs))
+
+    def _update(self, gradients, opt, model, loss_scale, batch):
+        variables = model.trainable_variables
+        if loss_scale is None:  # each replica computes and applies (the optimizer sums the gradients)
+            def step(*args):
+                grads, values = gradients(*args)
+                opt.apply_gradients(zip(grads, variables))
+                return values
+            return self.strategy.run(step, args=batch)
+
+        def scaled_step(*args):
+            grads, values = gradients(*args)
+            return (*loss_scale.unscaled(grads), values)
+        grads, overflows, values = self.strategy.run(scaled_step, args=batch)
+        finite = self.strategy.reduce(tf.distribute.ReduceOp.SUM, overflows, axis=None) == 0
+
+        def apply():  # a cross-replica branch: an optimizer's apply may not sit in a replica's condition
+            self.strategy.run(lambda g: opt.apply_gradients(zip(g, variables)), args=(grads,))
+            return tf.constant(True)
+        tf.cond(finite, apply, lambda: tf.constant(False))
+        loss_scale.update(finite)
         return values
 
     def _iteration(self, iterator):
         d_batch = next(iterator)  # drawn even when D is off: G sees the batches it sees in the paper's loop
-        d = self.strategy.run(self.d_step, args=d_batch) if self.adversarial else {}
-        g = self.strategy.run(self.g_step, args=next(iterator))
+        d = self.d_step(*d_batch) if self.adversarial else {}
+        g = self.g_step(*next(iterator))
         self.iteration.assign_add(1)
         mean = tf.distribute.ReduceOp.MEAN
         return {k: self.strategy.reduce(mean, v, axis=None) for k, v in {**d, **g}.items()}
@@ -132,6 +165,23 @@ class Trainer:
         if epoch >= a.denoise_epoch and std > 0:
             std *= a.noise_decay
             self.disc.noise_std.assign(0.0 if std < a.denoise_lbound else std)
+
+    def restore(self, prefix: str) -> None:
+        """Every variable from checkpoint `prefix`; a float16 run's loss scales only if it has them (a checkpoint
+        of another precision starts them afresh)."""
+        tf.train.Checkpoint(**self.state).restore(prefix).assert_existing_objects_matched()
+        names = {name for name, _ in tf.train.list_variables(prefix)}
+        for key, loss_scale in self.loss_scales.items():
+            if any(name.startswith(key + "/") for name in names):
+                tf.train.Checkpoint(**{key: loss_scale}).restore(prefix).assert_existing_objects_matched()
+
+    def loss_scale_state(self) -> dict:
+        """float16: each loss scale and the steps it skipped so far ({} in the other precisions)."""
+        out = {}
+        for key, loss_scale in self.loss_scales.items():
+            out[key] = float(loss_scale.scale.numpy())
+            out[key.replace("loss_scale", "skipped_steps")] = int(loss_scale.skipped.numpy())
+        return out
 
     def weights_finite(self) -> bool:
         variables = self.chain.trainable_variables + self.disc.trainable_variables

@@ -75,7 +75,7 @@ class TrainingRun:
                 warn(f"{e}; {where}; falling back to the previous checkpoint")
                 continue
             try:
-                self.trainer.checkpoint.restore(prefix).assert_existing_objects_matched()
+                self.trainer.restore(prefix)
             except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
                 raise RunDirError(f"{prefix} does not match this model's flags: {e}") from None
             self.trainer.reset_learning_rates()
@@ -190,6 +190,11 @@ class TrainingRun:
                 raise TrainingDiverged(
                     f"non-finite loss at iteration {done}: {values}; stopped without saving "
                     f"(last good checkpoint: {self.manager.latest_checkpoint})")
+            scaling = tr.loss_scale_state()
+            if any(v < 1 for k, v in scaling.items() if k.endswith("loss_scale")):
+                raise TrainingDiverged(
+                    f"float16 gradients overflow even unscaled at iteration {done} ({scaling}); stopped without "
+                    f"saving (last good checkpoint: {self.manager.latest_checkpoint}); train in bfloat16 or float32")
             if done % per_epoch == 0:
                 tr.end_of_epoch(done // per_epoch)
             values.update(l1_lambda=float(tr.l1_lambda.numpy()), noise_std=float(tr.disc.noise_std.numpy()),
@@ -200,6 +205,8 @@ class TrainingRun:
                 tick, last_log = now, done
                 with writer.as_default(step=done):
                     for k, v in values.items():
+                        tf.summary.scalar(k, v)
+                    for k, v in scaling.items():
                         tf.summary.scalar(k, v)
                     tf.summary.scalar("windows_per_s", rate)
             history.append(done, values)

@@ -83,24 +83,26 @@ def test_train_step_reports_the_updated_weights_under_upstream_names(run, tmp_pa
     np.testing.assert_allclose(out["d_loss"], d_loss, rtol=1e-5)
 
 
-def test_xla_and_bfloat16_train_steps_match_the_plain_one(run, tmp_path):
+def test_xla_and_low_precision_train_steps_match_the_plain_one(run, tmp_path):
     """--xla compiles the step's forward and backward passes: the same iteration within float32 rounding
     (every variable; D's conv biases included, whose gradient is rounding noise: VBN cancels them).
-    --mixed_precision bfloat16 computes it in bfloat16: losses and kernels within its rounding, not identical."""
+    --mixed_precision bfloat16 or float16 computes it in that precision: losses and kernels within its
+    rounding, not identical."""
     run_dir, cfg = run
     rng = np.random.default_rng(4)
     data = {**inputs(cfg, rng, "_a"), **inputs(cfg, rng, "_b")}
     plain = call(run_dir, tmp_path, data, "--train_step")
     assert reference_io.load_trainer(str(run_dir), xla=True).training.xla
     xla = call(run_dir, tmp_path, data, "--train_step", "--xla")
-    bf16 = call(run_dir, tmp_path, data, "--train_step", "--mixed_precision", "bfloat16")
-    assert set(xla) == set(bf16) == set(plain)
+    low = {p: call(run_dir, tmp_path, data, "--train_step", "--mixed_precision", p) for p in ("bfloat16", "float16")}
+    assert set(xla) == set(low["bfloat16"]) == set(low["float16"]) == set(plain)
     for name, value in plain.items():
         scale = max(float(np.max(np.abs(value))), 1e-3)  # D's conv biases: ~1e-11, rounding noise
         assert np.max(np.abs(xla[name] - value)) <= 1e-5 * scale, name
         if name.endswith(("_loss", "/W", "/w", "/weights")):
-            assert np.max(np.abs(bf16[name] - value)) <= 3e-2 * scale, name
-    assert not np.array_equal(bf16["g_ae/enc_0/W"], plain["g_ae/enc_0/W"])
+            for p, out in low.items():
+                assert np.max(np.abs(out[name] - value)) <= 3e-2 * scale, (p, name)
+    assert not any(np.array_equal(out["g_ae/enc_0/W"], plain["g_ae/enc_0/W"]) for out in low.values())
 
 
 def test_missing_input_array_is_named(run, tmp_path):

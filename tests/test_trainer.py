@@ -141,10 +141,6 @@ def replica_pair(flags, records, tmp_path, two_replicas, one_replica):
     return two, one, (clean, noisy, zs), halves, args
 
 
-def run_on_replicas(tr, step, args):
-    tf.function(lambda c, x, z: tr.strategy.run(step, args=(c, x, z)))(*args)
-
-
 def test_two_replicas_average_their_gradients(tiny_records, tmp_path, two_replicas, one_replica):
     """A D and a G update on 2 replicas × B, each replica with its own VBN reference, equal the
     single-device updates with the mean of the two halves' gradients."""
@@ -152,7 +148,7 @@ def test_two_replicas_average_their_gradients(tiny_records, tmp_path, two_replic
                                              two_replicas, one_replica)
     for net, opt, variables in (("d", one.d_opt, one.disc.trainable_variables),
                                 ("g", one.g_opt, one.chain.trainable_variables)):
-        run_on_replicas(two, getattr(two, f"{net}_step"), args)
+        tf.function(getattr(two, f"{net}_step"))(*args)  # spreads over its replicas
         kept = [v.numpy() for v in one.chain.non_trainable_variables + one.disc.non_trainable_variables]
         grads = []
         for h in halves:  # each half starts from the same spectral-norm state, as each replica does
@@ -171,7 +167,7 @@ def test_two_replicas_of_b_equal_one_of_2b_where_no_batch_statistics_enter(tiny_
     two, one, whole, _, args = replica_pair(["--iterations", "2", "--adv_weight", "0"], tiny_records, tmp_path,
                                             two_replicas, one_replica)
     before = [v.numpy() for v in two.chain.trainable_variables]
-    run_on_replicas(two, two.g_step, args)
+    tf.function(two.g_step)(*args)
     tf.function(one.g_step)(*whole)
     for a, b in zip(two.chain.trainable_variables, one.chain.trainable_variables):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6, err_msg=a.path)

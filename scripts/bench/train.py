@@ -4,8 +4,8 @@
     python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default xla bfloat16]
                                   [--batch_size 4] [--iterations 4]
 
-For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16: --mixed_precision bfloat16;
-xla+bfloat16: both): seconds per iteration (one D step and one G step, each on its own batch of
+For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16 or float16: --mixed_precision;
+xla+bfloat16, xla+float16: both): seconds per iteration (one D step and one G step, each on its own batch of
 --batch windows), windows/s with both batches counted, and the FLOP rate that implies as a share of the
 matmul rate. FLOP per iteration per window of a batch, from the conv forward costs G and D (4.32 and
 1.45 GFLOP at full size) with backward ≈ 2 × forward, for N stages:
@@ -34,8 +34,9 @@ from common.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
 
 PAPER_RUN_WINDOWS = 48_700 * 2 * 100  # windows through the step in a paper run (module docstring)
-MODES = {"default": [], "xla": ["--xla"], "bfloat16": ["--mixed_precision", "bfloat16"],  # mode: main.py flags
-         "xla+bfloat16": ["--xla", "--mixed_precision", "bfloat16"]}
+MODES = {"default": [], "xla": ["--xla"],  # mode: main.py flags
+         **{p: ["--mixed_precision", p] for p in ("bfloat16", "float16")},
+         **{f"xla+{p}": ["--xla", "--mixed_precision", p] for p in ("bfloat16", "float16")}}
 
 
 @exit_on_error
