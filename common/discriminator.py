@@ -7,7 +7,8 @@ self-attention block `discriminator_attention_layer{k}` follows block k for k in
 
 VBN uses the current real pair as reference: `reference(clean, noisy)` runs the reference pass
 (each block normalised with its own statistics) and returns the per-block statistics, which
-every `call(candidate, noisy, reference_stats)` of the same step mixes in (§4.1).
+every `call(candidate, noisy, reference_stats)` of the same step mixes in (§4.1); `logits_of` does
+both for the candidates of a training step.
 """
 import keras
 import tensorflow as tf
@@ -75,6 +76,22 @@ class Discriminator(keras.Model):
         if not self.built:
             self.build(clean.shape)
         return self._trunk(self._input(clean, noisy))[1]
+
+    def logits_of(self, clean, candidates, noisy):
+        """The logits of each candidate [B, T, 1] with the real pair (clean, noisy) as VBN reference: what
+        reference() and a call() per candidate give. Without spectral norm (every D but SASEGAN's) that is
+        one pass over the stacked batches: at small batches the deep layers are limited by reading their
+        weights, once per pass. With it, pass by pass, since each pass takes its own power iteration (§5.2)."""
+        if self.cfg.d_attention:
+            reference = self.reference(clean, noisy)
+            return [self(x, noisy, reference) for x in candidates]
+        if not self.built:
+            self.build(clean.shape)
+        groups = 1 + len(candidates)
+        h = tf.concat([self._input(x, noisy) for x in (clean, *candidates)], axis=0)
+        for i, conv in enumerate(self.convs):
+            h = leaky_relu(self.vbns[i].grouped(conv(h), groups))
+        return tf.split(self.fc(tf.squeeze(self.head(h), axis=-1)), groups)[1:]
 
     def call(self, candidate, noisy, reference_stats):
         """candidate, noisy [B, T, 1] -> logits [B, 1]."""

@@ -9,7 +9,7 @@ per weight whatever the gradient's size, where this one's is about lr·g.
 from __future__ import annotations
 
 import keras
-from keras import ops
+import tensorflow as tf
 
 
 class TF1RMSProp(keras.optimizers.Optimizer):
@@ -23,17 +23,30 @@ class TF1RMSProp(keras.optimizers.Optimizer):
             return
         super().build(var_list)
         self._ms = [self.add_variable_from_reference(v, "ms", initializer="ones") for v in var_list]
+        # TF1's fused kernel writes the step into a momentum slot, which momentum 0 makes scratch: kept out of
+        # checkpoints (a holder that is not tracked), so that they hold the slots they always held
+        self._scratch = _Untracked([tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False, name=f"{v.name}_step")
+                                    for v in var_list])
 
     def ms_slot(self, variable):
         """The mean-square slot of a model variable."""
         return self._ms[self._get_variable_index(variable)]
 
     def update_step(self, gradient, variable, learning_rate):
-        ms = self.ms_slot(variable)
-        g = ops.cast(gradient, variable.dtype)
-        lr = ops.cast(learning_rate, variable.dtype)
-        self.assign(ms, self.rho * ms + (1.0 - self.rho) * ops.square(g))
-        self.assign_sub(variable, lr * g / ops.sqrt(ms + self.epsilon))
+        """The update in one pass over the variable (TF1's RMSProp kernel, as the reference ran it)."""
+        index = self._get_variable_index(variable)
+        tf.raw_ops.ResourceApplyRMSProp(
+            var=variable.handle, ms=self._ms[index].value.handle, mom=self._scratch.items[index].handle,
+            lr=tf.cast(learning_rate, variable.dtype), rho=tf.cast(self.rho, variable.dtype),
+            momentum=tf.zeros((), variable.dtype), epsilon=tf.cast(self.epsilon, variable.dtype),
+            grad=tf.cast(gradient, variable.dtype))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class _Untracked:
+    """Holds variables where neither Keras nor tf.train.Checkpoint looks for state."""
+
+    def __init__(self, items):
+        self.items = items

@@ -75,9 +75,8 @@ class Trainer:
         """Gradients of this replica's share of L_D (L_D / replicas) and the loss terms."""
         stages = self.chain(noisy, zs=zs)
         with tf.GradientTape() as tape:
-            ref = self.disc.reference(clean, noisy)
-            d_real = self.disc(clean, noisy, ref)
-            loss, terms = losses.d_loss(d_real, [self.disc(s, noisy, ref) for s in stages])
+            d_real, *d_fakes = self.disc.logits_of(clean, [clean, *stages], noisy)
+            loss, terms = losses.d_loss(d_real, d_fakes)
             share = self._share(loss, self.d_scale)
         return tape.gradient(share, self.disc.trainable_variables), {"d_loss": loss, **terms}
 
@@ -85,10 +84,7 @@ class Trainer:
         """Gradients of this replica's share of L_G (L_G / replicas) and the loss terms."""
         with tf.GradientTape() as tape:
             stages = self.chain(noisy, zs=zs)
-            fakes = None
-            if self.adversarial:
-                ref = self.disc.reference(clean, noisy)
-                fakes = [self.disc(s, noisy, ref) for s in stages]
+            fakes = self.disc.logits_of(clean, stages, noisy) if self.adversarial else None
             loss, terms = losses.g_loss(fakes, stages, clean, self.l1_lambda, self.training.adv_weight)
             share = self._share(loss, self.g_scale)
         return tape.gradient(share, self.chain.trainable_variables), {"g_loss": loss, **terms}

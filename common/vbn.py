@@ -49,6 +49,21 @@ class VirtualBatchNorm(keras.layers.Layer):
         return self._normalize(x, c * own.mean + (1.0 - c) * ref.mean,
                                c * own.mean_sq + (1.0 - c) * ref.mean_sq)
 
+    def grouped(self, x, groups: int):
+        """x: `groups` equal batches stacked on the batch axis, the reference batch first. The reference is
+        normalised as reference() does and every other batch as call() does with the reference's statistics:
+        the passes of one step in one call."""
+        x = tf.cast(x, tf.float32)
+        shape = tf.shape(x)
+        x = tf.reshape(x, [groups, -1, shape[1], x.shape[-1]])
+        c = 1.0 / (tf.cast(tf.shape(x)[1], tf.float32) + 1.0)
+
+        def mixed(stat):  # [groups, C]: the reference's own, then each batch's mixed with the reference's
+            return tf.concat([stat[:1], c * stat[1:] + (1.0 - c) * stat[:1]], axis=0)[:, None, None, :]
+
+        out = self._normalize(x, mixed(tf.reduce_mean(x, axis=(1, 2))), mixed(tf.reduce_mean(tf.square(x), axis=(1, 2))))
+        return tf.reshape(out, shape)
+
     def _normalize(self, x, mean, mean_sq):
         scale = self.gamma * tf.math.rsqrt(EPSILON + mean_sq - tf.square(mean))
         return x * scale + (self.beta - mean * scale)

@@ -100,3 +100,37 @@ def test_gradients_flow_through_reference_statistics():
         tape.watch(clean)
         logits = d(fake, noisy, d.reference(clean, noisy))
     assert np.abs(tape.gradient(logits, clean).numpy()).max() > 0
+
+
+@pytest.mark.parametrize("d_attention", [False, True])
+def test_logits_of_a_step_equal_the_reference_pass_and_one_pass_each(d_attention):
+    """logits_of (one stacked pass without spectral norm, pass by pass with it) gives what reference()
+    and a call() per candidate give, and the same gradients, which reach every D variable and, through the
+    reference statistics, the real pair."""
+    cfg = tiny(d_attention=d_attention)
+    d = make_discriminator(cfg)
+    clean, noisy, a, b = (tf.constant(wave(cfg, 3)) for _ in range(4))
+    u = [v.numpy() for v in d.non_trainable_variables]
+
+    def both(fn):
+        for v, value in zip(d.non_trainable_variables, u):  # each from the same power-iteration state
+            v.assign(value)
+        with tf.GradientTape() as tape:
+            tape.watch(clean)
+            logits = fn()
+            loss = tf.reduce_sum(logits[0] ** 2) + tf.reduce_sum((logits[1] - 1) ** 2)
+        return logits, tape.gradient(loss, [clean, *d.trainable_variables])
+
+    def one_by_one():
+        stats = d.reference(clean, noisy)
+        return [d(x, noisy, stats) for x in (a, b)]
+
+    stacked, grads = both(lambda: d.logits_of(clean, [a, b], noisy))
+    passes, expected = both(one_by_one)
+    np.testing.assert_allclose(np.concatenate(stacked), np.concatenate(passes), rtol=1e-5, atol=1e-6)
+    assert all(g is not None and np.abs(g.numpy()).max() > 0 for g in grads[:1] + grads[1:2])
+    # one scale for all of D: the conv biases' gradients are rounding noise (VBN cancels the biases)
+    scale = max(float(np.abs(e.numpy()).max()) for e in expected[1:])
+    np.testing.assert_allclose(grads[0], expected[0], rtol=1e-4, atol=1e-5 * float(np.abs(expected[0]).max()))
+    for g, e, v in zip(grads[1:], expected[1:], d.trainable_variables):
+        np.testing.assert_allclose(g.numpy(), e.numpy(), atol=1e-5 * scale, err_msg=v.path)

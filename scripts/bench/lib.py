@@ -1,8 +1,13 @@
 """Shared by the benchmark scripts: FLOP counts of the reference networks and timings taken in the
 same run as the machine's fp32 matmul rate, so that ratios between them are meaningful."""
+import math
 import time
 
 import tensorflow as tf
+
+# windows through the training step in a paper run: 48,700 iterations x 2 batches x 100 windows, or SASEGAN's
+# 97,400 x 2 x 50 (SPEC Appendix B)
+PAPER_RUN_WINDOWS = 48_700 * 2 * 100
 
 
 def conv_flops(cfg):
@@ -32,6 +37,38 @@ def iteration_flops(cfg, batch, adversarial=True):
     if not adversarial:
         return batch * 3 * n * g
     return batch * ((n * g + 3 * (n + 2) * d) + (3 * n * g + 3 * (n + 1) * d))
+
+
+def counted_iteration_flops(trainer, batch: int) -> int:
+    """FLOPs of one training iteration (a D step and a G step on `batch` windows each), counted on the graph
+    TensorFlow traces for it: every convolution, transposed convolution and matrix product, forward and
+    backward (attention included; element-wise work and the optimizer update are not counted)."""
+    spec = tf.TensorSpec([batch, trainer.cfg.canvas_size, 1])
+
+    def iteration(clean, noisy):
+        g = trainer.g_gradients(clean, noisy)
+        return (trainer.d_gradients(clean, noisy), g) if trainer.adversarial else g
+
+    graph = tf.function(iteration, autograph=False).get_concrete_function(spec, spec).graph
+    return sum(op_flops(op) for op in graph.get_operations())
+
+
+def op_flops(op) -> int:
+    """Multiply-adds × 2 of one graph operation of a kind that counts (else 0); shapes are static."""
+    if op.type == "Conv2D":  # per output element, a kernel window over the input channels
+        return 2 * op.outputs[0].shape.num_elements() * op.inputs[1].shape[:3].num_elements()
+    if op.type in ("Conv2DBackpropInput", "Conv2DBackpropFilter"):  # as the forward conv: per its output
+        kernel = op.outputs[0] if op.type == "Conv2DBackpropFilter" else op.inputs[1]
+        return 2 * op.inputs[2].shape.num_elements() * kernel.shape[:3].num_elements()
+    if op.type in ("MatMul", "BatchMatMulV2", "BatchMatMulV3"):
+        a = op.inputs[0].shape
+        transposed = op.get_attr("transpose_a" if op.type == "MatMul" else "adj_x")
+        return 2 * op.outputs[0].shape.num_elements() * (a[-2] if transposed else a[-1])
+    if op.type == "Einsum":  # every index once: the product of their sizes
+        operands = op.get_attr("equation").decode().split("->")[0].split(",")
+        sizes = {c: n for spec, x in zip(operands, op.inputs) for c, n in zip(spec, x.shape)}
+        return 2 * math.prod(sizes.values())
+    return 0
 
 
 def best_times(fns, repeats):

@@ -7,8 +7,10 @@
 For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16 or float16: --mixed_precision;
 xla+bfloat16, xla+float16: both): seconds per iteration (one D step and one G step, each on its own batch of
 --batch windows), windows/s with both batches counted, and the FLOP rate that implies as a share of the
-matmul rate. FLOP per iteration per window of a batch, from the conv forward costs G and D (4.32 and
-1.45 GFLOP at full size) with backward ≈ 2 × forward, for N stages:
+matmul rate. FLOP per iteration: counted on the graph TensorFlow traces for one D and one G step
+(scripts/bench/lib.py counted_iteration_flops: every convolution and matrix product, forward and backward,
+attention included), which matches the formula of the convs' forward costs G and D (4.32 and 1.45 GFLOP
+per window at full size) with backward = 2 × forward, for N stages (iteration_flops):
   D step: N·G (chain) + 3·(N+2)·D (reference, real and N fake passes, forward and backward)
   G step: 3·N·G (chain forward and backward) + 3·(N+1)·D (reference and N fake passes)
 Data come from memory (one repeated batch), so this measures the step, not the input pipeline
@@ -31,9 +33,8 @@ from common import config  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.named_configs import PAPER_CONFIGS, main_argv  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
-from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
+from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate  # noqa: E402
 
-PAPER_RUN_WINDOWS = 48_700 * 2 * 100  # windows through the step in a paper run (module docstring)
 MODES = {"default": [], "xla": ["--xla"],  # mode: main.py flags
          **{p: ["--mixed_precision", p] for p in ("bfloat16", "float16")},
          **{f"xla+{p}": ["--xla", "--mixed_precision", p] for p in ("bfloat16", "float16")}}
@@ -66,7 +67,7 @@ def main(argv=None) -> int:
             steps.append(lambda tr=tr, it=iterator: {k: v.numpy() for k, v in tr.step(it).items()})
         with tf.device(device):
             rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # the modes timed interleaved
-        flops = iteration_flops(cfg, a.batch_size)
+        flops = counted_iteration_flops(tr, a.batch_size)  # the same graph in every mode
         for mode, s in zip(a.modes, seconds):
             run_hours = PAPER_RUN_WINDOWS * s / (2 * a.batch_size) / 3600
             hours[mode] += run_hours
