@@ -16,7 +16,7 @@ LAYERS = {
     "data": ["common.audio", "common.records", "common.data", "common.demo_corpus", "common.voicebank",
              "common.metrics"],  # metrics: signal measures on arrays, used by validation and by the reports
     "blocks": ["common.conv", "common.spectral_norm", "common.attention", "common.vbn", "common.losses",
-               "common.optim"],
+               "common.optim", "common.loss_scale"],
     "models": ["common.generator", "common.discriminator", "common.chain", "common.models",
                *(f"{v}.variant" for v in VARIANTS)],
     "training and enhancement": ["common.trainer", "common.enhance", "common.tf1_import"],
