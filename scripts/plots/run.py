@@ -43,6 +43,7 @@ def training(run: str, out: str, smooth: int) -> None:
         ax.set(title=title, xlabel="iteration")
         if not plot_losses.columns(table, key):
             ax.text(0.5, 0.5, "not computed\n(L1-only training: --adv_weight 0)", ha="center", transform=ax.transAxes)
+            ax.set(xticks=[], yticks=[], xlabel="")  # no axes that look like data
             continue
         for col in plot_losses.columns(table, key):
             y = plot_losses.smooth(table[col], smooth)
