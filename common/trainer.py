@@ -54,14 +54,13 @@ class Trainer:
             self.l1_lambda = tf.Variable(training.init_l1_weight, dtype=tf.float32, trainable=False,
                                          name="l1_lambda")
             self.disc.noise_std.assign(training.init_noise_std)
-            float16 = training.mixed_precision == "float16"
             self.d_scale, self.g_scale = ((DynamicLossScale("d_loss_scale"), DynamicLossScale("g_loss_scale"))
-                                          if float16 else (None, None))
+                                          if training.mixed_precision == "float16" else (None, None))
         # what a checkpoint holds: the models, the optimizer state, the iteration and the schedules' state
         # (and with float16 the loss scales, which a checkpoint of another precision lacks: restore())
         self.state = dict(chain=self.chain, discriminator=self.disc, g_opt=self.g_opt, d_opt=self.d_opt,
                           iteration=self.iteration, l1_lambda=self.l1_lambda)
-        self.loss_scales = dict(d_loss_scale=self.d_scale, g_loss_scale=self.g_scale) if float16 else {}
+        self.loss_scales = {s.name: s for s in (self.d_scale, self.g_scale) if s is not None}
         self.checkpoint = tf.train.Checkpoint(**self.state, **self.loss_scales)
         # the forward and backward passes of a D and a G step, XLA-compiled with --xla
         self.d_grads, self.g_grads = ((xla_compiled(self.d_gradients), xla_compiled(self.g_gradients))

@@ -61,7 +61,8 @@ class VirtualBatchNorm(keras.layers.Layer):
         def mixed(stat):  # [groups, C]: the reference's own, then each batch's mixed with the reference's
             return tf.concat([stat[:1], c * stat[1:] + (1.0 - c) * stat[:1]], axis=0)[:, None, None, :]
 
-        out = self._normalize(x, mixed(tf.reduce_mean(x, axis=(1, 2))), mixed(tf.reduce_mean(tf.square(x), axis=(1, 2))))
+        mean, mean_sq = (mixed(tf.reduce_mean(v, axis=(1, 2))) for v in (x, tf.square(x)))
+        out = self._normalize(x, mean, mean_sq)
         return tf.reshape(out, shape)
 
     def _normalize(self, x, mean, mean_sq):

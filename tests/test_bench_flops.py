@@ -8,7 +8,8 @@ from scripts.bench.lib import counted_iteration_flops, iteration_flops
 from tests.conftest import tiny_args
 
 
-@pytest.mark.parametrize("variant, flags", [("segan", []), ("isegan", ["--stages", "3"]), ("dsegan", ["--stages", "2"])])
+@pytest.mark.parametrize("variant, flags", [("segan", []), ("isegan", ["--stages", "3"]),
+                                           ("dsegan", ["--stages", "2"])])
 def test_counted_flops_match_the_conv_formula(variant, flags, tiny_records, tmp_path, one_replica):
     args = tiny_args(variant, tmp_path, tiny_records, *flags)
     tr = Trainer(config.model_config(args), config.train_config(args), one_replica)

@@ -5,8 +5,9 @@ per precision: the README's "Expected GPU time" table.
     python scripts/bench/gpu_hours.py [NAME ...] [--tflops float32=7 mixed=14]
 
 For each configuration (default: the paper's grid) the FLOPs of one iteration of its paper run script's
-windows (SASEGAN 50, the others 100; named_configs.RUN_BATCH) are counted on the graph TensorFlow traces for it (scripts/bench/lib.py
-counted_iteration_flops; nothing runs), times the iterations of 100 epochs of VoiceBank (PAPER_RUN_WINDOWS).
+windows (SASEGAN 50, the others 100; named_configs.RUN_BATCH) are counted on the graph TensorFlow traces for
+it (scripts/bench/lib.py counted_iteration_flops; nothing runs), times the iterations of 100 epochs of
+VoiceBank (PAPER_RUN_WINDOWS).
 The rates are assumptions, stated in the table's header: on a GPU, scripts/gpu_check.sh measures them.
 """
 import argparse
