@@ -11,6 +11,10 @@ channels many (the deepest layers, which hold most of the weights) TF's conv ker
 and an explicit im2col / col2im around one matmul is up to 3x faster forward and backward (batch 8
 and 50 measured); layers with at most MATMUL_MAX_LENGTH output steps use that. Both forms give
 TF's SAME alignment.
+
+The kernel gradient of the tf.nn form is computed by `kernel_gradient`, the same sum run as a forward
+conv: oneDNN's filter-gradient kernel reaches 6-34 % of the fp32 matmul rate at these shapes, its
+forward conv 50-55 % on the same sum (scripts/bench/conv_gradient.py measures both).
 """
 import keras
 import tensorflow as tf
@@ -53,6 +57,49 @@ def deconv_col2im(x, kernel, stride):
     full = tf.reshape(full, [-1, stride * (length + hops - 1), cout])
     left = _same_pad(stride * length, length, kwidth, stride)[0]
     return full[:, left:left + stride * length]
+
+
+def kernel_gradient(inputs, out_grad, kwidth, stride):
+    """Gradient [k, C_in, C_out] of the kernel of the SAME conv of `inputs` [B, T, C_in] whose
+    output has gradient `out_grad` [B, T_out, C_out]: sum over b, t of padded_inputs[b, stride*t + j]
+    times out_grad[b, t], as a VALID conv of the inputs (batch as channels) with out_grad as a
+    filter of T_out taps dilated by `stride`."""
+    length, length_out = inputs.shape[1], out_grad.shape[1]
+    span = (length_out - 1) * stride + kwidth
+    padded = tf.pad(inputs, [[0, 0], _same_pad(length, length_out, kwidth, stride), [0, 0]])
+    signal = tf.transpose(padded[:, :span], [2, 1, 0])                # [C_in, span, B]
+    taps = tf.transpose(out_grad, [1, 0, 2])                           # [T_out, B, C_out]
+    grad = tf.nn.conv1d(signal, taps, 1, "VALID", dilations=stride)   # [C_in, k, C_out]
+    return tf.transpose(grad, [1, 0, 2])
+
+
+def conv_same(x, kernel, stride):
+    """tf.nn.conv1d(x, kernel, stride, "SAME") with the kernel gradient of `kernel_gradient`."""
+
+    @tf.custom_gradient
+    def conv(x, kernel):
+        def gradient(dy):
+            dx = tf.nn.conv1d_transpose(dy, kernel, tf.shape(x), stride, "SAME")
+            return dx, kernel_gradient(x, dy, kernel.shape[0], stride)
+        return tf.nn.conv1d(x, kernel, stride, "SAME"), gradient
+
+    return conv(x, tf.cast(kernel, x.dtype))
+
+
+def deconv_same(x, kernel, stride):
+    """tf.nn.conv1d_transpose (SAME, length x stride) with the kernel gradient of `kernel_gradient`:
+    a transposed conv's kernel gradient is the forward conv's, with its output in the inputs' place."""
+
+    @tf.custom_gradient
+    def deconv(x, kernel):
+        def gradient(dy):
+            dx = tf.nn.conv1d(dy, kernel, stride, "SAME")
+            return dx, kernel_gradient(dy, x, kernel.shape[0], stride)
+        shape = tf.shape(x)
+        out_shape = tf.stack([shape[0], shape[1] * stride, kernel.shape[1]])
+        return tf.nn.conv1d_transpose(x, kernel, out_shape, stride, "SAME"), gradient
+
+    return deconv(x, tf.cast(kernel, x.dtype))
 
 
 class _Conv(keras.layers.Layer):
@@ -104,7 +151,7 @@ class Conv(_Conv):
         return conv_im2col(x, kernel, self.stride)
 
     def _tf_form(self, x, kernel):
-        return tf.nn.conv1d(x, kernel, self.stride, "SAME")
+        return conv_same(x, kernel, self.stride)
 
 
 class Deconv(_Conv):
@@ -120,9 +167,7 @@ class Deconv(_Conv):
         return deconv_col2im(x, kernel, self.stride)
 
     def _tf_form(self, x, kernel):
-        shape = tf.shape(x)
-        out_shape = tf.stack([shape[0], shape[1] * self.stride, self.filters])
-        return tf.nn.conv1d_transpose(x, kernel, out_shape, self.stride, "SAME")
+        return deconv_same(x, kernel, self.stride)
 
 
 class PReLU(keras.layers.Layer):

@@ -10,8 +10,8 @@ import pytest
 import tensorflow as tf
 
 from common.attention import SelfAttention
-from common.conv import (MATMUL_MAX_LENGTH, Conv, Deconv, PReLU, conv_im2col, deconv_col2im,
-                         leaky_relu)
+from common.conv import (MATMUL_MAX_LENGTH, Conv, Deconv, PReLU, conv_im2col, conv_same,
+                         deconv_col2im, deconv_same, leaky_relu)
 from common.spectral_norm import SpectralNorm
 from common.vbn import VirtualBatchNorm
 from tests import tf1_reference as ref
@@ -69,6 +69,42 @@ def test_col2im_deconv_equals_tf_deconv(kwidth, stride, length):
     x, w = randn(2, length, 3), randn(kwidth, 4, 3)
     expected = tf.nn.conv1d_transpose(x, w, [2, stride * length, 4], stride, "SAME")
     np.testing.assert_allclose(deconv_col2im(x, w, stride), expected, rtol=1e-5, atol=1e-5)
+
+
+CONV_CASES = [(31, 2, 64), (31, 2, 63), (4, 2, 9), (1, 1, 6), (5, 3, 12), (3, 1, 40)]
+
+
+def _gradients(op, x, w):
+    """Output and gradients of a fixed random weighting of it (the same weights at every call)."""
+    x, w = tf.constant(x), tf.constant(w)
+    weights = tf.constant(np.random.default_rng(1).standard_normal(op(x, w).shape))
+    with tf.GradientTape() as tape:
+        tape.watch([x, w])
+        y = op(x, w)
+        loss = tf.reduce_sum(weights * y)
+    return [y.numpy(), *(g.numpy() for g in tape.gradient(loss, [x, w]))]
+
+
+@pytest.mark.parametrize("kwidth,stride,length", CONV_CASES)
+def test_conv_kernel_gradient_equals_tf_gradient(kwidth, stride, length):
+    """conv_same's written kernel gradient (a dilated forward conv) equals TF's filter gradient."""
+    x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 3, 4))
+    ours = _gradients(lambda x, w: conv_same(x, w, stride), x, w)
+    theirs = _gradients(lambda x, w: tf.nn.conv1d(x, w, stride, "SAME"), x, w)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kwidth,stride,length", CONV_CASES)
+def test_deconv_kernel_gradient_equals_tf_gradient(kwidth, stride, length):
+    x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 4, 3))
+
+    def tf_deconv(x, w):
+        return tf.nn.conv1d_transpose(x, w, [2, stride * length, 4], stride, "SAME")
+
+    ours = _gradients(lambda x, w: deconv_same(x, w, stride), x, w)
+    for a, b in zip(ours, _gradients(tf_deconv, x, w)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
 def test_conv_init_and_layouts():
@@ -152,6 +188,33 @@ def test_spectral_norm_gradient_flows_through_power_iteration():
     v = ref.l2n(u0 @ mat.T)
     u1 = ref.l2n(v @ mat)
     assert not np.allclose(grad.reshape(-1, 5), v.T @ u1, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(31, 6, 4), (31, 4, 6), (1, 16, 2)])
+def test_spectral_norm_written_gradient_equals_automatic_one(shape):
+    """The written-out gradient of sigma (and of anything downstream of it) equals automatic
+    differentiation of the plain power iteration, entry by entry."""
+    sn = _sn_layer(shape, "float64")
+    u0 = sn.u.numpy()
+    w = tf.constant(rng.standard_normal(shape))
+    weights = tf.constant(rng.standard_normal(shape))
+
+    def plain_sigma(kernel):
+        mat = tf.reshape(kernel, [-1, shape[-1]])
+        v = tf.matmul(u0, mat, transpose_b=True)
+        v = v / (tf.norm(v) + 1e-12)
+        vw = tf.matmul(v, mat)
+        return tf.reduce_sum(vw * vw / (tf.norm(vw) + 1e-12))
+
+    grads = []
+    for sigma_of in (sn, plain_sigma):
+        with tf.GradientTape() as tape:
+            tape.watch(w)
+            sigma = sigma_of(w)
+            loss = tf.reduce_sum(weights * w) / sigma + tf.square(sigma)
+        grads.append(tape.gradient(loss, w).numpy())
+        sn.u.assign(u0)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9, atol=1e-12)
 
 
 def test_spectral_norm_under_mirrored_strategy():

@@ -10,23 +10,35 @@ import tensorflow as tf
 PAPER_RUN_WINDOWS = 48_700 * 2 * 100
 
 
+def conv_layers(cfg):
+    """Every strided conv and transposed conv of the generator ("G") and the discriminator ("D") at
+    full length, as (network, layer name, transposed, long, wide, narrow): the layer maps `long` steps
+    of `wide` channels and long / 2 steps of `narrow` channels into each other (a conv from the long
+    side, a transposed conv from the short side), so its kernel has kwidth x wide x narrow weights."""
+    layers = []
+
+    def encoder(network, depths, cin):
+        length = cfg.canvas_size
+        for i, c in enumerate(depths):
+            layers.append((network, f"enc_{i}" if network == "G" else f"d_block_{i}", False, length, cin, c))
+            length, cin = length // 2, c
+        return length
+
+    length, cin = encoder("G", cfg.g_enc_depths, 1), 2 * cfg.g_enc_depths[-1]
+    skips = cfg.g_enc_depths[:-1][::-1] + (0,)
+    for j, (c, skip) in enumerate(zip(cfg.g_dec_depths, skips)):
+        layers.append(("G", f"dec_{j}", True, 2 * length, c, cin))
+        length, cin = 2 * length, c + skip
+    encoder("D", cfg.d_num_fmaps, 2)
+    return layers
+
+
 def conv_flops(cfg):
     """(G, D) FLOPs per window of the strided convs and transposed convs."""
-    def encoder(depths, cin):
-        flops, length = 0, cfg.canvas_size
-        for c in depths:
-            length //= 2
-            flops += 2 * cfg.kwidth * cin * c * length
-            cin = c
-        return flops, length
-
-    enc, length = encoder(cfg.g_enc_depths, 1)
-    dec, cin = 0, 2 * cfg.g_enc_depths[-1]
-    skips = cfg.g_enc_depths[:-1][::-1] + (0,)
-    for c, skip in zip(cfg.g_dec_depths, skips):
-        dec += 2 * cfg.kwidth * cin * c * length
-        length, cin = 2 * length, c + skip
-    return enc + dec, encoder(cfg.d_num_fmaps, 2)[0]
+    flops = {"G": 0, "D": 0}
+    for network, _, _, long, wide, narrow in conv_layers(cfg):
+        flops[network] += 2 * cfg.kwidth * wide * narrow * (long // 2)
+    return flops["G"], flops["D"]
 
 
 def iteration_flops(cfg, batch, adversarial=True):

@@ -2,7 +2,7 @@
 """Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
 
     python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default xla bfloat16]
-                                  [--batch_size 4] [--iterations 4]
+                                  [--batch_size 4 [16 ...]] [--iterations 4]
 
 For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16 or float16: --mixed_precision;
 xla+bfloat16, xla+float16: both): seconds per iteration (one D step and one G step, each on its own batch of
@@ -13,6 +13,10 @@ attention included), which matches the formula of the convs' forward costs G and
 per window at full size) with backward = 2 × forward, for N stages (iteration_flops):
   D step: N·G (chain) + 3·(N+2)·D (reference, real and N fake passes, forward and backward)
   G step: 3·N·G (chain forward and backward) + 3·(N+1)·D (reference and N fake passes)
+With two or more batch sizes it also fits seconds/iteration = fixed + per_window x batch per mode: the fixed
+part is the work whose cost does not grow with the batch (reading and writing the weights and their gradients,
+the optimizer update, spectral norm's power iteration), and the per-window part's FLOP rate is what the
+convolutions reach once that is paid.
 Data come from memory (one repeated batch), so this measures the step, not the input pipeline
 (scripts/bench/data.py measures that). It runs on the first GPU TensorFlow sees, else on the CPU.
 --hours adds the hours that the paper's 100 epochs of VoiceBank would take at each measured rate on one such
@@ -45,40 +49,59 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=PAPER_CONFIGS)
     p.add_argument("--modes", nargs="+", default=["default"], choices=tuple(MODES))
-    p.add_argument("--batch_size", "--batch", dest="batch_size", type=int, default=4, help="windows per batch")
+    p.add_argument("--batch_size", "--batch", dest="batch_sizes", nargs="+", type=int, default=[4],
+                   help="windows per batch; two or more: also the fixed and per-window cost of an iteration")
     p.add_argument("--iterations", type=int, default=4, help="timed iterations (best one counts)")
     p.add_argument("--matmul_size", type=int, default=4096)
     p.add_argument("--hours", action="store_true", help="also the hours of a paper run at each rate, and their sum")
     a = p.parse_args(argv)
+    if a.hours and len(a.batch_sizes) > 1:
+        p.error("--hours takes one --batch_size")
     gpus = tf.config.list_logical_devices("GPU")
     device = gpus[0].name if gpus else "/cpu:0"
     print(f"device: {device}" + ("" if gpus else " (TensorFlow sees no GPU)"), flush=True)
     hours = {mode: 0.0 for mode in a.modes}
     for name in a.configs:
-        steps = []
-        for mode in a.modes:
+        runs, steps = [(mode, b) for b in a.batch_sizes for mode in a.modes], []
+        for mode, b in runs:
             variant, flags = main_argv(name)
-            args = config.parse(variant, [*flags, *MODES[mode], "--batch_size", str(a.batch_size)])
+            args = config.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b)])
             cfg = config.model_config(args)
             tr = Trainer(cfg, config.train_config(args), tf.distribute.MirroredStrategy([device]))
-            batch = tf.random.normal([a.batch_size, cfg.canvas_size, 1]) * 0.1
+            batch = tf.random.normal([b, cfg.canvas_size, 1]) * 0.1
             iterator = iter(tr.strategy.experimental_distribute_dataset(
                 tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
             steps.append(lambda tr=tr, it=iterator: {k: v.numpy() for k, v in tr.step(it).items()})
         with tf.device(device):
-            rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # the modes timed interleaved
-        flops = counted_iteration_flops(tr, a.batch_size)  # the same graph in every mode
-        for mode, s in zip(a.modes, seconds):
-            run_hours = PAPER_RUN_WINDOWS * s / (2 * a.batch_size) / 3600
+            rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # all timed interleaved
+        flops = {b: counted_iteration_flops(tr, b) for b in a.batch_sizes}  # the same graph in every mode
+        for (mode, b), s in zip(runs, seconds):
+            run_hours = PAPER_RUN_WINDOWS * s / (2 * b) / 3600
             hours[mode] += run_hours
-            print(f"{name} {mode}: {2 * a.batch_size / s:.2f} windows/s (both batches of {a.batch_size}; "
-                  f"{s:.2f} s/iteration), {flops / 1e9:.0f} GFLOP/iteration -> {flops / s / 1e9:.1f} GFLOP/s = "
-                  f"{100 * flops / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)"
+            print(f"{name} {mode}: {2 * b / s:.2f} windows/s (both batches of {b}; "
+                  f"{s:.2f} s/iteration), {flops[b] / 1e9:.0f} GFLOP/iteration -> {flops[b] / s / 1e9:.1f} GFLOP/s = "
+                  f"{100 * flops[b] / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)"
                   + (f"; a paper run: {run_hours:.1f} h" if a.hours else ""), flush=True)
+        if len(a.batch_sizes) > 1:
+            for mode in a.modes:
+                times = [s for (m, _), s in zip(runs, seconds) if m == mode]
+                fixed, per_window, per_window_flops = _fit(a.batch_sizes, times, [flops[b] for b in a.batch_sizes])
+                print(f"{name} {mode}, seconds/iteration = {fixed:.3f} + {per_window:.4f} x batch: the part that does "
+                      f"not grow with the batch is {100 * fixed / times[0]:.0f} % of an iteration at batch "
+                      f"{a.batch_sizes[0]}; the part that does runs at {per_window_flops / per_window / 1e9:.1f} "
+                      f"GFLOP/s = {100 * per_window_flops / per_window / rate:.1f} % of the fp32 matmul rate", flush=True)
     if a.hours:
         for mode, h in hours.items():
             print(f"{len(a.configs)} configuration(s) {mode}: {h:.1f} h on one {device} (about half on two)")
     return 0
+
+
+def _fit(batches, seconds, flops):
+    """Least squares seconds = fixed + per_window * batch; and the FLOPs per window (exactly linear)."""
+    mean_b, mean_s = sum(batches) / len(batches), sum(seconds) / len(seconds)
+    slope = (sum((b - mean_b) * (s - mean_s) for b, s in zip(batches, seconds))
+             / sum((b - mean_b) ** 2 for b in batches))
+    return mean_s - slope * mean_b, slope, (flops[-1] - flops[0]) / (batches[-1] - batches[0])
 
 
 if __name__ == "__main__":
