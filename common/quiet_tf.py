@@ -26,8 +26,6 @@ import re
 import sys
 import tempfile
 
-from common import host_memory
-
 # Header of an absl/glog log line: severity, MMDD, time (before absl is initialised: 00:00:<epoch seconds>),
 # thread id, file:line]
 _LOG_HEADER = re.compile(r"^([IWEF])\d{4} [\d:.]+\s+\d+ \S+:\d+\] ")
@@ -87,9 +85,7 @@ def quiet_stderr():
 
 def import_tensorflow():
     """Import TensorFlow and initialise its devices with the start-up noise removed; returns the module.
-    Unless the user chose a level, TensorFlow's own C++ log keeps errors only (TF_CPP_MIN_LOG_LEVEL=2).
-    Also sets the process's malloc up for TensorFlow's large tensors (common.host_memory)."""
-    host_memory.reuse_freed_memory()
+    Unless the user chose a level, TensorFlow's own C++ log keeps errors only (TF_CPP_MIN_LOG_LEVEL=2)."""
     if _debugging():
         import tensorflow as tf
         tf.config.list_physical_devices()

@@ -11,8 +11,8 @@ VARIANTS = ("segan", "isegan", "dsegan")
 # Bottom to top; a module may import its own layer and the layers below it.
 LAYERS = {
     "configuration": ["common.blas", "common.errors", "common.model_config", "common.named_configs", "common.recipes",
-                      "common.flags", "common.train_config", "common.config", "common.host_memory", "common.quiet_tf",
-                      "common.variants", *(f"{v}.spec" for v in VARIANTS)],
+                      "common.flags", "common.train_config", "common.config", "common.quiet_tf", "common.variants",
+                      *(f"{v}.spec" for v in VARIANTS)],
     "data": ["common.audio", "common.records", "common.data", "common.demo_corpus", "common.voicebank",
              "common.metrics"],  # metrics: signal measures on arrays, used by validation and by the reports
     "blocks": ["common.conv", "common.spectral_norm", "common.attention", "common.vbn", "common.losses",
@@ -28,7 +28,7 @@ LAYERS = {
 TF_FREE = ["common.blas", "common.errors", "common.model_config", "common.train_config", "common.named_configs", "common.recipes",
            "common.flags", "common.train_config", "common.config", "common.audio", "common.records", "common.demo_corpus", "common.voicebank",
            "common.metrics", "common.rundir", "common.loss_history", "common.tables", "common.evaluation", "common.paper_table",
-           "common.published", "common.variants", "common.host_memory", *(f"{v}.spec" for v in VARIANTS)]
+           "common.published", "common.variants", *(f"{v}.spec" for v in VARIANTS)]
 
 
 def project_modules() -> dict[str, str]:
