@@ -9,7 +9,6 @@ forward conv, what the models use).
 One line per layer of G and D whose output is longer than MATMUL_MAX_LENGTH (the shorter ones run as
 matmuls), then the totals. --batch is the windows per call (the D step stacks N + 2 batches).
 """
-import argparse
 import os
 import sys
 
@@ -21,16 +20,11 @@ tf.get_logger().setLevel("ERROR")  # two tf.functions per layer: TF's retracing 
 
 from common.conv import MATMUL_MAX_LENGTH, kernel_gradient  # noqa: E402
 from common.named_configs import named_config  # noqa: E402
-from scripts.bench.lib import conv_layers, matmul_rate  # noqa: E402
+from scripts.bench.lib import conv_layers, matmul_rate, model_bench_parser  # noqa: E402
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default="SEGAN", help="named configuration (default SEGAN)")
-    parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--matmul_size", type=int, default=4096)
-    args = parser.parse_args(argv)
+    args = model_bench_parser(__doc__, batch=4).parse_args(argv)
 
     cfg = named_config(args.config)
     k, rows, fns = cfg.kwidth, [], []
@@ -46,16 +40,17 @@ def main(argv=None) -> int:
         rows.append((f"{network} {name}", 2 * args.batch * (long // 2) * k * wide * narrow))
     rate, *seconds = matmul_rate(args.matmul_size, fns, args.repeats)
     print(f"fp32 matmul rate: {rate / 1e9:.1f} GFLOP/s; {args.config} kernel gradients at batch {args.batch}")
-    totals = [0.0, 0.0]
-    for (label, flops), t_tf, t_ours in zip(rows, seconds[::2], seconds[1::2]):
-        totals = [totals[0] + t_tf, totals[1] + t_ours]
-        print(f"{label:12s} {flops / 1e9:6.2f} GFLOP  Conv2DBackpropFilter {1e3 * t_tf:7.1f} ms = "
-              f"{100 * flops / t_tf / rate:5.1f} %   kernel_gradient {1e3 * t_ours:7.1f} ms = "
-              f"{100 * flops / t_ours / rate:5.1f} %")
-    flops = sum(f for _, f in rows)
-    print(f"{'all':12s} {flops / 1e9:6.2f} GFLOP  Conv2DBackpropFilter {1e3 * totals[0]:7.1f} ms = "
-          f"{100 * flops / totals[0] / rate:5.1f} %   kernel_gradient {1e3 * totals[1]:7.1f} ms = "
-          f"{100 * flops / totals[1] / rate:5.1f} %   ({totals[0] / totals[1]:.2f}x)")
+
+    def line(label, flops, t_tf, t_ours):
+        return (f"{label:12s} {flops / 1e9:6.2f} GFLOP  Conv2DBackpropFilter {1e3 * t_tf:7.1f} ms = "
+                f"{100 * flops / t_tf / rate:5.1f} %   kernel_gradient {1e3 * t_ours:7.1f} ms = "
+                f"{100 * flops / t_ours / rate:5.1f} %")
+
+    pairs = list(zip(seconds[::2], seconds[1::2]))
+    for (label, flops), (t_tf, t_ours) in zip(rows, pairs):
+        print(line(label, flops, t_tf, t_ours))
+    t_tf, t_ours = (sum(t) for t in zip(*pairs))
+    print(line("all", sum(f for _, f in rows), t_tf, t_ours) + f"   ({t_tf / t_ours:.2f}x)")
     return 0
 
 

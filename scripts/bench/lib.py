@@ -1,5 +1,6 @@
 """Shared by the benchmark scripts: FLOP counts of the reference networks and timings taken in the
 same run as the machine's fp32 matmul rate, so that ratios between them are meaningful."""
+import argparse
 import math
 import time
 
@@ -103,3 +104,13 @@ def matmul_rate(size, fns, repeats):
     matmul = tf.function(lambda: tf.matmul(a, a))
     t_mm, *times = best_times([lambda: matmul().numpy(), *fns], repeats)
     return 2 * size ** 3 / t_mm, *times
+
+
+def model_bench_parser(doc: str, batch: int) -> argparse.ArgumentParser:
+    """The command line of a bench script that times parts of one named configuration's networks."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--config", default="SEGAN", help="named configuration (default SEGAN)")
+    parser.add_argument("--batch", type=int, default=batch)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--matmul_size", type=int, default=4096)
+    return parser

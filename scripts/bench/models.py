@@ -8,7 +8,6 @@ implies (conv/deconv multiply-adds only, 2 FLOP each: 4.32 GFLOP per 16384-sampl
 G, 1.45 for D) and that figure as a share of the matmul rate. Every timing is the best of
 `--repeats` runs of a tf.function.
 """
-import argparse
 import os
 import sys
 
@@ -19,16 +18,11 @@ tf = import_tensorflow()
 
 from common.named_configs import named_config  # noqa: E402
 from common.models import build_models  # noqa: E402
-from scripts.bench.lib import conv_flops, matmul_rate  # noqa: E402
+from scripts.bench.lib import conv_flops, matmul_rate, model_bench_parser  # noqa: E402
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default="SEGAN", help="named configuration (default SEGAN)")
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--matmul_size", type=int, default=4096)
-    args = parser.parse_args(argv)
+    args = model_bench_parser(__doc__, batch=8).parse_args(argv)
 
     cfg = named_config(args.config)
     chain, disc = build_models(cfg)
