@@ -33,8 +33,6 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-import keras  # noqa: E402
-
 from common import config  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.named_configs import PAPER_CONFIGS, main_argv  # noqa: E402
@@ -92,8 +90,6 @@ def main(argv=None) -> int:
                       f"not grow with the batch is {100 * fixed / times[0]:.0f} % of an iteration at batch "
                       f"{a.batch_sizes[0]}; the part that does runs at {per_window_flops / per_window / 1e9:.1f} "
                       f"GFLOP/s = {100 * per_window_flops / per_window / rate:.1f} % of the fp32 matmul rate", flush=True)
-        del steps, tr, iterator
-        keras.utils.clear_session(free_memory=True)  # free this configuration's trainers before the next ones
     if a.hours:
         for mode, h in hours.items():
             print(f"{len(a.configs)} configuration(s) {mode}: {h:.1f} h on one {device} (about half on two)")
