@@ -55,6 +55,7 @@ def main(argv=None) -> int:
     p.add_argument("--matmul_size", type=int, default=4096)
     p.add_argument("--hours", action="store_true", help="also the hours of a paper run at each rate, and their sum")
     a = p.parse_args(argv)
+    a.batch_sizes = sorted(set(a.batch_sizes))  # the fit needs distinct sizes; its share is at the smallest
     if a.hours and len(a.batch_sizes) > 1:
         p.error("--hours takes one --batch_size")
     gpus = tf.config.list_logical_devices("GPU")
