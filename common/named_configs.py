@@ -16,9 +16,9 @@ PAPER_CONFIGS = ("SEGAN", "SASEGAN",
                  "ISEGAN-2", "ISEGAN-3", "ISEGAN-4", "ISEGAN-SA-2", "ISEGAN-SA-3", "ISEGAN-SA-4",
                  "DSEGAN-2", "DSEGAN-3", "DSEGAN-4", "DSEGAN-SA-2", "DSEGAN-SA-3", "DSEGAN-SA-4")
 
-# Windows per iteration in the paper's run scripts, and whether they train on the first GPU only: SEGAN
-# 1 GPU x 100, SASEGAN's run.sh 1 GPU x 50, the multi-stage models 100 split over the GPUs (2 x 50).
-RUN_BATCH = {"SEGAN": (100, True), "SASEGAN": (50, True), "ISEGAN": (100, False), "DSEGAN": (100, False)}
+# (windows per GPU, GPUs) in the paper's run scripts: SEGAN 1 GPU x 100, SASEGAN's run.sh 1 GPU x 50, the
+# multi-stage models 2 GPUs x 50.
+RUN_BATCH = {"SEGAN": (100, 1), "SASEGAN": (50, 1), "ISEGAN": (50, 2), "DSEGAN": (50, 2)}
 
 
 def _parse(name: str) -> tuple[str, int | None]:
@@ -67,8 +67,17 @@ def name_of(cfg: ModelConfig) -> str:
 
 def run_batch(name: str) -> tuple[int, bool]:
     """(windows per iteration, first GPU only) of the paper's run scripts for a named configuration."""
-    family, _ = _parse(name)
-    return RUN_BATCH[family.split("-SA")[0]]
+    per_gpu, gpus = _run_batch(name)
+    return per_gpu * gpus, gpus == 1
+
+
+def gpu_batch(name: str) -> int:
+    """Windows per GPU (per replica) in the paper's run scripts for a named configuration."""
+    return _run_batch(name)[0]
+
+
+def _run_batch(name: str) -> tuple[int, int]:
+    return RUN_BATCH[_parse(name)[0].split("-SA")[0]]
 
 
 def main_argv(name: str, att_layer_ind: int | None = None) -> tuple[str, list[str]]:

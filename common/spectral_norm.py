@@ -9,8 +9,8 @@ The gradient of sigma with respect to W is written out (`_power_iteration`): it 
 v^T g_b + g_a^T u, and is formed by one [m, 2] x [2, n] product. Automatic differentiation formed the
 two outer products apart and added them, which at the deep layers' kernels of up to 32 M weights
 cost two more passes over a kernel-sized tensor. The normalised kernel is kernel / sigma;
-since the conv is linear the callers divide the (usually much smaller) conv output by sigma
-instead, which is the same function with the same gradients. Under mixed precision the power
+since the conv is linear a caller may divide the conv output by sigma instead, the same function with
+the same gradients: common/conv.py divides whichever of the two is smaller. Under mixed precision the power
 iteration runs in float32 (the layer's dtype) and sigma is returned in the caller's compute dtype.
 """
 import contextlib

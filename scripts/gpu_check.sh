@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # On a GPU server, after scripts/setup.sh and the CUDA build of TensorFlow (README "Quick start"): which GPU
-# TensorFlow sees, then the training speed of every configuration of the paper's grid at the paper's 50
-# windows per GPU in each mode (default fp32, --xla, --mixed_precision bfloat16 and float16; bfloat16 is fast on
-# Ampere and newer GPUs, float16 on Volta and newer), and the hours a paper run and the whole grid would take
-# on that GPU. Takes some minutes (each model is built and traced per mode).
+# TensorFlow sees, then the training speed of every configuration of the paper's grid at the paper's windows
+# per GPU (SEGAN 100, the others 50) in each mode (default fp32, --xla, --mixed_precision bfloat16 and
+# float16; bfloat16 is fast on Ampere and newer GPUs, float16 on Volta and newer), and the hours a paper run
+# and the whole grid would take on that GPU. Takes some minutes (each model is built and traced per mode,
+# each configuration in a process of its own).
 #   bash scripts/gpu_check.sh [more scripts/bench/train.py flags, e.g. --configs SEGAN ISEGAN-SA-2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +22,4 @@ for g in gpus:
 "
 # shellcheck disable=SC2046  # the grid's names are single words
 exec "$PY" scripts/bench/train.py --configs $("$PY" scripts/named_config.py --paper) \
-  --modes default xla bfloat16 float16 --batch_size 50 --iterations 3 --hours "$@"
+  --modes default xla bfloat16 float16 --iterations 3 --hours "$@"

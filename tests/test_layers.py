@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from common.attention import SelfAttention
 from common.conv import (MATMUL_MAX_LENGTH, Conv, Deconv, PReLU, conv_im2col, conv_same,
-                         deconv_col2im, deconv_same, leaky_relu)
+                         deconv_col2im, deconv_same, leaky_relu, prelu)
 from common.spectral_norm import SpectralNorm
 from common.vbn import VirtualBatchNorm
 from tests import tf1_reference as ref
@@ -55,23 +55,46 @@ def test_deconv_matches_tf1_layout(length, spectral_norm):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("kwidth,stride,length", [(31, 2, 16), (31, 2, 15), (4, 2, 9), (1, 1, 6),
-                                                  (5, 3, 12)])
+IM2COL_CASES = [(31, 2, 16), (31, 2, 15), (4, 2, 9), (1, 1, 6), (5, 3, 12)]
+COL2IM_CASES = [(31, 2, 8), (31, 2, 1), (4, 2, 5), (5, 2, 3), (7, 3, 4)]
+
+
+@pytest.mark.parametrize("kwidth,stride,length", IM2COL_CASES)
 def test_im2col_conv_equals_tf_conv(kwidth, stride, length):
     x, w = randn(2, length, 3), randn(kwidth, 3, 4)
     np.testing.assert_allclose(conv_im2col(x, w, stride), tf.nn.conv1d(x, w, stride, "SAME"),
                                rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("kwidth,stride,length", [(31, 2, 8), (31, 2, 1), (4, 2, 5), (5, 2, 3),
-                                                  (7, 3, 4)])
+@pytest.mark.parametrize("kwidth,stride,length", COL2IM_CASES)
 def test_col2im_deconv_equals_tf_deconv(kwidth, stride, length):
     x, w = randn(2, length, 3), randn(kwidth, 4, 3)
     expected = tf.nn.conv1d_transpose(x, w, [2, stride * length, 4], stride, "SAME")
     np.testing.assert_allclose(deconv_col2im(x, w, stride), expected, rtol=1e-5, atol=1e-5)
 
 
-CONV_CASES = [(31, 2, 64), (31, 2, 63), (4, 2, 9), (1, 1, 6), (5, 3, 12), (3, 1, 40)]
+CONV_CASES = [(31, 2, 64), (31, 2, 63), (4, 2, 9), (1, 1, 6), (5, 3, 12), (3, 1, 40), (1, 2, 6)]  # last: k < stride
+
+
+@pytest.mark.parametrize("kwidth,stride,length", IM2COL_CASES)
+def test_im2col_conv_gradients_equal_tf_gradients(kwidth, stride, length):
+    """The matmul form's written frame gradient (an overlap-add) gives TF's input and kernel gradients."""
+    x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 3, 4))
+    ours = _gradients(lambda x, w: conv_im2col(x, w, stride), x, w)
+    for a, b in zip(ours, _gradients(lambda x, w: tf.nn.conv1d(x, w, stride, "SAME"), x, w)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kwidth,stride,length", COL2IM_CASES)
+def test_col2im_deconv_gradients_equal_tf_gradients(kwidth, stride, length):
+    """The matmul form's written overlap-add gradient (framing) gives TF's input and kernel gradients."""
+    x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 4, 3))
+
+    def tf_deconv(x, w):
+        return tf.nn.conv1d_transpose(x, w, [2, stride * length, 4], stride, "SAME")
+
+    for a, b in zip(_gradients(lambda x, w: deconv_col2im(x, w, stride), x, w), _gradients(tf_deconv, x, w)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
 def _gradients(op, x, w):
@@ -130,6 +153,18 @@ def test_prelu_and_leaky_relu():
     np.testing.assert_allclose(leaky_relu(x), np.maximum(x, 0.3 * x), rtol=1e-6)
 
 
+def test_prelu_written_gradient_equals_automatic_one():
+    """prelu's written gradients (input and alpha) equal automatic differentiation of its definition."""
+    x, alpha = rng.standard_normal((2, 10, 4)), rng.standard_normal(4)
+    x[0, :2] = 0.0  # the kink: both give alpha there (TF's gradient of min at a tie)
+
+    def definition(x, alpha):
+        return tf.nn.relu(x) + alpha * tf.minimum(x, 0.0)
+
+    for a, b in zip(_gradients(prelu, x, alpha), _gradients(definition, x, alpha)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 # ---- spectral norm ----------------------------------------------------------------------
 
 def _sn_layer(shape, dtype="float32"):
@@ -147,6 +182,28 @@ def test_spectral_norm_one_step_matches_reference(shape):
     sigma, u1 = ref.sn_step(w.astype(np.float64), u0)
     np.testing.assert_allclose(sn(w), sigma, rtol=1e-5)
     np.testing.assert_allclose(sn.u.numpy(), u1, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer_class", [Conv, Deconv])
+def test_spectral_norm_divides_kernel_or_output_alike(layer_class):
+    """sigma divides the conv's output where it is smaller than the kernel (known batch) and the kernel
+    otherwise (unknown batch): the same outputs and gradients."""
+    x = randn(2, 8, 5)  # output 2 x 8 (x 2) x 7 steps x channels < kernel 31 x 5 x 7: the output is divided
+    layer = layer_class(7, spectral_norm=True)
+    layer.build(x.shape)
+    u0, weights = layer.sn.u.numpy(), tf.constant(randn(*layer(x).shape))
+
+    def run(call):
+        layer.sn.u.assign(u0)
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            loss = tf.reduce_sum(weights * call(xt))
+        return [g.numpy() for g in tape.gradient(loss, [xt, layer.kernel])] + [loss.numpy()]
+
+    unknown_batch = tf.function(layer, input_signature=[tf.TensorSpec([None, *x.shape[1:]])])
+    for a, b in zip(run(layer), run(unknown_batch)):  # float32 sums in two orders; a missed sigma (~0.3) is off 3x
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_spectral_norm_converges_to_unit_top_singular_value():

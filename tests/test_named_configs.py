@@ -8,7 +8,7 @@ import pytest
 
 from common import config, rundir
 from common.model_config import ModelConfig
-from common.named_configs import PAPER_CONFIGS, main_argv, name_of, named_config, run_batch, tiny
+from common.named_configs import PAPER_CONFIGS, gpu_batch, main_argv, name_of, named_config, run_batch, tiny
 from scripts import named_config as named_config_cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -56,6 +56,7 @@ def test_the_run_scripts_flags_build_the_named_model(name, capsys):
 def test_paper_batches_and_names_whatever_the_widths(capsys):
     assert [run_batch(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == \
         [(100, True), (50, True), (100, False), (100, False)]
+    assert [gpu_batch(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == [100, 50, 50, 50]
     assert name_of(tiny("DSEGAN-SA-3", att_layer_ind=(1,))) == "DSEGAN-SA-3"
     for other in (tiny("SEGAN", self_attention=True), tiny("ISEGAN-2", d_attention=True),
                   tiny("DSEGAN-SA-3", att_generators=(0,))):  # no paper configuration: never labelled as one

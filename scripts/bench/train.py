@@ -2,12 +2,12 @@
 """Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
 
     python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default xla bfloat16]
-                                  [--batch_size 4 [16 ...]] [--iterations 4]
+                                  [--batch_size B [B ...]] [--iterations 4]
 
 For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16 or float16: --mixed_precision;
 xla+bfloat16, xla+float16: both): seconds per iteration (one D step and one G step, each on its own batch of
---batch windows), windows/s with both batches counted, and the FLOP rate that implies as a share of the
-matmul rate. FLOP per iteration: counted on the graph TensorFlow traces for one D and one G step
+--batch_size windows; default: the paper's windows per GPU, SEGAN 100, the others 50), windows/s with both
+batches counted, and the FLOP rate that implies as a share of the matmul rate. FLOP per iteration: counted on the graph TensorFlow traces for one D and one G step
 (scripts/bench/lib.py counted_iteration_flops: every convolution and matrix product, forward and backward,
 attention included), which matches the formula of the convs' forward costs G and D (4.32 and 1.45 GFLOP
 per window at full size) with backward = 2 × forward, for N stages (iteration_flops):
@@ -18,15 +18,19 @@ part is the work whose cost does not grow with the batch (reading and writing th
 the optimizer update, spectral norm's power iteration), and the per-window part's FLOP rate is what the
 convolutions reach once that is paid.
 Data come from memory (one repeated batch), so this measures the step, not the input pipeline
-(scripts/bench/data.py measures that). It runs on the first GPU TensorFlow sees, else on the CPU.
+(scripts/bench/data.py measures that). It runs on the first GPU TensorFlow sees, else on the CPU; each
+configuration in a process of its own, so a grid needs the memory of its largest configuration only.
 --hours adds the hours that the paper's 100 epochs of VoiceBank would take at each measured rate on one such
 device: every configuration's run feeds its step PAPER_RUN_WINDOWS windows (48,700 iterations x 2 batches
 x 100 windows, or SASEGAN's 97,400 x 2 x 50; SPEC Appendix B); a run on two GPUs takes about half.
 scripts/gpu_check.sh runs it for the whole paper grid.
 """
 import argparse
+import multiprocessing
 import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from common.quiet_tf import import_tensorflow  # noqa: E402
@@ -35,7 +39,7 @@ tf = import_tensorflow()
 
 from common import config  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.named_configs import PAPER_CONFIGS, main_argv  # noqa: E402
+from common.named_configs import PAPER_CONFIGS, gpu_batch, main_argv  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate  # noqa: E402
 
@@ -49,52 +53,74 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=PAPER_CONFIGS)
     p.add_argument("--modes", nargs="+", default=["default"], choices=tuple(MODES))
-    p.add_argument("--batch_size", "--batch", dest="batch_sizes", nargs="+", type=int, default=[4],
-                   help="windows per batch; two or more: also the fixed and per-window cost of an iteration")
+    p.add_argument("--batch_size", "--batch", dest="batch_sizes", nargs="+", type=int,
+                   help="windows per batch (default: the paper's windows per GPU, SEGAN 100, the others 50); two "
+                        "or more: also the fixed and per-window cost of an iteration")
     p.add_argument("--iterations", type=int, default=4, help="timed iterations (best one counts)")
     p.add_argument("--matmul_size", type=int, default=4096)
     p.add_argument("--hours", action="store_true", help="also the hours of a paper run at each rate, and their sum")
     a = p.parse_args(argv)
-    a.batch_sizes = sorted(set(a.batch_sizes))  # the fit needs distinct sizes; its share is at the smallest
-    if a.hours and len(a.batch_sizes) > 1:
+    if a.batch_sizes:
+        a.batch_sizes = sorted(set(a.batch_sizes))  # the fit needs distinct sizes; its share is at the smallest
+    if a.hours and a.batch_sizes and len(a.batch_sizes) > 1:
         p.error("--hours takes one --batch_size")
+    # One process per configuration: its trainers (one per mode and batch) and XLA programs are freed with it,
+    # so the grid needs the memory of its largest configuration, not of all of them together.
+    hours, failed = {mode: 0.0 for mode in a.modes}, []
+    for i, name in enumerate(a.configs):
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            try:
+                for mode, h in pool.submit(_bench_config, name, a, i == 0).result().items():
+                    hours[mode] += h
+            except BrokenProcessPool:
+                failed.append(name)
+                print(f"error: {name}: its benchmark process died (killed, e.g. out of memory); "
+                      f"the other configurations go on", file=sys.stderr, flush=True)
+    if a.hours:
+        done = len(a.configs) - len(failed)
+        for mode, h in hours.items():
+            print(f"{done} configuration(s) {mode}: {h:.1f} h on one device (about half on two)"
+                  + (f"; INCOMPLETE: without {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def _bench_config(name, a, show_device):
+    """Time every mode and batch of one configuration, interleaved with the matmul rate; print a line per
+    (mode, batch) and the fit; return the hours of a paper run per mode (at the single batch)."""
     gpus = tf.config.list_logical_devices("GPU")
     device = gpus[0].name if gpus else "/cpu:0"
-    print(f"device: {device}" + ("" if gpus else " (TensorFlow sees no GPU)"), flush=True)
-    hours = {mode: 0.0 for mode in a.modes}
-    for name in a.configs:
-        runs, steps = [(mode, b) for b in a.batch_sizes for mode in a.modes], []
-        for mode, b in runs:
-            variant, flags = main_argv(name)
-            args = config.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b)])
-            cfg = config.model_config(args)
-            tr = Trainer(cfg, config.train_config(args), tf.distribute.MirroredStrategy([device]))
-            batch = tf.random.normal([b, cfg.canvas_size, 1]) * 0.1
-            iterator = iter(tr.strategy.experimental_distribute_dataset(
-                tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
-            steps.append(lambda tr=tr, it=iterator: {k: v.numpy() for k, v in tr.step(it).items()})
-        with tf.device(device):
-            rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # all timed interleaved
-        flops = {b: counted_iteration_flops(tr, b) for b in a.batch_sizes}  # the same graph in every mode
-        for (mode, b), s in zip(runs, seconds):
-            run_hours = PAPER_RUN_WINDOWS * s / (2 * b) / 3600
-            hours[mode] += run_hours
-            print(f"{name} {mode}: {2 * b / s:.2f} windows/s (both batches of {b}; "
-                  f"{s:.2f} s/iteration), {flops[b] / 1e9:.0f} GFLOP/iteration -> {flops[b] / s / 1e9:.1f} GFLOP/s = "
-                  f"{100 * flops[b] / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)"
-                  + (f"; a paper run: {run_hours:.1f} h" if a.hours else ""), flush=True)
-        if len(a.batch_sizes) > 1:
-            for mode in a.modes:
-                times = [s for (m, _), s in zip(runs, seconds) if m == mode]
-                fixed, per_window, per_window_flops = _fit(a.batch_sizes, times, [flops[b] for b in a.batch_sizes])
-                print(f"{name} {mode}, seconds/iteration = {fixed:.3f} + {per_window:.4f} x batch: the part that does "
-                      f"not grow with the batch is {100 * fixed / times[0]:.0f} % of an iteration at batch "
-                      f"{a.batch_sizes[0]}; the part that does runs at {per_window_flops / per_window / 1e9:.1f} "
-                      f"GFLOP/s = {100 * per_window_flops / per_window / rate:.1f} % of the fp32 matmul rate", flush=True)
-    if a.hours:
-        for mode, h in hours.items():
-            print(f"{len(a.configs)} configuration(s) {mode}: {h:.1f} h on one {device} (about half on two)")
-    return 0
+    if show_device:
+        print(f"device: {device}" + ("" if gpus else " (TensorFlow sees no GPU)"), flush=True)
+    batch_sizes = a.batch_sizes or [gpu_batch(name)]
+    runs, steps = [(mode, b) for b in batch_sizes for mode in a.modes], []
+    for mode, b in runs:
+        variant, flags = main_argv(name)
+        args = config.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b)])
+        cfg = config.model_config(args)
+        tr = Trainer(cfg, config.train_config(args), tf.distribute.MirroredStrategy([device]))
+        batch = tf.random.normal([b, cfg.canvas_size, 1]) * 0.1
+        iterator = iter(tr.strategy.experimental_distribute_dataset(
+            tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
+        steps.append(lambda tr=tr, it=iterator: {k: v.numpy() for k, v in tr.step(it).items()})
+    with tf.device(device):
+        rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # all timed interleaved
+    flops = {b: counted_iteration_flops(tr, b) for b in batch_sizes}  # the same graph in every mode
+    hours = {}
+    for (mode, b), s in zip(runs, seconds):
+        hours[mode] = PAPER_RUN_WINDOWS * s / (2 * b) / 3600
+        print(f"{name} {mode}: {2 * b / s:.2f} windows/s (both batches of {b}; "
+              f"{s:.2f} s/iteration), {flops[b] / 1e9:.0f} GFLOP/iteration -> {flops[b] / s / 1e9:.1f} GFLOP/s = "
+              f"{100 * flops[b] / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)"
+              + (f"; a paper run: {hours[mode]:.1f} h" if a.hours else ""), flush=True)
+    if len(batch_sizes) > 1:
+        for mode in a.modes:
+            times = [s for (m, _), s in zip(runs, seconds) if m == mode]
+            fixed, per_window, per_window_flops = _fit(batch_sizes, times, [flops[b] for b in batch_sizes])
+            print(f"{name} {mode}, seconds/iteration = {fixed:.3f} + {per_window:.4f} x batch: the part that does "
+                  f"not grow with the batch is {100 * fixed / times[0]:.0f} % of an iteration at batch "
+                  f"{batch_sizes[0]}; the part that does runs at {per_window_flops / per_window / 1e9:.1f} "
+                  f"GFLOP/s = {100 * per_window_flops / per_window / rate:.1f} % of the fp32 matmul rate", flush=True)
+    return hours
 
 
 def _fit(batches, seconds, flops):
