@@ -13,9 +13,9 @@ and 50 measured); layers with at most MATMUL_MAX_LENGTH output steps use that. B
 TF's SAME alignment.
 
 The kernel gradient of the tf.nn form is computed by `kernel_gradient`, the same sum run as a forward
-conv: at batch 4 oneDNN's filter-gradient kernel reached 3-59 % of the fp32 matmul rate at these layers'
-shapes and its forward conv 5-72 % on the same sums, 1.7x faster over all of them
-(scripts/bench/conv_gradient.py measures both).
+conv: at batch 4 oneDNN's filter-gradient kernel reached 3-57 % of the fp32 matmul rate at these layers'
+shapes and its forward conv 6-67 % on the same sums, 1.5x faster over all of them (1.4x at batch 50;
+scripts/bench/conv_gradient.py measures both).
 """
 import keras
 import tensorflow as tf
@@ -102,7 +102,7 @@ def kernel_gradient(inputs, out_grad, kwidth, stride):
     output has gradient `out_grad` [B, T_out, C_out]: sum over b, t of padded_inputs[b, stride*t + j]
     times out_grad[b, t], as a VALID conv of the padded inputs (batch as channels) with out_grad as a
     filter of T_out taps dilated by `stride`. The conv pads them itself (explicit padding): a separate
-    pad, one more pass over the inputs, made the whole 1.1-2.2x slower at batch 50."""
+    pad, one more pass over the inputs, made the whole 1.1-2.2x slower at batch 50 (within 10 % at 4)."""
     length, length_out = inputs.shape[1], out_grad.shape[1]
     span = (length_out - 1) * stride + kwidth
     left = _same_pad(length, length_out, kwidth, stride)[0]

@@ -55,46 +55,10 @@ def test_deconv_matches_tf1_layout(length, spectral_norm):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
 
 
+# (kwidth, stride, input length): the matmul forms' and the tf.nn forms'
 IM2COL_CASES = [(31, 2, 16), (31, 2, 15), (4, 2, 9), (1, 1, 6), (5, 3, 12)]
 COL2IM_CASES = [(31, 2, 8), (31, 2, 1), (4, 2, 5), (5, 2, 3), (7, 3, 4)]
-
-
-@pytest.mark.parametrize("kwidth,stride,length", IM2COL_CASES)
-def test_im2col_conv_equals_tf_conv(kwidth, stride, length):
-    x, w = randn(2, length, 3), randn(kwidth, 3, 4)
-    np.testing.assert_allclose(conv_im2col(x, w, stride), tf.nn.conv1d(x, w, stride, "SAME"),
-                               rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("kwidth,stride,length", COL2IM_CASES)
-def test_col2im_deconv_equals_tf_deconv(kwidth, stride, length):
-    x, w = randn(2, length, 3), randn(kwidth, 4, 3)
-    expected = tf.nn.conv1d_transpose(x, w, [2, stride * length, 4], stride, "SAME")
-    np.testing.assert_allclose(deconv_col2im(x, w, stride), expected, rtol=1e-5, atol=1e-5)
-
-
 CONV_CASES = [(31, 2, 64), (31, 2, 63), (4, 2, 9), (1, 1, 6), (5, 3, 12), (3, 1, 40), (1, 2, 6)]  # last: k < stride
-
-
-@pytest.mark.parametrize("kwidth,stride,length", IM2COL_CASES)
-def test_im2col_conv_gradients_equal_tf_gradients(kwidth, stride, length):
-    """The matmul form's written frame gradient (an overlap-add) gives TF's input and kernel gradients."""
-    x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 3, 4))
-    ours = _gradients(lambda x, w: conv_im2col(x, w, stride), x, w)
-    for a, b in zip(ours, _gradients(lambda x, w: tf.nn.conv1d(x, w, stride, "SAME"), x, w)):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
-
-
-@pytest.mark.parametrize("kwidth,stride,length", COL2IM_CASES)
-def test_col2im_deconv_gradients_equal_tf_gradients(kwidth, stride, length):
-    """The matmul form's written overlap-add gradient (framing) gives TF's input and kernel gradients."""
-    x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 4, 3))
-
-    def tf_deconv(x, w):
-        return tf.nn.conv1d_transpose(x, w, [2, stride * length, 4], stride, "SAME")
-
-    for a, b in zip(_gradients(lambda x, w: deconv_col2im(x, w, stride), x, w), _gradients(tf_deconv, x, w)):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
 def _gradients(op, x, w):
@@ -108,25 +72,31 @@ def _gradients(op, x, w):
     return [y.numpy(), *(g.numpy() for g in tape.gradient(loss, [x, w]))]
 
 
-@pytest.mark.parametrize("kwidth,stride,length", CONV_CASES)
-def test_conv_kernel_gradient_equals_tf_gradient(kwidth, stride, length):
-    """conv_same's written kernel gradient (a dilated forward conv) equals TF's filter gradient."""
+def _cases(**forms):
+    return [(form, *case) for form, cases in forms.items() for case in cases]
+
+
+@pytest.mark.parametrize("form,kwidth,stride,length", _cases(matmul=IM2COL_CASES, tf_nn=CONV_CASES))
+def test_conv_gradients_equal_tf_gradients(form, kwidth, stride, length):
+    """The written gradients of both forms (matmul: framing's, an overlap-add; tf.nn: the kernel gradient
+    as a dilated forward conv) give TF's output, input and kernel gradients."""
     x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 3, 4))
-    ours = _gradients(lambda x, w: conv_same(x, w, stride), x, w)
-    theirs = _gradients(lambda x, w: tf.nn.conv1d(x, w, stride, "SAME"), x, w)
-    for a, b in zip(ours, theirs):
+    conv = {"matmul": conv_im2col, "tf_nn": conv_same}[form]
+    ours = _gradients(lambda x, w: conv(x, w, stride), x, w)
+    for a, b in zip(ours, _gradients(lambda x, w: tf.nn.conv1d(x, w, stride, "SAME"), x, w)):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("kwidth,stride,length", CONV_CASES)
-def test_deconv_kernel_gradient_equals_tf_gradient(kwidth, stride, length):
+@pytest.mark.parametrize("form,kwidth,stride,length", _cases(matmul=COL2IM_CASES, tf_nn=CONV_CASES))
+def test_deconv_gradients_equal_tf_gradients(form, kwidth, stride, length):
+    """The same for transposed convs (matmul: the overlap-add's gradient, framing)."""
     x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 4, 3))
+    deconv = {"matmul": deconv_col2im, "tf_nn": deconv_same}[form]
 
     def tf_deconv(x, w):
         return tf.nn.conv1d_transpose(x, w, [2, stride * length, 4], stride, "SAME")
 
-    ours = _gradients(lambda x, w: deconv_same(x, w, stride), x, w)
-    for a, b in zip(ours, _gradients(tf_deconv, x, w)):
+    for a, b in zip(_gradients(lambda x, w: deconv(x, w, stride), x, w), _gradients(tf_deconv, x, w)):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
