@@ -9,8 +9,9 @@ xla+bfloat16, xla+float16: both): seconds per iteration (one D step and one G st
 --batch_size windows; default: the paper's windows per GPU, SEGAN 100, the others 50), windows/s with both
 batches counted, and the FLOP rate that implies as a share of the matmul rate. FLOP per iteration: counted
 on the graph TensorFlow traces for one D and one G step (scripts/bench/lib.py counted_iteration_flops: every
-convolution and matrix product, forward and backward, attention included), which matches the formula of the convs' forward costs G and D (4.32 and 1.45 GFLOP
-per window at full size) with backward = 2 × forward, for N stages (iteration_flops):
+convolution and matrix product, forward and backward, attention included), which matches the formula of the
+convs' forward costs G and D (4.32 and 1.45 GFLOP per window at full size) with backward = 2 × forward, for N
+stages (iteration_flops):
   D step: N·G (chain) + 3·(N+2)·D (reference, real and N fake passes, forward and backward)
   G step: 3·N·G (chain forward and backward) + 3·(N+1)·D (reference and N fake passes)
 With two or more batch sizes it also fits seconds/iteration = fixed + per_window x batch per mode: the fixed
