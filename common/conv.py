@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from common.spectral_norm import SpectralNorm
 
-REFERENCE_INIT = keras.initializers.TruncatedNormal(stddev=0.02)
+KERNEL_STDDEV = 0.02  # the reference's truncated-normal kernel initialiser
 MATMUL_MAX_LENGTH = 32
 
 
@@ -148,16 +148,20 @@ class _Conv(keras.layers.Layer):
     """Kernel, optional bias and optional spectral norm; subclasses define the linear map in
     its two forms (tf.nn op and matmul) and the output length."""
 
-    def __init__(self, filters, kwidth=31, stride=2, use_bias=True, spectral_norm=False,
-                 kernel_initializer=REFERENCE_INIT, **kwargs):
+    def __init__(self, filters, kwidth=31, stride=2, use_bias=True, spectral_norm=False, kernel_initializer=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kwidth, self.stride, self.use_bias = filters, kwidth, stride, use_bias
-        self.kernel_initializer = kernel_initializer
+        self.kernel_initializer = kernel_initializer  # a name; None: the reference's truncated normal
         self.sn = SpectralNorm(name="sn") if spectral_norm else None
 
     def build(self, input_shape):
+        # An initialiser of its own per layer: a Keras initialiser draws its seed once, so a shared instance
+        # would give every kernel of a shape the same values (DSEGAN's generators identical) whatever the seed.
+        init = (keras.initializers.get(self.kernel_initializer) if self.kernel_initializer
+                else keras.initializers.TruncatedNormal(stddev=KERNEL_STDDEV))
         self.kernel = self.add_weight(name="kernel", shape=self._kernel_shape(input_shape[-1]),
-                                      initializer=self.kernel_initializer, autocast=False)  # call() casts
+                                      initializer=init, autocast=False)  # call() casts
         self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
                      if self.use_bias else None)
         if self.sn is not None:

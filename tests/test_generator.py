@@ -9,15 +9,12 @@ from common.model_config import ModelConfig
 from common.named_configs import tiny
 from tests import tf1_reference as ref
 
-rng = np.random.default_rng(1)
-
-
-def make_generator(cfg, randomise=True):
+def make_generator(cfg, rng=None):
     """A built generator; biases, PReLU alphas and attention gains made non-zero so that every
     term of the forward pass is exercised."""
     g = Generator(cfg)
     g.build((None, cfg.canvas_size, 1))
-    if randomise:
+    if rng is not None:
         for v in g.trainable_variables:
             name = v.path.rsplit("/", 1)[-1]
             if name in ("bias", "alpha", "sigma_ratio"):
@@ -25,7 +22,7 @@ def make_generator(cfg, randomise=True):
     return g
 
 
-def inputs(cfg, batch=2):
+def inputs(cfg, rng, batch=2):
     x = rng.uniform(-1, 1, (batch, cfg.canvas_size, 1)).astype(np.float32)
     return x, rng.standard_normal(cfg.z_shape(batch)).astype(np.float32)
 
@@ -36,10 +33,10 @@ def inputs(cfg, batch=2):
     dict(self_attention=True),
     dict(self_attention=True, att_layer_ind=(0, 3, 4), bias_deconv=False),
 ])
-def test_forward_matches_tf1_reference(overrides):
+def test_forward_matches_tf1_reference(overrides, rng):
     cfg = tiny(**overrides)
-    g = make_generator(cfg)
-    x, z = inputs(cfg)
+    g = make_generator(cfg, rng)
+    x, z = inputs(cfg, rng)
     weights = ref.Weights(g)               # taken before the call: same u for the SN step
     expected, expected_maps = ref.generator(x.astype(np.float64), z.astype(np.float64), weights, cfg)
     y, maps = g(x, z=z, return_attention=True)
@@ -50,14 +47,14 @@ def test_forward_matches_tf1_reference(overrides):
         np.testing.assert_allclose(attn, expected_maps[name], rtol=1e-3, atol=1e-5)
 
 
-def test_decoder_attention_mirrors_encoder_layer():
+def test_decoder_attention_mirrors_encoder_layer(rng):
     """Encoder layer k pairs with decoder layer L-2-k (9-k at full size), after the skip concat
     (2C channels, same time length); the bottleneck k = L-1 has no decoder block."""
     assert ModelConfig(self_attention=True).dec_att_layer_ind == (4,)
     assert ModelConfig(self_attention=True, att_layer_ind=(0, 9, 10)).dec_att_layer_ind == (9, 0)
     cfg = tiny(self_attention=True, att_layer_ind=(0, 2, 4))
-    g = make_generator(cfg, randomise=False)
-    x, _ = inputs(cfg, batch=1)
+    g = make_generator(cfg)
+    x, _ = inputs(cfg, rng, batch=1)
     _, maps = g(x, return_attention=True)
     lengths = {name: attn.shape[1] for name, attn in maps.items()}
     assert lengths == {"encoder_attention_layer0": 256, "encoder_attention_layer2": 64,
@@ -67,28 +64,28 @@ def test_decoder_attention_mirrors_encoder_layer():
         assert g.dec_att[j].theta.kernel.shape[1] == 2 * g.enc_att[k].theta.kernel.shape[1]
 
 
-def test_z_is_concatenated_first():
+def test_z_is_concatenated_first(rng):
     """Zeroing the first deconv's weights on the first z-depth input channels removes z."""
     cfg = tiny()
-    g = make_generator(cfg)
-    x, z = inputs(cfg)
+    g = make_generator(cfg, rng)
+    x, z = inputs(cfg, rng)
     kernel = g.dec[0].kernel.numpy()
     kernel[:, :, :cfg.z_shape(1)[-1]] = 0.0
     g.dec[0].kernel.assign(kernel)
     np.testing.assert_allclose(g(x, z=z), g(x, z=np.zeros_like(z)), atol=1e-6)
 
 
-def test_z_fresh_per_call_unless_given():
+def test_z_fresh_per_call_unless_given(rng):
     cfg = tiny()
-    g = make_generator(cfg)
-    x, z = inputs(cfg)
+    g = make_generator(cfg, rng)
+    x, z = inputs(cfg, rng)
     assert not np.allclose(g(x), g(x))
     np.testing.assert_array_equal(g(x, z=z), g(x, z=z))
 
 
 def test_layer_names_and_variables():
     cfg = tiny(self_attention=True)
-    g = make_generator(cfg, randomise=False)
+    g = make_generator(cfg)
     L = cfg.num_layers
     paths = {v.path.split("/", 1)[1] for v in g.variables}
     expected = ({f"enc_{i}/{n}" for i in range(L) for n in ("kernel", "bias", "sn/u")}
@@ -107,14 +104,14 @@ def test_layer_names_and_variables():
 
 
 def test_no_spectral_norm_without_attention():
-    g = make_generator(tiny(), randomise=False)
+    g = make_generator(tiny())
     assert not g.non_trainable_variables and not g.enc_att and not g.dec_att
 
 
-def test_gradients_reach_every_variable():
+def test_gradients_reach_every_variable(rng):
     cfg = tiny(self_attention=True)
-    g = make_generator(cfg)
-    x, z = inputs(cfg)
+    g = make_generator(cfg, rng)
+    x, z = inputs(cfg, rng)
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(tf.square(g(x, z=z) - 0.1))
     grads = tape.gradient(loss, g.trainable_variables)

@@ -17,10 +17,9 @@ from common.vbn import VirtualBatchNorm
 from tests import tf1_reference as ref
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-rng = np.random.default_rng(0)
 
 
-def randn(*shape, scale=1.0):
+def randn(rng, *shape, scale=1.0):
     return (scale * rng.standard_normal(shape)).astype(np.float32)
 
 
@@ -31,11 +30,11 @@ LENGTHS = [8, MATMUL_MAX_LENGTH, 4 * MATMUL_MAX_LENGTH]  # output lengths: matmu
 
 @pytest.mark.parametrize("length", LENGTHS)
 @pytest.mark.parametrize("spectral_norm", [False, True])
-def test_conv_matches_tf1_layout(length, spectral_norm):
-    x = randn(3, 2 * length, 5)
+def test_conv_matches_tf1_layout(length, spectral_norm, rng):
+    x = randn(rng, 3, 2 * length, 5)
     layer = Conv(7, spectral_norm=spectral_norm)
     layer.build(x.shape)
-    layer.bias.assign(randn(7))
+    layer.bias.assign(randn(rng, 7))
     w = ref.Weights(layer)
     expected = ref.downconv(x.astype(np.float64), w.kernel(), w.get("bias"))
     np.testing.assert_allclose(layer(x), expected, rtol=1e-4, atol=1e-5)
@@ -43,11 +42,11 @@ def test_conv_matches_tf1_layout(length, spectral_norm):
 
 @pytest.mark.parametrize("length", LENGTHS)
 @pytest.mark.parametrize("spectral_norm", [False, True])
-def test_deconv_matches_tf1_layout(length, spectral_norm):
-    x = randn(3, length // 2, 5)
+def test_deconv_matches_tf1_layout(length, spectral_norm, rng):
+    x = randn(rng, 3, length // 2, 5)
     layer = Deconv(7, spectral_norm=spectral_norm)
     layer.build(x.shape)
-    layer.bias.assign(randn(7))
+    layer.bias.assign(randn(rng, 7))
     w = ref.Weights(layer)
     expected = ref.deconv(x.astype(np.float64), w.kernel(), w.get("bias"))
     y = layer(x)
@@ -77,7 +76,7 @@ def _cases(**forms):
 
 
 @pytest.mark.parametrize("form,kwidth,stride,length", _cases(matmul=IM2COL_CASES, tf_nn=CONV_CASES))
-def test_conv_gradients_equal_tf_gradients(form, kwidth, stride, length):
+def test_conv_gradients_equal_tf_gradients(form, kwidth, stride, length, rng):
     """The written gradients of both forms (matmul: framing's, an overlap-add; tf.nn: the kernel gradient
     as a dilated forward conv) give TF's output, input and kernel gradients."""
     x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 3, 4))
@@ -88,7 +87,7 @@ def test_conv_gradients_equal_tf_gradients(form, kwidth, stride, length):
 
 
 @pytest.mark.parametrize("form,kwidth,stride,length", _cases(matmul=COL2IM_CASES, tf_nn=CONV_CASES))
-def test_deconv_gradients_equal_tf_gradients(form, kwidth, stride, length):
+def test_deconv_gradients_equal_tf_gradients(form, kwidth, stride, length, rng):
     """The same for transposed convs (matmul: the overlap-add's gradient, framing)."""
     x, w = rng.standard_normal((2, length, 3)), rng.standard_normal((kwidth, 4, 3))
     deconv = {"matmul": deconv_col2im, "tf_nn": deconv_same}[form]
@@ -112,18 +111,36 @@ def test_conv_init_and_layouts():
         assert not layer.bias.numpy().any()
 
 
-def test_prelu_and_leaky_relu():
-    x = randn(2, 10, 4)
+def test_conv_kernels_are_drawn_per_layer_and_follow_the_seed():
+    """Two layers of one shape draw different kernels, and the same global seed draws the same ones again
+    (a shared initialiser instance gave every kernel of a shape the same values whatever the seed)."""
+    import keras
+
+    def kernels():
+        keras.utils.set_random_seed(7)
+        layers = [Conv(8), Conv(8), Deconv(8)]
+        for layer in layers:
+            layer.build((None, 16, 4))
+        return [layer.kernel.numpy() for layer in layers]
+
+    first, second = kernels(), kernels()
+    assert not np.array_equal(first[0], first[1])
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_prelu_and_leaky_relu(rng):
+    x = randn(rng, 2, 10, 4)
     act = PReLU()
     act.build(x.shape)
     assert not act.alpha.numpy().any()
     np.testing.assert_allclose(act(x), np.maximum(x, 0))       # alpha 0 at init: relu
-    act.alpha.assign(randn(4))
+    act.alpha.assign(randn(rng, 4))
     np.testing.assert_allclose(act(x), ref.prelu(x, act.alpha.numpy()), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(leaky_relu(x), np.maximum(x, 0.3 * x), rtol=1e-6)
 
 
-def test_prelu_written_gradient_equals_automatic_one():
+def test_prelu_written_gradient_equals_automatic_one(rng):
     """prelu's written gradients (input and alpha) equal automatic differentiation of its definition."""
     x, alpha = rng.standard_normal((2, 10, 4)), rng.standard_normal(4)
     x[0, :2] = 0.0  # the kink: both give alpha there (TF's gradient of min at a tie)
@@ -144,8 +161,8 @@ def _sn_layer(shape, dtype="float32"):
 
 
 @pytest.mark.parametrize("shape", [(31, 5, 7), (31, 7, 5), (1, 16, 2)])
-def test_spectral_norm_one_step_matches_reference(shape):
-    sn, w = _sn_layer(shape), randn(*shape)
+def test_spectral_norm_one_step_matches_reference(shape, rng):
+    sn, w = _sn_layer(shape), randn(rng, *shape)
     assert sn.u.shape == (1, shape[-1]) and not sn.u.trainable
     assert sn.non_trainable_weights == [sn.u] and not sn.trainable_weights
     u0 = sn.u.numpy().astype(np.float64)
@@ -155,13 +172,13 @@ def test_spectral_norm_one_step_matches_reference(shape):
 
 
 @pytest.mark.parametrize("layer_class", [Conv, Deconv])
-def test_spectral_norm_divides_kernel_or_output_alike(layer_class):
+def test_spectral_norm_divides_kernel_or_output_alike(layer_class, rng):
     """sigma divides the conv's output where it is smaller than the kernel (known batch) and the kernel
     otherwise (unknown batch): the same outputs and gradients."""
-    x = randn(2, 8, 5)  # output 2 x 8 (x 2) x 7 steps x channels < kernel 31 x 5 x 7: the output is divided
+    x = randn(rng, 2, 8, 5)  # output 2 x 8 (x 2) x 7 steps x channels < kernel 31 x 5 x 7: the output is divided
     layer = layer_class(7, spectral_norm=True)
     layer.build(x.shape)
-    u0, weights = layer.sn.u.numpy(), tf.constant(randn(*layer(x).shape))
+    u0, weights = layer.sn.u.numpy(), tf.constant(randn(rng, *layer(x).shape))
 
     def run(call):
         layer.sn.u.assign(u0)
@@ -176,7 +193,7 @@ def test_spectral_norm_divides_kernel_or_output_alike(layer_class):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def test_spectral_norm_converges_to_unit_top_singular_value():
+def test_spectral_norm_converges_to_unit_top_singular_value(rng):
     """Repeated calls (u persists) drive the top singular value of kernel / sigma to 1."""
     left, _ = np.linalg.qr(rng.standard_normal((31 * 8, 16)))
     right, _ = np.linalg.qr(rng.standard_normal((16, 16)))
@@ -192,7 +209,7 @@ def test_spectral_norm_converges_to_unit_top_singular_value():
     np.testing.assert_allclose(sn(w), 3.0, rtol=1e-5)
 
 
-def test_spectral_norm_gradient_flows_through_power_iteration():
+def test_spectral_norm_gradient_flows_through_power_iteration(rng):
     """No stop-gradient on u, v: dσ/dW equals finite differences of the whole iteration, which
     differs from the stop-gradient value vᵀu'."""
     shape = (3, 4, 5)
@@ -218,7 +235,7 @@ def test_spectral_norm_gradient_flows_through_power_iteration():
 
 
 @pytest.mark.parametrize("shape", [(31, 6, 4), (31, 4, 6), (1, 16, 2)])
-def test_spectral_norm_written_gradient_equals_automatic_one(shape):
+def test_spectral_norm_written_gradient_equals_automatic_one(shape, rng):
     """The written-out gradient of sigma (and of anything downstream of it) equals automatic
     differentiation of the plain power iteration, entry by entry."""
     sn = _sn_layer(shape, "float64")
@@ -289,16 +306,16 @@ def _attention(channels=16, length=32):
     return block
 
 
-def test_attention_is_identity_at_init_and_rows_sum_to_one():
-    block, x = _attention(), randn(2, 32, 16)
+def test_attention_is_identity_at_init_and_rows_sum_to_one(rng):
+    block, x = _attention(), randn(rng, 2, 32, 16)
     y, attn = block(x, return_attention=True)
     np.testing.assert_array_equal(y, x)
     assert attn.shape == (2, 32, 8)
     np.testing.assert_allclose(tf.reduce_sum(attn, axis=-1), 1.0, rtol=1e-5)
 
 
-def test_attention_matches_reference_math():
-    block, x = _attention(), randn(2, 32, 16)
+def test_attention_matches_reference_math(rng):
+    block, x = _attention(), randn(rng, 2, 32, 16)
     block.sigma.assign(0.7)
     w = ref.Weights(block)
     expected, expected_attn = ref.attention(x.astype(np.float64), w)
@@ -318,11 +335,11 @@ def test_attention_parameters():
 
 # ---- virtual batch norm -----------------------------------------------------------------
 
-def test_vbn_matches_reference_formula():
-    ref_x, x = randn(5, 12, 4, scale=2.0) + 1.0, randn(3, 12, 4)
+def test_vbn_matches_reference_formula(rng):
+    ref_x, x = randn(rng, 5, 12, 4, scale=2.0) + 1.0, randn(rng, 3, 12, 4)
     vbn = VirtualBatchNorm()
     vbn.build(x.shape)
-    vbn.beta.assign(randn(4))
+    vbn.beta.assign(randn(rng, 4))
     gamma, beta = vbn.gamma.numpy(), vbn.beta.numpy()
     assert np.all(np.abs(gamma - 1) < 0.1) and gamma.std() > 0       # γ ~ N(1, 0.02)
     out_ref, stats = vbn.reference(ref_x)
@@ -336,12 +353,12 @@ def test_vbn_matches_reference_formula():
                                rtol=1e-4, atol=1e-5)
 
 
-def test_vbn_gradients_flow_through_reference_statistics():
-    ref_x, x = tf.constant(randn(4, 8, 3)), tf.constant(randn(4, 8, 3))
+def test_vbn_gradients_flow_through_reference_statistics(rng):
+    ref_x, x = tf.constant(randn(rng, 4, 8, 3)), tf.constant(randn(rng, 4, 8, 3))
     vbn = VirtualBatchNorm()
     vbn.build(x.shape)
     with tf.GradientTape() as tape:
         tape.watch(ref_x)
         out = vbn(x, vbn.reference(ref_x)[1])
-        loss = tf.reduce_sum(out * tf.constant(randn(4, 8, 3)))
+        loss = tf.reduce_sum(out * tf.constant(randn(rng, 4, 8, 3)))
     assert np.abs(tape.gradient(loss, ref_x).numpy()).max() > 1e-4

@@ -33,7 +33,7 @@ def losses_iterations(run):
 
 def test_kill_9_mid_training_then_resume(tiny_records, tmp_path):
     run = tmp_path / "run"
-    cmd = [sys.executable, os.path.join(ROOT, "isegan", "main.py"), *train_flags(tiny_records, run, "--max_steps", "200")]
+    cmd = [sys.executable, os.path.join(ROOT, "isegan", "main.py"), *train_flags(tiny_records, run, "--max_steps", "200", "--seed", "0")]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240

@@ -11,22 +11,19 @@ from common.named_configs import named_config, tiny
 from common.models import build_models
 from dsegan.spec import generator_has_attention
 
-rng = np.random.default_rng(3)
-
-
 def n_params(variables):
     return sum(int(np.prod(v.shape)) for v in variables)
 
 
-def wave(cfg, batch):
+def wave(cfg, batch, rng):
     return rng.uniform(-1, 1, (batch, cfg.canvas_size, 1)).astype(np.float32)
 
 
 @pytest.mark.parametrize("name", ["SASEGAN", "ISEGAN-SA-2", "DSEGAN-SA-2"])
-def test_full_size_shapes_per_stage(name):
+def test_full_size_shapes_per_stage(name, rng):
     cfg = named_config(name)
     chain, disc = build_models(cfg)
-    noisy, clean = wave(cfg, 2), wave(cfg, 2)
+    noisy, clean = wave(cfg, 2, rng), wave(cfg, 2, rng)
     stages = chain(noisy)
     assert len(stages) == cfg.stages
     assert all(s.shape == (2, 16384, 1) for s in stages)
@@ -40,14 +37,14 @@ def test_full_size_shapes_per_stage(name):
 
 @pytest.mark.parametrize("variant,stages,generators", [("segan", 1, 1), ("isegan", 3, 1),
                                                        ("dsegan", 3, 3)])
-def test_build_models_dispatch(variant, stages, generators):
+def test_build_models_dispatch(variant, stages, generators, rng):
     chain, disc = build_models(tiny(variant=variant, stages=stages))
     assert isinstance(chain, GeneratorChain) and chain.stages == stages
     assert len({id(chain.stage_generator(n)) for n in range(stages)}) == generators
-    assert len(chain(wave(chain.stage_generator(0).cfg, 2))) == stages
+    assert len(chain(wave(chain.stage_generator(0).cfg, 2, rng))) == stages
 
 
-def test_isegan_shares_one_generator():
+def test_isegan_shares_one_generator(rng):
     counts = set()
     for stages in (1, 2, 4):
         chain, _ = build_models(tiny(variant="isegan", stages=stages, self_attention=True))
@@ -56,7 +53,7 @@ def test_isegan_shares_one_generator():
     assert len(counts) == 1
     chain, _ = build_models(tiny(variant="isegan", stages=3))
     cfg = chain.stage_generator(0).cfg
-    x = wave(cfg, 2)
+    x = wave(cfg, 2, rng)
     with tf.GradientTape(persistent=True) as tape:
         stages = chain(x)
     for s in stages:                                 # every stage reaches every shared variable
@@ -72,14 +69,16 @@ def test_dsegan_has_disjoint_generators():
     assert n_params(chain.trainable_variables) == 3 * n_params(single.trainable_variables)
     paths = [v.path for v in chain.variables]
     assert len(set(paths)) == len(paths)                            # distinct checkpoint keys
+    kernels = [chain.stage_generator(n).enc[0].kernel.numpy() for n in range(3)]
+    assert not np.array_equal(kernels[0], kernels[1]) and not np.array_equal(kernels[1], kernels[2])  # own init
 
 
-def test_stage_wiring_and_no_stop_gradient():
+def test_stage_wiring_and_no_stop_gradient(rng):
     """Stage n = generator n applied to stage n-1 (stage 0 to the noisy input) with its z;
     the last stage's output depends on the first generator's weights."""
     cfg = tiny(variant="dsegan", stages=3)
     chain, _ = build_models(cfg)
-    x = wave(cfg, 2)
+    x = wave(cfg, 2, rng)
     zs = [rng.standard_normal(cfg.z_shape(2)).astype(np.float32) for _ in range(3)]
     with tf.GradientTape() as tape:
         stages = chain(x, zs=zs)
@@ -102,12 +101,12 @@ def test_dsegan_att_generators_selects_attention():
     assert all(default.stage_generator(n).enc_att for n in range(3))
 
 
-def test_chain_rejects_bad_generator_counts():
+def test_chain_rejects_bad_generator_counts(rng):
     chain, _ = build_models(tiny(variant="dsegan", stages=2))
     with pytest.raises(ValueError, match="2 generators for 3 stages"):
         GeneratorChain(chain.generators, stages=3)
     with pytest.raises(ValueError, match="1 z tensors for 2 stages"):
-        chain(wave(chain.stage_generator(0).cfg, 1), zs=[None])
+        chain(wave(chain.stage_generator(0).cfg, 1, rng), zs=[None])
 
 
 def test_checkpoint_holds_all_state(tmp_path):
