@@ -2,7 +2,8 @@
 
 * wav files are 16 kHz mono; anything else is refused with an `AudioError` naming the file,
   unless resampling is asked for;
-* samples are int16 on disk and normalised with the reference formula (2x+1)/65535;
+* any sample format is read (PCM 8-32 bit, float, double), scaled alike: float full scale 1.0 = int16 32768;
+* samples are int16 in the records and normalised with the reference formula (2x+1)/65535;
 * pre-emphasis y[n] = x[n] - a x[n-1] (y[0] = x[0]) and its exact inverse;
 * training windows: `canvas` samples with hop `canvas/2`, the final partial window dropped.
 """
@@ -41,8 +42,10 @@ def to_int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(np.asarray(x, np.float64) * 32768.0), -32768, 32767).astype(np.int16)
 
 
-def read_wav_int16(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False) -> np.ndarray:
-    """Read a mono wav as int16 samples; refuse (or resample) other rates, refuse stereo and empty files."""
+def read_wav(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False) -> np.ndarray:
+    """A mono wav at `sample_rate` as float64, whatever its sample format: PCM of 8 to 32 bits and float
+    data are scaled alike (full scale 1.0 = int16 32768, so a PCM_16 file's samples are exact). Other rates
+    are refused (or resampled when allowed), and so are stereo, empty and unreadable files."""
     try:
         info = sf.info(str(path))
     except Exception as e:  # soundfile raises several types for missing / unreadable files
@@ -55,12 +58,16 @@ def read_wav_int16(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = 
         raise AudioError(path, f"sample rate is {info.samplerate} Hz, expected {sample_rate} Hz "
                                f"(resample it, or pass the resample option)")
     try:
-        if info.samplerate == sample_rate:
-            return sf.read(str(path), dtype="int16")[0]
         x, _ = sf.read(str(path), dtype="float64")
     except Exception as e:
         raise AudioError(path, f"unreadable audio data ({e})") from None
-    return to_int16(resample(x, info.samplerate, sample_rate))
+    return resample(x, info.samplerate, sample_rate)
+
+
+def read_wav_int16(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False) -> np.ndarray:
+    """`read_wav` as int16 samples (rounded; float data beyond full scale clipped): every reader of
+    training, test, validation and plot audio goes through it."""
+    return to_int16(read_wav(path, sample_rate, allow_resample))
 
 
 def read_audio(path) -> tuple[np.ndarray, int]:

@@ -63,6 +63,24 @@ def test_read_refuses_bad_files_by_name(tmp_path):
         assert str(path) in str(e.value)
 
 
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"])
+def test_every_sample_format_reads_as_the_same_int16(tmp_path, rng, subtype):
+    """One convention for all formats (float full scale 1.0 = int16 32768): the same audio written in any
+    format reads back as the same samples (8-bit holds multiples of 256 only)."""
+    x = rng.integers(-32768, 32767, 4000).astype(np.int16)
+    if subtype == "PCM_U8":
+        x = (x // 256 * 256).astype(np.int16)
+    sf.write(str(tmp_path / "x.wav"), x / 32768.0, 16000, subtype=subtype)
+    got = audio.read_wav_int16(tmp_path / "x.wav")
+    assert got.dtype == np.int16 and np.abs(x).max() > 16000
+    np.testing.assert_array_equal(got, x)
+
+
+def test_float_beyond_full_scale_is_clipped(tmp_path):
+    sf.write(str(tmp_path / "loud.wav"), np.array([-1.5, -0.5, 0.5, 1.5]), 16000, subtype="FLOAT")
+    np.testing.assert_array_equal(audio.read_wav_int16(tmp_path / "loud.wav"), [-32768, -16384, 16384, 32767])
+
+
 def test_read_resamples_only_when_asked(tmp_path):
     t = np.arange(48000) / 48000
     path = write(tmp_path / "tone.wav", 0.5 * np.sin(2 * np.pi * 440 * t), 48000)

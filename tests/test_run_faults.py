@@ -156,6 +156,28 @@ def test_test_mode_reads_the_model_from_flags_json_only(trained, demo_dir, tmp_p
         test_mode("e")
 
 
+def test_float_copies_of_the_test_set_enhance_alike(trained, demo_dir, tmp_path):
+    """Test mode and enhance_checkpoints read a float or 24-bit copy of the noisy test set as the PCM_16
+    original: the same enhanced files (float ones were read as silence)."""
+    names = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))[:2]
+    outputs = {}
+    for subtype in ("PCM_16", "FLOAT", "PCM_24"):
+        noisy = tmp_path / subtype
+        noisy.mkdir()
+        for name in names:
+            sf.write(str(noisy / name), sf.read(str(demo_dir / "noisy_testset_wav_16k" / name))[0], 16000,
+                     subtype=subtype)
+        assert main("isegan", ["--save_path", str(trained), "--seed", "1", "--test_wav_dir", str(noisy),
+                               "--save_clean_path", str(tmp_path / f"out_{subtype}")]) == 0
+        assert enhance_checkpoints.main(["--run", str(trained), "--test_wav_dir", str(noisy), "--seed", "1"]) == 0
+        outputs[subtype] = [sf.read(str(d / n))[0] for d in (tmp_path / f"out_{subtype}", trained / "enhanced" / "4")
+                            for n in names]
+    assert np.abs(outputs["PCM_16"][0]).max() > 0.01
+    for subtype in ("FLOAT", "PCM_24"):
+        for a, b in zip(outputs["PCM_16"], outputs[subtype]):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
     for name in ("a", "b"):
         TrainingRun(config.parse("isegan", train_flags(tiny_records, tmp_path / name, "--max_steps", "3", "--seed", "5")),
