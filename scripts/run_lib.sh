@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared steps of run_segan.sh / run_isegan.sh / run_dsegan.sh (sourced, not run).
 # Expects DATA_DIR and QUICK; sets PY, TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO (1 when the demo corpus
 # is used). Three kinds of run, each in its own folder: the paper's (VoiceBank, default: RUN_DIR/<name>),
@@ -28,8 +29,10 @@ prepare_data() {
     "$PY" "$ROOT/make_tfrecords.py" --wav_dir "$vb/clean_trainset_wav_16k/" \
       --noisy_dir "$vb/noisy_trainset_wav_16k/" --save_path "$vb" --out_file segan.tfrecords
   fi
-  echo "training records: $TRAIN_RECORDS ($("$PY" -c "import sys; sys.path.insert(0, '$ROOT')
-from common.records import count_windows; print(count_windows('$TRAIN_RECORDS'))") windows)"
+  local windows  # paths go in as arguments, never into the code
+  windows="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1])
+from common.records import count_windows; print(count_windows(sys.argv[2]))' "$ROOT" "$TRAIN_RECORDS")"
+  echo "training records: $TRAIN_RECORDS ($windows windows)"
 }
 
 quick() {
@@ -49,6 +52,7 @@ run_path() {
 # named NAME [ATT_LAYER]: sets VARIANT, RUN_WINDOWS (windows per iteration in the paper's run scripts),
 # FIRST_GPU (1: they train it on the first GPU only) and MODEL_FLAGS (its main.py model flags, attention at
 # ATT_LAYER) from the table of named configurations (common/named_configs.py).
+# shellcheck disable=SC2034  # its variables are read by the run scripts
 named() {
   local words
   words="$("$PY" "$ROOT/scripts/named_config.py" "$1" ${2:+--att_layer_ind "$2"})"
@@ -87,10 +91,11 @@ run_variant() {
     train_flags=(--recipe quick)  # common/recipes.py
     echo "Quick recipe (not the paper's; README \"Quick recipe\"): $name at a quarter of the channels, in $run."
   fi
-  # shellcheck disable=SC2086  # EXTRA_FLAGS is a list of words
+  local extra
+  read -ra extra <<< "${EXTRA_FLAGS:-}"  # a list of words, split on blanks, never globbed
   train_env
   env "${TRAIN_ENV[@]}" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" "${speed[@]}" \
-    --mixed_precision "${PRECISION:-float32}" ${EXTRA_FLAGS:-} --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
+    --mixed_precision "${PRECISION:-float32}" "${extra[@]}" --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
   if [ "${TASK:-0}" != 0 ]; then
     echo "$name: worker ${TASK} done; the chief (TASK=0) tests the run"
     return

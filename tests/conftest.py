@@ -72,16 +72,21 @@ def demo_records(demo_dir):
     return demo_dir / "train.tfrecords"
 
 
+HOSTILE_NAME = "John's \"data\" $(touch INJECTED) `touch INJECTED`"  # quotes, spaces, substitutions
+
+
 @pytest.fixture
 def run_script_env(demo_dir, tmp_path):
-    """The environment of a run script on the demo corpus (linked into tmp/data/demo, no VoiceBank, so the
-    demo runs) with a small model: runs go to tmp/runs/demo/."""
-    data = tmp_path / "data" / "demo"
+    """The environment of a run script on the demo corpus (linked into a folder whose name holds quotes, spaces
+    and command substitutions, HOSTILE_NAME/data/demo; no VoiceBank, so the demo runs) with a small model: runs
+    go to HOSTILE_NAME/runs/demo/."""
+    root = tmp_path / HOSTILE_NAME
+    data = root / "data" / "demo"
     data.mkdir(parents=True)
     for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
                  "noisy_testset_wav_16k", rundir.DEMO_MARKER):
         os.symlink(demo_dir / name, data / name)
-    return {**os.environ, "DATA_DIR": str(tmp_path / "data"), "RUN_DIR": str(tmp_path / "runs"), "GPUS": "",
+    return {**os.environ, "DATA_DIR": str(root / "data"), "RUN_DIR": str(root / "runs"), "GPUS": "",
             "TF_CPP_MIN_LOG_LEVEL": "3",  # the quick recipe, smaller and shorter:
             "EXTRA_FLAGS": "--g_enc_depths 8,8,16,16,32 --d_num_fmaps 8,8,16,16,32 --batch_size 2 --save_freq 1 "
                            "--seed 0"}

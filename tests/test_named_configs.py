@@ -10,6 +10,7 @@ from common import config, rundir
 from common.model_config import ModelConfig
 from common.named_configs import PAPER_CONFIGS, gpu_batch, main_argv, name_of, named_config, run_batch, tiny
 from scripts import named_config as named_config_cli
+from tests.conftest import HOSTILE_NAME
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -72,10 +73,10 @@ def test_run_paper_sh_trains_each_named_configuration_then_the_table(tmp_path, r
     out = subprocess.run(["bash", os.path.join(ROOT, "scripts", "run_paper.sh")], env=env, capture_output=True,
                          text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    saved = {name: rundir.load_flags(str(tmp_path / "runs" / "demo" / name)) for name in ("SASEGAN", "DSEGAN-2")}
+    saved = {name: rundir.load_flags(str(tmp_path / HOSTILE_NAME / "runs" / "demo" / name)) for name in ("SASEGAN", "DSEGAN-2")}
     assert {s["training"]["mixed_precision"] for s in saved.values()} == {"float32"}  # the paper's, by default
     models = {name: rundir.model_config(s) for name, s in saved.items()}
     assert {name: name_of(cfg) for name, cfg in models.items()} == {"SASEGAN": "SASEGAN", "DSEGAN-2": "DSEGAN-2"}
     assert models["SASEGAN"].att_layer_ind == (1,)  # ATT_LAYER
-    table = (tmp_path / "runs" / "demo" / "paper_table.md").read_text()
+    table = (tmp_path / HOSTILE_NAME / "runs" / "demo" / "paper_table.md").read_text()
     assert "| SASEGAN |" in table and "| DSEGAN-2 |" in table and "| Noisy |" in table

@@ -1,6 +1,7 @@
 """The faults a long run meets, through the command lines: a kill -9, a truncated checkpoint, a save killed
 midway, changed flags on resume, test mode from flags.json alone, and seeds."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from common.errors import FlagsMismatch
 from common.main import main
 from common.training_run import TrainingRun
 from scripts import enhance_checkpoints
-from tests.conftest import TINY_MODEL
+from tests.conftest import HOSTILE_NAME, TINY_MODEL
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL = [*TINY_MODEL, "--iterations", "2"]
@@ -194,7 +195,7 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     out = subprocess.run(["bash", os.path.join(ROOT, "run_isegan.sh")], env=env, capture_output=True, text=True,
                          timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    run = tmp_path / "runs" / "demo" / "ISEGAN-SA-2"
+    run = tmp_path / HOSTILE_NAME / "runs" / "demo" / "ISEGAN-SA-2"
     assert rundir.checkpoint_steps(str(run)) == [1, 2, 3, 4, 5]
     saved = rundir.load_flags(str(run))
     assert saved["dataset"]["corpus"] == "demo" and saved["model"]["g_enc_depths"] == [8, 8, 16, 16, 32]
@@ -204,6 +205,8 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     for step in range(1, 6):
         assert sorted(os.listdir(run / "enhanced" / str(step))) == tests
     assert "1 replica(s) x 2 windows" in out.stdout
+    assert re.search(r"training records: .*segan\.tfrecords \(\d+ windows\)", out.stdout)  # the path as an argument
+    assert not list(tmp_path.rglob("INJECTED")) and not os.path.exists(os.path.join(ROOT, "INJECTED"))
     table = (run / "results.md").read_text()
     assert "over 5" in table and "| Noisy: " in table and "Δ vs noisy" in table
     for picture in ("spectrograms.png", "training.png"):
