@@ -9,7 +9,7 @@ import json
 import os
 
 from common import evaluation, published, rundir, tables
-from common.errors import UserError
+from common.errors import RunDirError, UserError
 from common.metrics import METRICS
 from common.named_configs import PAPER_CONFIGS, name_of
 from common.quiet_tf import import_tensorflow
@@ -36,15 +36,26 @@ def run_summary(run_dir: str) -> dict:
            "corpus": (flags.get("dataset") or {}).get("corpus", "unknown"),  # null: never trained
            "g_params": parameter_counts(cfg)[0], "flags": flags, "clean_dir": None,
            "n_ckpts": 0, "mean": None, "std": None, "n_files": None, "n_expected": None, "notes": []}
+    path = os.path.join(run_dir, rundir.RESULTS_JSON)
     try:
-        with open(os.path.join(run_dir, rundir.RESULTS_JSON)) as f:
+        with open(path) as f:
             results = json.load(f)
     except FileNotFoundError:
         row["notes"].append("no results.json (not evaluated yet)")
         return row
-    if "n_expected" not in results:
+    except (OSError, ValueError) as e:
+        raise RunDirError(f"{path}: unreadable ({e})") from None
+    if not isinstance(results, dict) or "n_expected" not in results:
         row["notes"].append("results.json from an older scripts/evaluate.py (no file counts): evaluate again")
         return row
+    try:
+        return with_results(row, results)
+    except (KeyError, TypeError, ValueError) as e:
+        raise RunDirError(f"{path}: not a results file of scripts/evaluate.py ({type(e).__name__}: {e})") from None
+
+
+def with_results(row: dict, results: dict) -> dict:
+    """The row with the means, counts and notes of the run's results.json."""
     row["clean_dir"] = results["clean_dir"]
     for d in results["dirs"]:  # enhanced/<iteration>
         if not d["complete"]:
@@ -143,8 +154,8 @@ def markdown(head: str, rows: list[dict], left_out: list[str], rows_published) -
     if notes:
         lines += ["", "Notes:"] + notes
     if left_out:
-        lines += ["", "Left out (another corpus or clean test set, or a run whose flags.json is not the configuration "
-                  "its name says; never mixed into this table):"]
+        lines += ["", "Left out (another corpus or clean test set, a run whose flags.json is not the configuration "
+                  "its name says, or whose files cannot be read; never mixed into this table):"]
         lines += [f"- {note}" for note in left_out]
     if rows_published:
         lines += ["", "Published (not ours; VoiceBank-DEMAND):"]

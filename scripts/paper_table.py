@@ -9,7 +9,8 @@ source (common/published.py).
 One corpus per table. Its first line names the corpus (flags.json "dataset" → "corpus"; "unknown" for a
 run without it): the one most runs share, or --corpus. The clean test dir is --clean_dir, or the one most
 of those runs were evaluated on; the Noisy row scores its sibling noisy_testset_wav_16k (or --noisy_dir).
-A run of another corpus, or evaluated on another clean test dir, is left out with a note. A row whose
+A run of another corpus, or evaluated on another clean test dir, is left out with a note; so is a run whose
+flags.json or results.json cannot be read (named, with the reason), and then the exit status is 1. A row whose
 results.json is incomplete shows n/N (files scored / files in the clean test set) beside its name. Only
 RUNS_ROOT's direct subdirectories are runs: the demo's runs, in RUNS_ROOT/demo/, make their own table.
 
@@ -25,7 +26,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import published, rundir  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
+from common.errors import RunDirError, exit_on_error  # noqa: E402
 from common.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, majority, markdown,  # noqa: E402
                                 noisy_row, order, run_summary, select, write_csv)
 
@@ -45,7 +46,14 @@ def main(argv=None) -> int:
     if not os.path.isdir(a.runs_root):
         p.error(f"--runs_root {a.runs_root} is not a directory")
     names = [n for n in os.listdir(a.runs_root) if os.path.exists(os.path.join(a.runs_root, n, rundir.FLAGS_FILE))]
-    runs, mismatched = order([run_summary(os.path.join(a.runs_root, n)) for n in sorted(names)], a.all_runs)
+    summaries, unreadable = [], []
+    for name in sorted(names):  # one broken run leaves the others' table standing
+        try:
+            summaries.append(run_summary(os.path.join(a.runs_root, name)))
+        except RunDirError as e:
+            unreadable.append(str(e))
+    runs, mismatched = order(summaries, a.all_runs)
+    mismatched = unreadable + mismatched
     if not runs:
         p.error(f"no runs of the paper's configurations (directories with {rundir.FLAGS_FILE}) in {a.runs_root}"
                 + "".join(f"; {note}" for note in mismatched))
@@ -75,7 +83,10 @@ def main(argv=None) -> int:
     with open(a.markdown or os.path.join(a.runs_root, "paper_table.md"), "w") as f:
         f.write(text)
     write_csv(a.csv or os.path.join(a.runs_root, "paper_table.csv"), corpus, rows, rows_published)
-    return 0
+    if unreadable:
+        print(f"error: {len(unreadable)} run(s) left out as unreadable (listed above); the table holds the rest",
+              file=sys.stderr)
+    return 1 if unreadable else 0
 
 
 if __name__ == "__main__":

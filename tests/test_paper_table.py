@@ -149,3 +149,18 @@ def test_a_run_is_its_flags_json_not_its_folder_name(tmp_path):
     assert "- ISEGAN-SA-2: its flags.json records DSEGAN-2, not ISEGAN-SA-2" in md
     md, rows = table(root, tmp_path, "--all_runs")
     assert list(ours(rows)) == ["SEGAN", "mine"] and "| mine [ISEGAN-SA-3] | 2.400 ± 0.000 |" in md
+
+
+@pytest.mark.parametrize("results,reason", [("{\"n_expected\": 4, \"dirs\"", "unreadable"),
+                                            ("{\"n_expected\": 4, \"dirs\": 3}", "not a results file")])
+def test_a_broken_results_json_is_left_out_by_name_and_the_rest_stands(tmp_path, capsys, results, reason):
+    root = tmp_path / "runs"
+    make_run(root, "SEGAN", PESQ["SEGAN"])
+    make_run(root, "ISEGAN-SA-2", PESQ["ISEGAN-SA-2"])
+    (root / "ISEGAN-SA-2" / "results.json").write_text(results)
+    assert paper_table.main(["--runs_root", str(root), "--markdown", str(tmp_path / "t.md"),
+                             "--csv", str(tmp_path / "t.csv"), "--jobs", "1"]) == 1
+    md = (tmp_path / "t.md").read_text()
+    assert "| SEGAN | 2.200 ± 0.158 |" in md and "| ISEGAN-SA-2 |" not in md
+    assert f"- {root / 'ISEGAN-SA-2' / 'results.json'}: {reason}" in md
+    assert "1 run(s) left out as unreadable" in capsys.readouterr().err
