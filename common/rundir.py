@@ -154,10 +154,10 @@ def given_model_differences(saved: dict, args) -> list[str]:
 
 
 # ---- checkpoints -------------------------------------------------------------------------------
-def checkpoint_steps(run_dir: str) -> list[int]:
-    """Iteration numbers of the checkpoints in RUN/checkpoints, ascending (from the files themselves,
-    not TensorFlow's state file, which a kill can leave behind the files)."""
-    d = os.path.join(run_dir, CHECKPOINT_DIR)
+def checkpoint_steps(run_dir: str, folder: str = CHECKPOINT_DIR) -> list[int]:
+    """Iteration numbers of the checkpoints in RUN/checkpoints (or RUN/`folder`, e.g. corrupt/), ascending
+    (from the files themselves, not TensorFlow's state file, which a kill can leave behind the files)."""
+    d = os.path.join(run_dir, folder)
     names = os.listdir(d) if os.path.isdir(d) else []
     return sorted(int(m.group(1)) for m in map(_CKPT.match, names) if m)
 

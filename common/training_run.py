@@ -65,14 +65,16 @@ class TrainingRun:
     def restore(self) -> int:
         """Resume from the newest readable checkpoint of the run directory, if any; returns the iteration.
         An unreadable checkpoint (a kill or a full disk during a save) is named in a warning and moved to
-        RUN/corrupt/ by the chief; the next older one is tried."""
-        for step in reversed(rundir.checkpoint_steps(self.run_dir)):
+        RUN/corrupt/ by the chief; the next older one is tried. A run whose checkpoints are all unreadable
+        (now or before, in corrupt/) stops: starting over would silently overwrite its history."""
+        steps = rundir.checkpoint_steps(self.run_dir)
+        for n, step in enumerate(reversed(steps)):
             prefix = rundir.checkpoint_prefix(self.run_dir, step)
             try:
                 rundir.verify(prefix)
             except rundir.CheckpointError as e:
                 where = f"moved to {rundir.quarantine(self.run_dir, prefix)}" if self.chief else "skipped"
-                warn(f"{e}; {where}; falling back to the previous checkpoint")
+                warn(f"{e}; {where}" + ("; falling back to the previous checkpoint" if n + 1 < len(steps) else ""))
                 continue
             try:
                 self.trainer.restore(prefix)
@@ -80,6 +82,12 @@ class TrainingRun:
                 raise RunDirError(f"{prefix} does not match this model's flags: {e}") from None
             self.trainer.reset_learning_rates()
             return int(self.trainer.iteration.numpy())
+        lost = sorted(set(steps) | set(rundir.checkpoint_steps(self.run_dir, rundir.CORRUPT_DIR)))
+        if lost:
+            raise RunDirError(
+                f"{self.run_dir}: no readable checkpoint to resume from (ckpt-{', ckpt-'.join(map(str, lost))} "
+                f"unreadable, in {os.path.join(self.run_dir, rundir.CORRUPT_DIR)}); not starting over, which would "
+                f"overwrite the run's {LOSS_FILE}: train into another --save_path, or move this one aside")
         return 0
 
     def _sync_manager(self) -> None:

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from common import config, rundir
-from common.errors import FlagsMismatch
+from common.errors import FlagsMismatch, RunDirError
 from common.main import main
 from common.training_run import TrainingRun
 from scripts import enhance_checkpoints
@@ -92,6 +92,20 @@ def test_truncated_newest_checkpoint_falls_back_everywhere(trained, tiny_records
     assert sorted(p.name for p in (trained / "corrupt").iterdir())[0].startswith("ckpt-4.data")
     assert not (trained / "checkpoints" / "ckpt-6_temp").exists()
     assert losses_iterations(trained) == list(range(1, 7))
+
+
+def test_every_checkpoint_unreadable_stops_and_keeps_the_history(trained, tiny_records, one_replica, capsys):
+    """Never a silent start from iteration 0: each unreadable checkpoint is moved to corrupt/, the run stops
+    naming them, and so does every later attempt; losses.csv keeps its 4 iterations."""
+    truncate(trained, 2)
+    truncate(trained, 4)
+    for _ in range(2):
+        tr = TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6",
+                                                            "--allow_changes")), one_replica)
+        with pytest.raises(RunDirError, match="no readable checkpoint to resume from \\(ckpt-2, ckpt-4 unreadable"):
+            tr.train()
+        assert rundir.checkpoint_steps(str(trained)) == [] and losses_iterations(trained) == [1, 2, 3, 4]
+    assert "falling back" not in capsys.readouterr().err.splitlines()[-1]
 
 
 def test_enhance_checkpoints_equals_test_mode_per_checkpoint(trained, demo_dir, tmp_path, capsys):
