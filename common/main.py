@@ -9,6 +9,7 @@ tf = import_tensorflow()
 
 from common import config  # noqa: E402
 from common.errors import TrainingDiverged, exit_on_error  # noqa: E402
+from common.stop_signals import GracefulStop  # noqa: E402
 
 
 @exit_on_error
@@ -25,6 +26,9 @@ def main(variant: str, argv=None) -> int:
     except (TrainingDiverged, OSError) as e:  # OSError: bad or missing records, an unwritable directory
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except GracefulStop as e:
+        print(e, file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print(f"interrupted; the same command resumes {args.save_path} from its last checkpoint", file=sys.stderr)
         return 130

@@ -5,11 +5,12 @@ other run-shaping changes only with --allow_changes, recorded), the leftovers of
 the newest readable checkpoint restored (an unreadable one is named and moved to RUN/corrupt/), and
 flags.json written. Then the loop: checkpoints every --save_freq iterations keeping the last
 --keep_checkpoints (numbered by iteration), a NaN guard, the loss history, TensorBoard scalars and audio,
-and validation at checkpoints (--valid_wav_dir, not the paper's). In a multi-worker run only the chief
-writes to the run directory.
+and validation at checkpoints (--valid_wav_dir, not the paper's); SIGTERM or SIGINT saves at the current
+iteration and stops. In a multi-worker run only the chief writes to the run directory.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -25,6 +26,7 @@ from common.errors import FlagsMismatch, InputError, RunDirError, TrainingDiverg
 from common.loss_history import LossHistory
 from common.quiet_tf import quiet_audio_summary
 from common.rundir import LOG_DIR, LOSS_FILE, warn
+from common.stop_signals import GracefulStop, StopRequests
 from common.trainer import Trainer, stream_seed
 from common.validation import Validator
 
@@ -169,11 +171,21 @@ class TrainingRun:
 
     # ---- the loop --------------------------------------------------------------------------
     def train(self) -> int:
-        """Train to the end (or resume to it); returns the total iteration count."""
+        """Train to the end (or resume to it); returns the total iteration count. SIGTERM or SIGINT stops it
+        after the current iteration with a checkpoint there (GracefulStop); not in a multi-worker run, whose
+        saves are collective while a signal reaches one server: there a signal ends the process as before and
+        the cluster resumes from the chief's last checkpoint."""
+        multi_worker = getattr(self.trainer.strategy, "cluster_resolver", None) is not None
+        with contextlib.nullcontext(StopRequests()) if multi_worker else StopRequests() as stop:
+            return self._train(stop)
+
+    def _train(self, stop: StopRequests) -> int:
         t, tr = self.training, self.trainer
         start, total, per_epoch = self.begin()
         if start >= total:
             return total
+        if stop.signum is not None:
+            raise GracefulStop(stop.signum, start, None)
         iterator = tr.batches(start)
         if self.chief:
             writer = tf.summary.create_file_writer(os.path.join(self.run_dir, LOG_DIR))
@@ -226,6 +238,13 @@ class TrainingRun:
                 self.log_audio(writer, done)
                 if validator and (done % (t.save_freq * t.valid_every) == 0 or done == total):
                     validator(done, path, writer)
+            elif stop.signum is not None:
+                history.flush()
+                path = self.save()
+            if stop.signum is not None:
+                bar.close()
+                writer.flush()
+                raise GracefulStop(stop.signum, done, os.path.basename(path))
         bar.close()
         history.flush()
         return total

@@ -19,20 +19,36 @@ prepare_data() {
     echo "No VoiceBank-DEMAND wavs in $DATA_DIR/{clean,noisy}_trainset_wav_16k/ (scripts/download_voicebank.py" \
          "fetches them). Running the demo instead: the quick recipe on a small synthetic corpus in $vb."
     if [ ! -f "$vb/demo_corpus.json" ]; then
-      "$PY" "$ROOT/scripts/make_demo_corpus.py" --out_dir "$vb"
+      forward "$PY" "$ROOT/scripts/make_demo_corpus.py" --out_dir "$vb"
     fi
   fi
   TRAIN_RECORDS="$vb/segan.tfrecords"
   TEST_NOISY="$vb/noisy_testset_wav_16k"
   TEST_CLEAN="$vb/clean_testset_wav_16k"
   if [ ! -f "$TRAIN_RECORDS.index.json" ]; then
-    "$PY" "$ROOT/make_tfrecords.py" --wav_dir "$vb/clean_trainset_wav_16k/" \
+    forward "$PY" "$ROOT/make_tfrecords.py" --wav_dir "$vb/clean_trainset_wav_16k/" \
       --noisy_dir "$vb/noisy_trainset_wav_16k/" --save_path "$vb" --out_file segan.tfrecords
   fi
   local windows  # paths go in as arguments, never into the code
   windows="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1])
 from common.records import count_windows; print(count_windows(sys.argv[2]))' "$ROOT" "$TRAIN_RECORDS")"
   echo "training records: $TRAIN_RECORDS ($windows windows)"
+}
+
+# forward CMD...: run CMD and wait for it, passing a SIGTERM or SIGINT of the script on to it as SIGTERM (a
+# training then saves at its current iteration and stops; Ctrl-C reaches it directly as well), so that no
+# process outlives the script; returns CMD's status.
+forward() {
+  "$@" &
+  local child=$! status=0
+  trap 'kill -TERM "$child" 2>/dev/null || true' TERM INT
+  wait "$child" || status=$?
+  while kill -0 "$child" 2>/dev/null; do  # a trapped signal ends the wait early: wait again
+    status=0
+    wait "$child" || status=$?
+  done
+  trap - TERM INT
+  return "$status"
 }
 
 quick() {
@@ -94,18 +110,20 @@ run_variant() {
   local extra
   read -ra extra <<< "${EXTRA_FLAGS:-}"  # a list of words, split on blanks, never globbed
   train_env
-  env "${TRAIN_ENV[@]}" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" "${speed[@]}" \
+  forward env "${TRAIN_ENV[@]}" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" "${speed[@]}" \
     --mixed_precision "${PRECISION:-float32}" "${extra[@]}" --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
   if [ "${TASK:-0}" != 0 ]; then
     echo "$name: worker ${TASK} done; the chief (TASK=0) tests the run"
     return
   fi
-  local dirs
-  dirs="$(CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/enhance_checkpoints.py" --run "$run" --last 5 \
-    --test_wav_dir "$TEST_NOISY" "${speed[@]}")"
-  mapfile -t dirs <<< "$dirs"
-  "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
+  local dirs listing
+  listing="$(mktemp)"
+  forward env CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/enhance_checkpoints.py" --run "$run" --last 5 \
+    --test_wav_dir "$TEST_NOISY" "${speed[@]}" > "$listing"
+  mapfile -t dirs < "$listing"
+  rm -f "$listing"
+  forward "$PY" "$ROOT/scripts/evaluate.py" --clean_dir "$TEST_CLEAN" --noisy_dir "$TEST_NOISY" --enhanced_dir "${dirs[@]}" \
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
-  "$PY" "$ROOT/scripts/plots/run.py" --run "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
+  forward "$PY" "$ROOT/scripts/plots/run.py" --run "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
   echo "$name: table above, also in $run/results.md (per file: $run/results.csv); pictures above"
 }

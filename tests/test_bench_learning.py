@@ -27,11 +27,12 @@ def test_learning_benchmark_scores_every_checkpoint(demo_dir, tiny_records, tmp_
     for name in ("quick", "paper"):
         mine = [r for r in rows if r["config"] == name]
         steps = [int(r["iteration"]) for r in mine]
-        assert steps and steps == list(range(10, 10 * len(steps) + 1, 10)), steps
+        # every 10th iteration, and where the time cap's SIGINT stopped it (a save at the current iteration)
+        assert steps and steps == sorted(set(steps)) and all(s % 10 == 0 for s in steps[:-1]), steps
         walls = [float(r["wall_s"]) for r in mine]
         assert walls == sorted(walls) and 0 < walls[-1] < minutes * 60 + 5
         assert all(math.isfinite(float(r[m])) for r in mine for m in ("pesq", "ssnr", "stoi"))
-        assert int(mine[0]["windows"]) == 2 * 2 * 10  # two batches of 2 per iteration
+        assert int(mine[0]["windows"]) == 2 * 2 * steps[0]  # two batches of 2 per iteration
         assert len(os.listdir(out / name / "enhanced" / str(steps[-1]))) == 4
     assert "% of the fp32 matmul rate" in (out / "learning.md").read_text()
     assert (out / "learning.png").stat().st_size > 20_000

@@ -1,5 +1,6 @@
 """The faults a long run meets, through the command lines: a kill -9, a truncated checkpoint, a save killed
 midway, changed flags on resume, test mode from flags.json alone, and seeds."""
+import contextlib
 import os
 import re
 import signal
@@ -52,6 +53,52 @@ def test_kill_9_mid_training_then_resume(tiny_records, tmp_path):
     assert rundir.checkpoint_steps(str(run)) == [192, 194, 196, 198, 200]
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "is complete (200 of 200 iterations)" in again.stdout
+
+
+def test_sigterm_saves_at_the_current_iteration_and_the_resume_loses_none(tiny_records, tmp_path):
+    """What a scheduler sends before preemption: the iteration under way ends, a checkpoint is saved at it,
+    one line says so, exit 128 + 15; the same command then resumes from there."""
+    run = tmp_path / "run"
+    cmd = [sys.executable, os.path.join(ROOT, "isegan", "main.py"),
+           *train_flags(tiny_records, run, "--max_steps", "300", "--save_freq", "5", "--seed", "0")]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while not (run / "checkpoints" / "ckpt-5.index").exists():
+        assert proc.poll() is None and time.time() < deadline, "training ended or stalled before ckpt-5"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    stopped = rundir.checkpoint_steps(str(run))[-1]
+    assert proc.returncode == 143 and 5 <= stopped < 300, (proc.returncode, err[-2000:])
+    assert f"stopped by SIGTERM at iteration {stopped}; saved ckpt-{stopped}; the same command resumes" in err
+    assert losses_iterations(run) == list(range(1, stopped + 1))
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and f"from ckpt-{stopped} (iteration {stopped} of 300)" in out.stdout
+    assert losses_iterations(run) == list(range(1, 301))
+
+
+def test_sigterm_to_a_run_script_stops_its_training_and_leaves_no_process(run_script_env, tmp_path):
+    """The run script passes SIGTERM on to the training, waits for its save and exits with its status; it
+    does not go on to testing, and no process of it is left."""
+    env = {**run_script_env, "ATT_LAYER": "2", "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"] + " --max_steps 5000"}
+    proc = subprocess.Popen(["bash", os.path.join(ROOT, "run_isegan.sh")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    run = tmp_path / HOSTILE_NAME / "runs" / "demo" / "ISEGAN-SA-2"
+    try:
+        deadline = time.time() + 300
+        while not (run / "checkpoints" / "ckpt-2.index").exists():
+            assert proc.poll() is None and time.time() < deadline, "training ended or stalled before ckpt-2"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 143, err[-2000:]
+        assert re.search(r"stopped by SIGTERM at iteration \d+; saved ckpt-\d+", err) and not (run / "enhanced").exists()
+        with pytest.raises(ProcessLookupError):  # nothing left in the script's process group
+            os.killpg(proc.pid, 0)
+    finally:  # an orphan of a failed run must not outlive the test
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture

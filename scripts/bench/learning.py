@@ -51,8 +51,8 @@ def train(name: str, run: str, records: str, minutes: float, extra: list[str]) -
     cmd = [sys.executable, os.path.join(ROOT, VARIANT, "main.py"), *flags]
     print(f"[{name}] {shlex.join(cmd)}", flush=True)
     launch = time.time()
-    # SIGINT stops training cleanly; a shell without job control starts background commands with SIGINT
-    # ignored, and the child would inherit that: it gets the default handling back
+    # SIGINT stops training with a checkpoint at its current iteration; a shell without job control starts
+    # background commands with SIGINT ignored, and the child would inherit that: it gets the default back
     proc, stopped = subprocess.Popen(cmd, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)), False
     try:
         proc.wait(timeout=minutes * 60)
