@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import audio, records  # noqa: E402
+from common import audio, locks, records  # noqa: E402
 from common.flags import add_bool  # noqa: E402
 
 
@@ -177,6 +177,16 @@ def main(argv=None) -> int:
     if reason:
         print(f"error: {args.save_path}: {reason}", file=sys.stderr)
         return 1
+    try:
+        with locks.exclusive(out + ".lock", out):  # one build of a record set at a time
+            return build(args, out, files)
+    except locks.Busy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def build(args, out: str, files: list) -> int:
+    """Check every pair and write the record set `out` (under its lock)."""
     prefix = "skipped" if args.skip_bad else "error"
     problems = partner_problems(files, args.wav_dir, args.noisy_dir)
     for p in problems:

@@ -27,6 +27,7 @@ import sys
 
 from common import config
 from common.demo_corpus import LISTING_FILE as DEMO_MARKER
+from common import locks
 from common.errors import FlagsMismatch, RunDirError
 from common.flags import flag_fields
 from common.model_config import ModelConfig
@@ -43,6 +44,7 @@ ENHANCED_DIR = "enhanced"  # the run scripts' test-set outputs, one folder per c
 TESTED_CHECKPOINTS = 5  # the run scripts test the newest five (the paper's mean ± std over five)
 RESULTS_JSON = "results.json"  # their scores (scripts/evaluate.py --json)
 WORKER_DIR = "worker_tmp"  # a multi-worker run's non-chief workers write here, one folder each
+LOCK_FILE = ".lock"  # held by the process writing the run (common/locks.py)
 
 _CKPT = re.compile(r"^ckpt-(\d+)\.index$")
 
@@ -89,6 +91,11 @@ def write_flags(run_dir: str, saved: dict) -> None:
 def save_flags(args, run_dir: str, replicas: int | None = None, dataset: dict | None = None) -> None:
     """flags.json of a new run (or of imported weights: no replicas, no data set yet)."""
     write_flags(run_dir, record(args, replicas, dataset))
+
+
+def lock(run_dir: str):
+    """The run directory's writer lock (a context): training, and enhancing its checkpoints, hold it."""
+    return locks.exclusive(os.path.join(run_dir, LOCK_FILE), f"run directory {run_dir}")
 
 
 def load_flags(run_dir: str) -> dict:

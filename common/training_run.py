@@ -171,13 +171,15 @@ class TrainingRun:
 
     # ---- the loop --------------------------------------------------------------------------
     def train(self) -> int:
-        """Train to the end (or resume to it); returns the total iteration count. SIGTERM or SIGINT stops it
+        """Train to the end (or resume to it) holding the run's lock (the chief; locks.Busy when another process
+        holds it); returns the total iteration count. SIGTERM or SIGINT stops it
         after the current iteration with a checkpoint there (GracefulStop); not in a multi-worker run, whose
         saves are collective while a signal reaches one server: there a signal ends the process as before and
         the cluster resumes from the chief's last checkpoint."""
         multi_worker = getattr(self.trainer.strategy, "cluster_resolver", None) is not None
-        with contextlib.nullcontext(StopRequests()) if multi_worker else StopRequests() as stop:
-            return self._train(stop)
+        with rundir.lock(self.run_dir) if self.chief else contextlib.nullcontext():  # one writer per run
+            with contextlib.nullcontext(StopRequests()) if multi_worker else StopRequests() as stop:
+                return self._train(stop)
 
     def _train(self, stop: StopRequests) -> int:
         t, tr = self.training, self.trainer

@@ -18,6 +18,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
+from common import rundir  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_field_flags, positive_int  # noqa: E402
 from common.run_enhance import enhance_checkpoints  # noqa: E402
@@ -46,9 +47,10 @@ def main(argv=None) -> int:
         print(f"error: no readable checkpoint in {os.path.join(a.run, CHECKPOINT_DIR)}", file=sys.stderr)
         return 1
     failed = 0
-    for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch, a.xla):
-        failed += bad
-        print(out)
+    with rundir.lock(a.run):  # it writes RUN/enhanced/
+        for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch, a.xla):
+            failed += bad
+            print(out)
     return 1 if failed else 0
 
 

@@ -57,25 +57,30 @@ def test_kill_9_mid_training_then_resume(tiny_records, tmp_path):
 
 def test_sigterm_saves_at_the_current_iteration_and_the_resume_loses_none(tiny_records, tmp_path):
     """What a scheduler sends before preemption: the iteration under way ends, a checkpoint is saved at it,
-    one line says so, exit 128 + 15; the same command then resumes from there."""
+    one line says so, exit 128 + 15; the same command then resumes from there. Meanwhile a second training
+    of the same run stops at once, naming the first (the lock), and the history stays one trajectory."""
     run = tmp_path / "run"
     cmd = [sys.executable, os.path.join(ROOT, "isegan", "main.py"),
-           *train_flags(tiny_records, run, "--max_steps", "300", "--save_freq", "5", "--seed", "0")]
+           *train_flags(tiny_records, run, "--max_steps", "100000", "--save_freq", "5", "--seed", "0")]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 240
     while not (run / "checkpoints" / "ckpt-5.index").exists():
         assert proc.poll() is None and time.time() < deadline, "training ended or stalled before ckpt-5"
         time.sleep(0.05)
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)  # the same run, again
+    assert second.returncode == 1 and f"error: run directory {run} is in use by PID {proc.pid} on " in second.stderr
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     stopped = rundir.checkpoint_steps(str(run))[-1]
-    assert proc.returncode == 143 and 5 <= stopped < 300, (proc.returncode, err[-2000:])
+    assert proc.returncode == 143 and stopped >= 5, (proc.returncode, err[-2000:])
     assert f"stopped by SIGTERM at iteration {stopped}; saved ckpt-{stopped}; the same command resumes" in err
     assert losses_iterations(run) == list(range(1, stopped + 1))
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0 and f"from ckpt-{stopped} (iteration {stopped} of 300)" in out.stdout
-    assert losses_iterations(run) == list(range(1, 301))
+    end = stopped + 10
+    out = subprocess.run([*cmd, "--max_steps", str(end), "--allow_changes"], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0 and f"from ckpt-{stopped} (iteration {stopped} of {end})" in out.stdout
+    assert losses_iterations(run) == list(range(1, end + 1))
 
 
 def test_sigterm_to_a_run_script_stops_its_training_and_leaves_no_process(run_script_env, tmp_path):
