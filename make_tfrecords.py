@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import audio, locks, records  # noqa: E402
 from common.flags import add_bool  # noqa: E402
+from common.paths import same_place  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -56,6 +57,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.wav_dir, args.noisy_dir = section["clean"], section["noisy"]
     if args.num_shards < 1 or args.jobs < 1 or args.canvas_size < 2:
         p.error("--num_shards, --jobs and --canvas_size must be positive")
+    if args.wav_dir and args.noisy_dir and same_place(args.wav_dir, args.noisy_dir):
+        p.error(f"--wav_dir and --noisy_dir are one folder ({args.wav_dir}): clean and noisy would be the same files")
     return args
 
 

@@ -13,6 +13,7 @@ import os
 from common import variants
 from common.flags import add_checkpoint_flag, add_field_flags, add_window_flags, flag_fields
 from common.model_config import ModelConfig
+from common.paths import same_place
 from common.recipes import RECIPES
 from common.train_config import TrainConfig
 
@@ -48,6 +49,8 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
         p.error("--save_clean_path is for test mode: give --test_wav_dir too")
     if args.test_wav_dir and not args.save_clean_path:
         p.error("--test_wav_dir needs --save_clean_path (where the enhanced wavs go)")
+    if args.test_wav_dir and same_place(args.save_clean_path, args.test_wav_dir):
+        p.error(f"--save_clean_path {args.save_clean_path} is --test_wav_dir: the noisy files would be overwritten")
     if args.valid_wav_dir and not all(os.path.isdir(os.path.join(args.valid_wav_dir, d)) for d in ("clean", "noisy")):
         p.error(f"--valid_wav_dir {args.valid_wav_dir} needs subdirectories clean/ and noisy/ (pairs by name)")
     try:

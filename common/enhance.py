@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from common import audio
 from common.errors import InputError
+from common.paths import refuse_output_over_input
 
 
 class Enhancer:
@@ -79,6 +80,7 @@ class Enhancer:
 def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
     """Enhance every .wav of in_dir into out_dir (same names); unusable files are reported by name and
     skipped. Returns the number of files that failed."""
+    refuse_output_over_input(out_dir, in_dir)
     names = sorted(f for f in os.listdir(in_dir) if f.lower().endswith(".wav"))
     if not names:
         raise InputError(f"no .wav files in {in_dir}")
@@ -111,6 +113,7 @@ def enhance_signal(enhancer: Enhancer, x: np.ndarray, sample_rate: int) -> np.nd
 def enhance_file(enhancer: Enhancer, in_path: str, out_path: str) -> None:
     """Enhance one audio file into a wav of the same rate, channels, length and sample format (float
     when the input's format has no wav equivalent). Raises audio.AudioError naming unusable input."""
+    refuse_output_over_input(out_path, in_path)
     x, sample_rate = audio.read_audio(in_path)
     subtype = sf.info(in_path).subtype
     if not sf.check_format("WAV", subtype):

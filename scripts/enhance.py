@@ -23,6 +23,7 @@ from common.audio import AudioError  # noqa: E402
 from common.enhance import Enhancer, enhance_file  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_checkpoint_flag, add_window_flags  # noqa: E402
+from common.paths import refuse_output_over_input  # noqa: E402
 from common.rundir import load_chain  # noqa: E402
 
 
@@ -33,10 +34,13 @@ def jobs(src: str, dst: str | None) -> list[tuple[str, str]]:
         if not names:
             raise SystemExit(f"error: no .wav files in {src}")
         dst = dst or os.path.normpath(src) + "_enhanced"
+        refuse_output_over_input(dst, src)
         return [(os.path.join(src, n), os.path.join(dst, n)) for n in names]
     if not os.path.exists(src):
         raise SystemExit(f"error: {src}: no such file or directory")
-    return [(src, dst or os.path.splitext(src)[0] + "_enhanced.wav")]
+    dst = dst or os.path.splitext(src)[0] + "_enhanced.wav"
+    refuse_output_over_input(dst, src)
+    return [(src, dst)]
 
 
 @exit_on_error

@@ -22,7 +22,8 @@ from common import rundir  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_field_flags, positive_int  # noqa: E402
 from common.run_enhance import enhance_checkpoints  # noqa: E402
-from common.rundir import CHECKPOINT_DIR, TESTED_CHECKPOINTS, good_steps  # noqa: E402
+from common.paths import refuse_output_over_input  # noqa: E402
+from common.rundir import CHECKPOINT_DIR, ENHANCED_DIR, TESTED_CHECKPOINTS, good_steps  # noqa: E402
 from common.train_config import TrainConfig  # noqa: E402
 
 
@@ -46,6 +47,8 @@ def main(argv=None) -> int:
     if not steps:
         print(f"error: no readable checkpoint in {os.path.join(a.run, CHECKPOINT_DIR)}", file=sys.stderr)
         return 1
+    for step in steps:
+        refuse_output_over_input(os.path.join(a.run, ENHANCED_DIR, str(step)), a.test_wav_dir)
     failed = 0
     with rundir.lock(a.run):  # it writes RUN/enhanced/
         for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch, a.xla):

@@ -10,7 +10,7 @@ VARIANTS = ("segan", "isegan", "dsegan")
 
 # Bottom to top; a module may import its own layer and the layers below it.
 LAYERS = {
-    "configuration": ["common.blas", "common.errors", "common.locks", "common.stop_signals", "common.model_config", "common.named_configs", "common.recipes",
+    "configuration": ["common.blas", "common.errors", "common.locks", "common.paths", "common.stop_signals", "common.model_config", "common.named_configs", "common.recipes",
                       "common.flags", "common.train_config", "common.config", "common.quiet_tf", "common.variants",
                       *(f"{v}.spec" for v in VARIANTS)],
     "data": ["common.audio", "common.records", "common.data", "common.demo_corpus", "common.voicebank",
@@ -25,7 +25,7 @@ LAYERS = {
     "reports": ["common.tables", "common.evaluation", "common.paper_table", "common.published"],
     "command lines": ["common.main", "make_tfrecords", *(f"{v}.main" for v in VARIANTS), "scripts.*"],
 }
-TF_FREE = ["common.blas", "common.errors", "common.locks", "common.stop_signals", "common.model_config", "common.train_config", "common.named_configs", "common.recipes",
+TF_FREE = ["common.blas", "common.errors", "common.locks", "common.paths", "common.stop_signals", "common.model_config", "common.train_config", "common.named_configs", "common.recipes",
            "common.flags", "common.train_config", "common.config", "common.audio", "common.records", "common.demo_corpus", "common.voicebank",
            "common.metrics", "common.rundir", "common.loss_history", "common.tables", "common.evaluation", "common.paper_table",
            "common.published", "common.variants", *(f"{v}.spec" for v in VARIANTS)]

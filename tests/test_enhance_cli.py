@@ -1,4 +1,6 @@
 """scripts/enhance.py: any rate, channels, length and sample format in, the same out."""
+import os
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -55,3 +57,38 @@ def test_not_a_run_directory_is_an_error(tmp_path):
     sf.write(tmp_path / "in.wav", np.zeros(100), 16000)
     with pytest.raises(SystemExit, match="flags.json: no such file"):
         enhance.main(["--run", str(tmp_path), str(tmp_path / "in.wav")])
+
+
+def test_an_output_that_is_its_input_is_refused_before_any_work(tiny_run, demo_dir, tmp_path, capsys):
+    """enhance.py F -o F and DIR -o DIR, test mode and enhance_checkpoints into their input folder (also by a
+    symlink or a relative path), make_tfrecords with one folder for clean and noisy: refused, nothing written."""
+    import make_tfrecords
+    from common.main import main as main_py
+    from scripts import enhance_checkpoints
+
+    noisy = tmp_path / "noisy"
+    noisy.mkdir()
+    wav = noisy / "a.wav"
+    sf.write(str(wav), 0.1 * np.ones(4000), 16000, subtype="PCM_16")
+    before = wav.read_bytes()
+    os.symlink(noisy, tmp_path / "link")
+    for argv in ([str(wav), "-o", str(wav)], [str(noisy), "-o", str(tmp_path / "link")]):
+        with pytest.raises(SystemExit, match="the output is the input"):
+            enhance.main(["--run", str(tiny_run), *argv])
+    with pytest.raises(SystemExit):
+        main_py("isegan", ["--save_path", str(tiny_run), "--test_wav_dir", str(noisy),
+                           "--save_clean_path", str(tmp_path / "link" / ".")])
+    assert "is --test_wav_dir: the noisy files would be overwritten" in capsys.readouterr().err
+    enhanced_0 = tiny_run / "enhanced" / "0"
+    enhanced_0.parent.mkdir(exist_ok=True)
+    os.symlink(noisy, enhanced_0)
+    try:
+        with pytest.raises(SystemExit, match="the output is the input"):
+            enhance_checkpoints.main(["--run", str(tiny_run), "--test_wav_dir", str(noisy)])
+    finally:
+        os.remove(enhanced_0)
+    with pytest.raises(SystemExit):
+        make_tfrecords.main(["--wav_dir", str(noisy), "--noisy_dir", str(tmp_path / "link"), "--save_path",
+                             str(tmp_path)])
+    assert "--wav_dir and --noisy_dir are one folder" in capsys.readouterr().err
+    assert wav.read_bytes() == before and sorted(p.name for p in noisy.iterdir()) == ["a.wav"]
