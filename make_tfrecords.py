@@ -181,7 +181,7 @@ def main(argv=None) -> int:
         print(f"error: {args.save_path}: {reason}", file=sys.stderr)
         return 1
     try:
-        with locks.exclusive(out + ".lock", out):  # one build of a record set at a time
+        with locks.exclusive(os.path.join(args.save_path, f".{args.out_file}.lock"), out):  # one build at a time
             return build(args, out, files)
     except locks.Busy as e:
         print(f"error: {e}", file=sys.stderr)

@@ -88,15 +88,19 @@ def remove_partial(path: str) -> None:
 
 
 def install(path: str, canvas: int, shards: dict[str, dict], meta: dict) -> None:
-    """Replace any earlier build of the set `path` by the `.part` files of `shards`. The old index goes
-    first and the new one comes last, so a crash at any step never leaves an index that lists files of
+    """Replace any earlier build of the set `path` by the `.part` files of `shards`, once each reads back whole
+    (CorruptRecordsError otherwise, nothing replaced). The old index goes first and the new one comes last, so a crash at any step never leaves an index that lists files of
     another build (an index on disk always means a complete set)."""
+    folder = os.path.dirname(path)
+    for name, info in shards.items():  # what was written reads back whole before it replaces anything
+        part = os.path.join(folder, name + ".part")
+        if verify_record_file(part) != info["windows"] or os.path.getsize(part) != info["bytes"]:
+            raise CorruptRecordsError(part, f"does not read back as the {info['windows']} windows written")
     if os.path.exists(index_path(path)):
         os.remove(index_path(path))
     for f in _set_files(path):
         if not f.endswith(".part"):
             os.remove(f)
-    folder = os.path.dirname(path)
     for name in shards:
         os.replace(os.path.join(folder, name + ".part"), os.path.join(folder, name))
     write_index(path, canvas, shards, meta)
@@ -184,8 +188,11 @@ def count_windows(path: str, verify: bool = False) -> int:
     total = 0
     for f in resolve_record_files(path):
         info = index.get("shards", {}).get(os.path.basename(f))
-        if not verify and info and info.get("bytes") == os.path.getsize(f):
-            total += info["windows"]
-        else:
-            total += verify_record_file(f)
+        if info and info.get("bytes") != os.path.getsize(f):  # never a silent re-count of another build's file
+            raise CorruptRecordsError(f, f"{os.path.getsize(f)} bytes where its index {index_path(path)} lists "
+                                         f"{info.get('bytes')}: not the build the index describes")
+        windows = verify_record_file(f) if verify or not info else info["windows"]
+        if info and windows != info["windows"]:
+            raise CorruptRecordsError(f, f"{windows} windows where its index lists {info['windows']}")
+        total += windows
     return total

@@ -76,13 +76,18 @@ def test_verification_counts_match_tensorflow(demo_records):
         1 for _ in tf.data.TFRecordDataset(str(demo_records)))
 
 
-def test_stale_index_is_not_trusted(demo_records, tmp_path):
+def test_an_index_that_disagrees_with_its_files_is_refused(demo_records, tmp_path):
+    """Another build's file under an index (two builds into one output): refused by name, never re-counted."""
     copy = tmp_path / "train.tfrecords"
     raw = demo_records.read_bytes()
     copy.write_bytes(raw)
-    (tmp_path / "train.tfrecords.index.json").write_text(
-        '{"canvas_size": 16384, "shards": {"train.tfrecords": {"windows": 999, "bytes": 1}}}')
-    assert records.count_windows(str(copy)) == records.count_windows(str(demo_records)) != 999
+    windows = records.count_windows(str(demo_records))
+    for listed, problem in ((1, "bytes where its index"), (len(raw), "windows where its index lists 999")):
+        (tmp_path / "train.tfrecords.index.json").write_text(
+            f'{{"canvas_size": 16384, "shards": {{"train.tfrecords": {{"windows": 999, "bytes": {listed}}}}}}}')
+        with pytest.raises(records.CorruptRecordsError, match=f"{copy}: corrupt or truncated .*{problem}"):
+            records.count_windows(str(copy), verify=listed == len(raw))
+    assert windows != 999
 
 
 def test_an_index_lists_exactly_the_record_set(demo_records, tmp_path):
@@ -110,3 +115,12 @@ def test_distributed_dataset_gives_each_replica_its_batch(demo_records, two_repl
     parts = strategy.experimental_local_results(clean)
     assert len(parts) == 2 and all(p.shape == (3, 16384, 1) for p in parts)
     assert not np.allclose(parts[0].numpy(), parts[1].numpy())  # different windows per replica
+
+
+def test_a_build_that_does_not_read_back_replaces_nothing(demo_records, tmp_path):
+    raw, windows = demo_records.read_bytes(), records.count_windows(str(demo_records))
+    (tmp_path / "t.tfrecords.part").write_bytes(raw[:-3])
+    with pytest.raises(records.CorruptRecordsError, match="t.tfrecords.part: corrupt or truncated"):
+        records.install(str(tmp_path / "t.tfrecords"), 16384, {"t.tfrecords": {"windows": windows,
+                                                                               "bytes": len(raw) - 3}}, {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.tfrecords.part"]

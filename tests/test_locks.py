@@ -45,10 +45,10 @@ def test_a_second_records_build_stops_and_writes_nothing(tmp_path, capsys):
 
     clean, noisy, _ = pair_dirs(tmp_path, [2048] * 3)
     out = tmp_path / "out"
-    with locks.exclusive(str(out / "t.tfrecords") + ".lock", "another build"):
+    with locks.exclusive(str(out / ".t.tfrecords.lock"), "another build"):
         started = time.time()
         assert run(clean, noisy, out, "--canvas_size", "1024") == 1
         assert time.time() - started < 30
     assert f"{out / 't.tfrecords'} is in use by PID {os.getpid()}" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["t.tfrecords.lock"]
+    assert sorted(p.name for p in out.iterdir()) == [".t.tfrecords.lock"]
     assert run(clean, noisy, out, "--canvas_size", "1024") == 0  # free again: it builds
