@@ -47,7 +47,7 @@ def test_two_workers_train_alike_the_chief_writes_and_both_resume(tiny_records, 
     assert chief_losses == (worker / rundir.LOSS_FILE).read_text()  # the same reduced losses, bit for bit
     assert len(chief_losses.splitlines()) == 5
     assert sorted(os.listdir(run)) == sorted([rundir.FLAGS_FILE, rundir.CHECKPOINT_DIR, rundir.LOG_DIR,
-                                              rundir.LOSS_FILE, rundir.WORKER_DIR])
+                                              rundir.LOSS_FILE, rundir.WORKER_DIR, rundir.LOCK_FILE])  # the chief's
     assert rundir.checkpoint_steps(str(run)) == [2, 4]
     assert rundir.load_flags(str(run))["training"]["replicas"] == 2
     assert os.listdir(run / rundir.WORKER_DIR) == ["1"]  # the second worker's own files only
