@@ -9,13 +9,13 @@ import threading
 
 
 class GracefulStop(Exception):
-    """Training stopped on request after saving; `signum` is the signal, `iteration` where it stopped."""
+    """Training stopped on request after saving; `signum` is the signal."""
 
     def __init__(self, signum: int, iteration: int, saved: str | None):
         name = signal.Signals(signum).name
         where = f"saved {saved}" if saved else "nothing to save before the first iteration"
         super().__init__(f"stopped by {name} at iteration {iteration}; {where}; the same command resumes")
-        self.signum, self.iteration = signum, iteration
+        self.signum = signum
 
 
 class StopRequests:

@@ -234,19 +234,16 @@ class TrainingRun:
             history.append(done, values)
             bar.set_postfix({k[0]: f"{values[k]:.3f}" for k in ("d_loss", "g_loss") if k in values}, refresh=False)
             bar.update(1)
-            if done % t.save_freq == 0 or done == total:
+            if done % t.save_freq == 0 or done == total or stop.signum is not None:
                 history.flush()  # first: a kill between the two leaves rows past the checkpoint, cut on resume
                 path = self.save()
+                if stop.signum is not None:  # asked to stop: saved here, no audio or validation
+                    bar.close()
+                    writer.flush()
+                    raise GracefulStop(stop.signum, done, os.path.basename(path))
                 self.log_audio(writer, done)
                 if validator and (done % (t.save_freq * t.valid_every) == 0 or done == total):
                     validator(done, path, writer)
-            elif stop.signum is not None:
-                history.flush()
-                path = self.save()
-            if stop.signum is not None:
-                bar.close()
-                writer.flush()
-                raise GracefulStop(stop.signum, done, os.path.basename(path))
         bar.close()
         history.flush()
         return total
