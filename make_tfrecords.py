@@ -17,7 +17,6 @@ import multiprocessing as mp
 import os
 import random
 import sys
-import tempfile
 import time
 import tomllib
 
@@ -27,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import audio, locks, records  # noqa: E402
 from common.flags import add_bool  # noqa: E402
-from common.paths import same_place  # noqa: E402
+from common.paths import same_place, unwritable  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -83,18 +82,6 @@ def write_order(files, seed: int) -> list[tuple[str | None, str | None]]:
     pairs = [f for f in files if None not in f]
     random.Random(seed).shuffle(pairs)
     return pairs + [f for f in files if None in f]
-
-
-def output_problem(folder: str) -> str | None:
-    """Why records cannot be written in `folder` (created if missing), or None."""
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        return "not a directory"
-    try:
-        os.makedirs(folder, exist_ok=True)
-        tempfile.TemporaryFile(dir=folder).close()  # permission bits say nothing when running as root
-    except OSError as e:
-        return e.strerror or str(e)
-    return None
 
 
 def load_pair(task) -> tuple[list[bytes] | None, int, list[str]]:
@@ -176,7 +163,7 @@ def main(argv=None) -> int:
     if all(None in f for f in files):
         print(f"error: no wav pairs in {args.wav_dir} and {args.noisy_dir}", file=sys.stderr)
         return 1
-    reason = output_problem(args.save_path)
+    reason = unwritable(args.save_path)
     if reason:
         print(f"error: {args.save_path}: {reason}", file=sys.stderr)
         return 1

@@ -8,8 +8,10 @@ SA="${SA:-0}"                  # 1 = self-attention (+ spectral norm) in every g
 ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention blocks
 BATCH_SIZE="${BATCH_SIZE:-50}" # windows per GPU
 EPOCHS="${EPOCHS:-100}"
-DATA_DIR="${DATA_DIR:-data}"   # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/
-RUN_DIR="${RUN_DIR:-runs}"     # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/)
+DATA_DIR="${DATA_DIR:-}"       # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/;
+                               # empty: data/, or the demo when data/ holds none (DEMO=1: the demo anyway)
+RUN_DIR="${RUN_DIR:-}"         # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/);
+                               # empty: runs/ here. Relative paths are from where you start the script
 QUICK="${QUICK:-0}"            # 1 = the quick recipe (README; not the paper's), into RUN_DIR/quick/<name>
 XLA="${XLA:-0}"                # 1 = XLA-compiled training and test steps (not the paper's; README "Speed")
 PRECISION="${PRECISION:-float32}"  # bfloat16 or float16 = mixed-precision training (not the paper's; README "Speed")
@@ -18,8 +20,7 @@ TASK="${TASK:-0}"              # this server's index in WORKERS (0 = the chief, 
 EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1
 
 set -euo pipefail
-cd "$(dirname "$0")"
-source scripts/run_lib.sh
+source "$(dirname "$0")/scripts/run_lib.sh"
 prepare_data
 if [ "$SA" = 1 ]; then name="DSEGAN-SA-$N"; else name="DSEGAN-$N"; fi
 named "$name" "$ATT_LAYER"  # common/named_configs.py

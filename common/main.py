@@ -8,7 +8,7 @@ from common.quiet_tf import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from common import config  # noqa: E402
-from common.errors import TrainingDiverged, exit_on_error  # noqa: E402
+from common.errors import TrainingDiverged, exit_on_error, os_fault  # noqa: E402
 from common.stop_signals import GracefulStop  # noqa: E402
 
 
@@ -24,7 +24,7 @@ def main(variant: str, argv=None) -> int:
             return test(args)
         TrainingRun(args).train()
     except (TrainingDiverged, OSError) as e:  # OSError: bad or missing records, an unwritable directory
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {(os_fault(e) if isinstance(e, OSError) else None) or e}", file=sys.stderr)
         return 1
     except GracefulStop as e:
         print(e, file=sys.stderr)
@@ -38,13 +38,16 @@ def main(variant: str, argv=None) -> int:
 def test(args) -> int:
     """Enhance a directory with the run's chain (model and pre-emphasis from its flags.json)."""
     from common.enhance import Enhancer, enhance_dir
-    from common.rundir import load_chain
+    from common.paths import check_output_folder
+    from common.rundir import load_chain, lock_enclosing
 
-    trained = load_chain(args.save_path, args.weights, args)
-    if args.seed is not None:
-        tf.random.set_seed(args.seed)
-    print(f"enhancing {args.test_wav_dir} with {trained.path}")
-    enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, args.test_batch, args.test_overlap,
-                        xla=args.xla)
-    failed = enhance_dir(enhancer, args.test_wav_dir, args.save_clean_path)
+    with lock_enclosing([args.save_clean_path]):  # enhanced files written into a run: one writer at a time
+        trained = load_chain(args.save_path, args.weights, args)
+        check_output_folder(args.save_clean_path, "--save_clean_path")
+        if args.seed is not None:
+            tf.random.set_seed(args.seed)
+        print(f"enhancing {args.test_wav_dir} with {trained.path}")
+        enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, args.test_batch,
+                            args.test_overlap, xla=args.xla)
+        failed = enhance_dir(enhancer, args.test_wav_dir, args.save_clean_path)
     return 1 if failed else 0

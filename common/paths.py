@@ -1,7 +1,8 @@
-"""Inputs are never overwritten: the check every tool makes before writing outputs named after its inputs."""
+"""Paths a tool writes to: never one of its inputs, and writable before any work is done."""
 from __future__ import annotations
 
 import os
+import tempfile
 
 from common.errors import InputError
 
@@ -17,3 +18,29 @@ def refuse_output_over_input(output: str, source: str) -> None:
     if output and source and same_place(output, source):
         raise InputError(f"{output}: the output is the input ({os.path.realpath(source)}); "
                          f"it would be overwritten: write elsewhere")
+
+
+def unwritable(folder: str) -> str | None:
+    """Why files cannot be written in `folder` (created if missing), or None. Tried, not read from the permission
+    bits, which say nothing to root or on a read-only mount."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        return "not a directory"
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as e:
+        return e.strerror or str(e)
+    return None
+
+
+def check_output_folder(folder: str, what: str) -> None:
+    """InputError naming `what` (e.g. '--save_path') unless files can be written in `folder`."""
+    if (problem := unwritable(folder)) is not None:
+        raise InputError(f"{what} {folder}: {problem}")
+
+
+def check_output_file(path: str, what: str) -> None:
+    """InputError naming `what` (e.g. '--json') unless `path` can be written: not a folder, in a writable one."""
+    if os.path.isdir(path):
+        raise InputError(f"{what} {path}: is a directory")
+    check_output_folder(os.path.dirname(os.path.abspath(path)), what)

@@ -17,6 +17,8 @@ import struct
 import crc32c
 import numpy as np
 
+from common.errors import InputError
+
 CLEAN_KEY = "wav_raw"
 NOISY_KEY = "noisy_raw"
 
@@ -178,6 +180,18 @@ def verify_record_file(path: str) -> int:
                 raise CorruptRecordsError(path, f"record {count} fails its data checksum")
             count += 1
     return count
+
+
+def check_canvas(path: str, canvas: int) -> None:
+    """InputError unless every indexed part of the record set `path` was made with windows of `canvas` samples
+    (a set without an index is checked at its first batch, common/data.py)."""
+    for part in str(path).split(","):
+        index = read_index(part.strip())
+        if index is not None and index.get("canvas_size") != canvas:
+            raise InputError(f"{part.strip()}: records of {index.get('canvas_size')}-sample windows (its index "
+                             f"{index_path(part.strip())}) for a model of --canvas_size {canvas}: rebuild them with "
+                             f"make_tfrecords.py --canvas_size {canvas}, or train with --canvas_size "
+                             f"{index.get('canvas_size')}")
 
 
 def count_windows(path: str, verify: bool = False) -> int:

@@ -17,6 +17,7 @@ TensorFlow is imported only by the functions that read checkpoints.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import glob
 import json
@@ -27,11 +28,11 @@ import sys
 
 from common import config
 from common.demo_corpus import LISTING_FILE as DEMO_MARKER
-from common import locks
+from common import locks, run_record
 from common.errors import FlagsMismatch, RunDirError
-from common.flags import flag_fields
 from common.model_config import ModelConfig
-from common.train_config import OLDER_RUNS, RUN_SHAPING, TrainConfig
+from common.run_record import model_config, preemph, train_config  # noqa: F401 (the readers' rundir.<name>)
+from common.train_config import OLDER_RUNS, RUN_SHAPING
 
 FLAGS_FILE = "flags.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -98,8 +99,28 @@ def lock(run_dir: str):
     return locks.exclusive(os.path.join(run_dir, LOCK_FILE), f"run directory {run_dir}")
 
 
+def enclosing_run(path: str) -> str | None:
+    """The run directory that `path` is in or is (the nearest folder up holding flags.json), or None."""
+    folder = os.path.abspath(path)
+    while True:
+        if os.path.isfile(os.path.join(folder, FLAGS_FILE)):
+            return folder
+        if os.path.dirname(folder) == folder:
+            return None
+        folder = os.path.dirname(folder)
+
+
+def lock_enclosing(paths: list[str]):
+    """The lock of the run directory the outputs `paths` are written into (a context; none outside a run)."""
+    runs = {run for run in map(enclosing_run, paths) if run}
+    if len(runs) > 1:
+        raise RunDirError(f"outputs in several run directories ({', '.join(sorted(runs))}): write into one")
+    return lock(runs.pop()) if runs else contextlib.nullcontext()
+
+
 def load_flags(run_dir: str) -> dict:
-    """A run's flags.json; a missing or unreadable one is an error naming the path."""
+    """A run's flags.json; a missing or unreadable one, or one that this code does not write (common/run_record.py),
+    is an error naming the path."""
     path = os.path.join(run_dir, FLAGS_FILE)
     try:
         with open(path) as f:
@@ -109,23 +130,8 @@ def load_flags(run_dir: str) -> dict:
                          f"(flags.json is written when a run starts training)") from None
     except (OSError, json.JSONDecodeError) as e:
         raise RunDirError(f"{path}: unreadable ({e})") from None
-    if not {"model", "training", "flags"} <= saved.keys():
-        raise RunDirError(f"{path}: written by an older version of this code (no 'training' record); "
-                         f"retrain, or re-import the weights")
+    run_record.check(saved, path)
     return saved
-
-
-def model_config(saved: dict) -> ModelConfig:
-    return ModelConfig(**saved["model"])
-
-
-def preemph(saved: dict) -> float:
-    return saved["training"]["preemph"]
-
-
-def train_config(saved: dict) -> TrainConfig:
-    """The training configuration of a run's latest start (a field the run predates keeps its default)."""
-    return TrainConfig(**{f.name: saved["flags"][f.name] for f in flag_fields(TrainConfig) if f.name in saved["flags"]})
 
 
 def _flat(saved: dict) -> dict:
@@ -267,14 +273,14 @@ class TrainedChain:
 
     def read(self, weights: str = "latest") -> None:
         """Load another checkpoint of the run into the same chain (built and traced once)."""
-        import tensorflow as tf
+        from common.checkpoint_match import restore_exactly
 
         path = resolve(self.run_dir, weights)
         try:
-            tf.train.Checkpoint(chain=self.chain).read(path).expect_partial().assert_existing_objects_matched()
-        except AssertionError as e:
+            restore_exactly(path, {"chain": self.chain})
+        except ValueError as e:  # CheckpointMismatch, or TensorFlow's: a value of another shape
             raise RunDirError(f"{path} does not hold the generator weights of the model in "
-                              f"{os.path.join(self.run_dir, FLAGS_FILE)}: {str(e)[:300]}") from None
+                              f"{os.path.join(self.run_dir, FLAGS_FILE)}: {str(e).splitlines()[0][:300]}") from None
         self.path = path
 
 

@@ -65,13 +65,34 @@ class TrainConfig:
     valid_every: int = field(1, "validate every K checkpoints (and at the end)")
 
     def __post_init__(self):
+        """The ranges outside which a value would make a run silently wrong (NaN fails every comparison)."""
+        def need(ok: bool, name: str, rule: str) -> None:
+            if not ok:
+                raise FieldError(name, f"must be {rule}, got {getattr(self, name)!r}")
+
         for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "valid_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{name} must be positive")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError("--max_steps must be positive")
-        if not 0.0 <= self.lr_decay <= 1.0:
-            raise ValueError("--lr_decay must be a fraction in [0, 1]")
+            need(getattr(self, name) >= 1, name, "positive")
+        need(self.max_steps is None or self.max_steps >= 1, "max_steps", "positive")
+        for name in ("g_learning_rate", "d_learning_rate"):
+            need(getattr(self, name) > 0, name, "positive")
+        for name in ("init_noise_std", "denoise_lbound", "denoise_epoch", "init_l1_weight", "l1_remove_epoch",
+                     "adv_weight", "shuffle_buffer"):  # shuffle_buffer 0: the records' order (common/data.py)
+            need(getattr(self, name) >= 0, name, "non-negative")
+        need(0 <= self.preemph < 1, "preemph", "in [0, 1)")  # from 1 on, de-emphasis diverges
+        need(0 <= self.noise_decay <= 1, "noise_decay", "in [0, 1]")
+        need(0 <= self.lr_decay <= 1, "lr_decay", "in [0, 1]")
+        for f in flag_fields(TrainConfig):
+            if "choices" in f.metadata:
+                choices = f.metadata["choices"]
+                need(getattr(self, f.name) in choices, f.name, f"one of {', '.join(choices)}")
+
+
+class FieldError(ValueError):
+    """A TrainConfig value out of its range, naming the field: the flag --<field> or the key in flags.json."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"--{field}: {problem}")
+        self.field, self.problem = field, problem
 
 
 # The fields that shape a run, and the values of runs recorded before some of them existed.

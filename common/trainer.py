@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import data, losses, spectral_norm
+from common.checkpoint_match import restore_exactly
 from common.loss_scale import DynamicLossScale
 from common.model_config import ModelConfig
 from common.models import build_models
@@ -162,13 +163,11 @@ class Trainer:
             self.disc.noise_std.assign(0.0 if std < a.denoise_lbound else std)
 
     def restore(self, prefix: str) -> None:
-        """Every variable from checkpoint `prefix`; a float16 run's loss scales only if it has them (a checkpoint
-        of another precision starts them afresh)."""
-        tf.train.Checkpoint(**self.state).restore(prefix).assert_existing_objects_matched()
-        names = {name for name, _ in tf.train.list_variables(prefix)}
-        for key, loss_scale in self.loss_scales.items():
-            if any(name.startswith(key + "/") for name in names):
-                tf.train.Checkpoint(**{key: loss_scale}).restore(prefix).assert_existing_objects_matched()
+        """Every variable from checkpoint `prefix`, which must hold exactly this state (CheckpointMismatch); a
+        float16 run's loss scales only if it has them (a checkpoint of another precision starts them afresh, and
+        a float16 checkpoint's are left unread by another precision)."""
+        present = tf.train.CheckpointView(prefix).children(0)
+        restore_exactly(prefix, {**self.state, **{k: s for k, s in self.loss_scales.items() if k in present}})
 
     def loss_scale_state(self) -> dict:
         """float16: each loss scale and the steps it skipped so far ({} in the other precisions)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shutil
 import time
 
 import numpy as np
@@ -81,7 +82,8 @@ class TrainingRun:
             try:
                 self.trainer.restore(prefix)
             except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
-                raise RunDirError(f"{prefix} does not match this model's flags: {e}") from None
+                raise RunDirError(f"{prefix} does not match this model's flags: "
+                                  f"{str(e).splitlines()[0][:300]}") from None
             self.trainer.reset_learning_rates()
             return int(self.trainer.iteration.numpy())
         lost = sorted(set(steps) | set(rundir.checkpoint_steps(self.run_dir, rundir.CORRUPT_DIR)))
@@ -110,13 +112,25 @@ class TrainingRun:
         if not self.trainer.weights_finite():
             raise TrainingDiverged(f"weights are not finite at iteration {int(self.trainer.iteration.numpy())}; "
                                    f"not saved (last good checkpoint: {self.manager.latest_checkpoint})")
-        return self.manager.save(checkpoint_number=self.trainer.iteration)
+        try:
+            return self.manager.save(checkpoint_number=self.trainer.iteration)
+        except tf.errors.OpError as e:  # the file system's fault (a full disk, a quota, no permission)
+            if self.chief:
+                rundir.remove_temp(self.run_dir)  # give back the space the half save took
+            folder = self.checkpoint_dir if self.chief else self.worker_dir
+            free = shutil.disk_usage(folder).free / 1e6 if os.path.isdir(folder) else float("nan")
+            latest = self.manager.latest_checkpoint
+            raise RunDirError(f"{folder}: checkpoint of iteration {int(self.trainer.iteration.numpy())} not saved "
+                              f"({e.message.split(';')[-1].strip()[:200]}; {free:.1f} MB free there); "
+                              + (f"the same command resumes from {os.path.basename(latest)}" if latest else
+                                 "no checkpoint saved yet")) from None
 
     # ---- before the first iteration ------------------------------------------------------------
     def begin(self) -> tuple[int, int, int]:
         """Check the run directory against these flags, clean up after a killed save, restore, and write
         flags.json; returns (start iteration, total iterations, iterations per epoch)."""
         t, replicas = self.training, self.trainer.replicas
+        records.check_canvas(t.e2e_dataset, self.trainer.cfg.canvas_size)
         windows = records.count_windows(t.e2e_dataset)
         if windows < replicas * t.batch_size:
             raise InputError(f"{t.e2e_dataset} holds {windows} windows, fewer than one batch "
@@ -158,7 +172,7 @@ class TrainingRun:
         name, batch, replicas = self.run_dir, self.training.batch_size, self.trainer.replicas
         listed = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip() not in ("", "-1")]
         print(f"{name}: {replicas} replica(s) x {batch} windows = {replicas * batch} windows per batch; "
-              f"{windows} windows, {per_epoch} iterations per epoch, {total} iterations")
+              f"{windows} windows in {self.training.e2e_dataset}, {per_epoch} iterations per epoch, {total} iterations")
         if len(listed) > replicas:
             uses = (f"{replicas} replica(s)" if tf.config.list_logical_devices("GPU") else
                     "none of them (training on the CPU)")

@@ -8,12 +8,12 @@ LAYERS="${LAYERS:-0 1 2 3 4 5 6 7 8 9 10}"
 GPUS="${GPUS:-0}"
 BATCH_SIZE="${BATCH_SIZE:-50}"
 EPOCHS="${EPOCHS:-100}"
-DATA_DIR="${DATA_DIR:-data}"
-RUN_DIR="${RUN_DIR:-runs}"
+DATA_DIR="${DATA_DIR:-}"       # empty: data/, or the demo when data/ holds no VoiceBank (run_isegan.sh)
+RUN_DIR="${RUN_DIR:-}"         # empty: runs/ of the repository
 
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/run_lib.sh
+# shellcheck source=scripts/run_lib.sh
+source "$(dirname "$0")/run_lib.sh"
 prepare_data
 for k in $LAYERS; do
   if [ -f "$(run_path "SASEGAN-L$k")/results.json" ]; then
@@ -24,4 +24,4 @@ for k in $LAYERS; do
   run_variant "$VARIANT" "SASEGAN-L$k" "${MODEL_FLAGS[@]}"
 done
 runs="$(runs_root)"
-"$PY" scripts/plots/ablation.py --runs_root "$runs" --out "$runs/ablation_att_layer.png"
+"$PY" "$ROOT/scripts/plots/ablation.py" --runs_root "$runs" --out "$runs/ablation_att_layer.png"

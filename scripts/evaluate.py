@@ -15,7 +15,8 @@ A clean file that is missing from a directory (the noisy one too), unreadable, a
 reference, a failure) stops the evaluation: every such file is listed on stderr (directory, file,
 problem), nothing is written, and the exit status is 1. With --allow_incomplete the rest is scored and
 every incomplete row is marked n/N (files scored / files in the clean test set) in the markdown, the CSV
-and the JSON. Extra enhanced files are listed and not scored. An all-zero enhanced file is scored at the
+and the JSON. An output path that cannot be written is refused before any scoring; outputs written
+into a run directory hold its lock (common/locks.py). Extra enhanced files are listed and not scored. An all-zero enhanced file is scored at the
 metric floors and listed as silent (common/metrics.py). Exit status 1 also if some directory has no scored
 file at all.
 """
@@ -28,7 +29,9 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import evaluation  # noqa: E402
+from common import evaluation, rundir  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
+from common.paths import check_output_file  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -72,8 +75,17 @@ def expand_dirs(patterns: list[str], error) -> list[str]:
     return dirs
 
 
+@exit_on_error
 def main(argv=None) -> int:
     args = parse_args(argv)
+    outputs = {flag: getattr(args, flag) for flag in ("csv", "json", "markdown") if getattr(args, flag)}
+    for flag, path in outputs.items():  # before the scoring, not after it
+        check_output_file(path, f"--{flag}")
+    with rundir.lock_enclosing(list(outputs.values())):  # results written into a run: one writer at a time
+        return evaluate(args)
+
+
+def evaluate(args) -> int:
     try:
         summary, scores = evaluation.score_dirs(args.clean_dir, args.enhanced_dir, args.jobs, args.resample,
                                                 args.noisy_dir)

@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common import audio, demo_corpus  # noqa: E402
+from common import audio, demo_corpus, locks  # noqa: E402
+from common.errors import exit_on_error  # noqa: E402
 from common.voicebank import wav_dir  # noqa: E402
 
 
@@ -45,8 +46,16 @@ def make_file(task):
     return split, name, info
 
 
+@exit_on_error
 def main(argv=None) -> int:
     a = parse_args(argv)
+    os.makedirs(a.out_dir, exist_ok=True)
+    with locks.exclusive(os.path.join(a.out_dir, ".demo_corpus.lock"), f"demo corpus {a.out_dir}"):  # one writer
+        return make(a)
+
+
+def make(a) -> int:
+    """Every pair, then the listing (last: it marks the corpus complete for the run scripts)."""
     tasks = [(a.out_dir, a.seed, "train", i, a.train_speakers, a.min_seconds, a.max_seconds)
              for i in range(a.train_files)]
     tasks += [(a.out_dir, a.seed, "test", i, a.test_speakers, a.min_seconds, a.max_seconds)

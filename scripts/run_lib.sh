@@ -1,26 +1,34 @@
 # shellcheck shell=bash
 # Shared steps of run_segan.sh / run_isegan.sh / run_dsegan.sh (sourced, not run).
-# Expects DATA_DIR and QUICK; sets PY, TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO (1 when the demo corpus
-# is used). Three kinds of run, each in its own folder: the paper's (VoiceBank, default: RUN_DIR/<name>),
-# the quick recipe on VoiceBank (QUICK=1: RUN_DIR/quick/<name>) and the quick recipe on the demo corpus
-# (no VoiceBank: RUN_DIR/demo/<name>).
+# Expects DATA_DIR and RUN_DIR (empty: the repository's data/ and runs/; relative: from the caller's folder), DEMO
+# (1: the demo corpus; 0: VoiceBank only; empty: the demo when DATA_DIR is empty and data/ holds no VoiceBank) and
+# QUICK; sets PY, TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO.
+# Three kinds of run, each in its own folder: the paper's (VoiceBank, default: RUN_DIR/<name>), the quick recipe
+# on VoiceBank (QUICK=1: RUN_DIR/quick/<name>) and the quick recipe on the demo corpus (RUN_DIR/demo/<name>).
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ -x "$ROOT/.venv/bin/python" ]; then PY="$ROOT/.venv/bin/python"; else PY=python3; fi
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+DATA_GIVEN="${DATA_DIR:+1}"  # a DATA_DIR that is set must hold VoiceBank
+DATA_DIR="${DATA_DIR:-$ROOT/data}"
+RUN_DIR="${RUN_DIR:-$ROOT/runs}"
 
+# prepare_data: check the corpus and the outputs before any work (scripts/check_data.py: a problem stops the
+# script here, not after the training), make the demo corpus and the training records if missing.
 prepare_data() {
-  local vb="$DATA_DIR"
-  if [ -d "$vb/clean_trainset_wav_16k" ] && [ -d "$vb/noisy_trainset_wav_16k" ]; then
-    DEMO=0
-  else
+  local vb kind
+  kind="$("$PY" "$ROOT/scripts/check_data.py" "$DATA_DIR" --runs "$RUN_DIR" --demo "${DEMO:-auto}" ${DATA_GIVEN:+--given})"
+  if [ "$kind" = demo ]; then
     DEMO=1
     vb="$DATA_DIR/demo"
-    echo "No VoiceBank-DEMAND wavs in $DATA_DIR/{clean,noisy}_trainset_wav_16k/ (scripts/download_voicebank.py" \
-         "fetches them). Running the demo instead: the quick recipe on a small synthetic corpus in $vb."
+    echo "The demo (no VoiceBank-DEMAND in $DATA_DIR, or DEMO=1; scripts/download_voicebank.py fetches it):" \
+         "the quick recipe on a small synthetic corpus in $vb."
     if [ ! -f "$vb/demo_corpus.json" ]; then
       forward "$PY" "$ROOT/scripts/make_demo_corpus.py" --out_dir "$vb"
     fi
+  else
+    DEMO=0
+    vb="$DATA_DIR"
   fi
   TRAIN_RECORDS="$vb/segan.tfrecords"
   TEST_NOISY="$vb/noisy_testset_wav_16k"
@@ -29,10 +37,6 @@ prepare_data() {
     forward "$PY" "$ROOT/make_tfrecords.py" --wav_dir "$vb/clean_trainset_wav_16k/" \
       --noisy_dir "$vb/noisy_trainset_wav_16k/" --save_path "$vb" --out_file segan.tfrecords
   fi
-  local windows  # paths go in as arguments, never into the code
-  windows="$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1])
-from common.records import count_windows; print(count_windows(sys.argv[2]))' "$ROOT" "$TRAIN_RECORDS")"
-  echo "training records: $TRAIN_RECORDS ($windows windows)"
 }
 
 # forward CMD...: run CMD and wait for it, passing a SIGTERM or SIGINT of the script on to it as SIGTERM (a

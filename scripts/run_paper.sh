@@ -11,14 +11,14 @@ CONFIGS="${CONFIGS:-}"         # default: the paper's grid (scripts/named_config
 ALL_GPUS="${GPUS:-0,1}"
 ATT_LAYER="${ATT_LAYER:-5}"
 EPOCHS="${EPOCHS:-100}"
-DATA_DIR="${DATA_DIR:-data}"
-RUN_DIR="${RUN_DIR:-runs}"
+DATA_DIR="${DATA_DIR:-}"       # empty: data/, or the demo when data/ holds no VoiceBank (run_isegan.sh)
+RUN_DIR="${RUN_DIR:-}"         # empty: runs/ of the repository
 
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/run_lib.sh
+# shellcheck source=scripts/run_lib.sh
+source "$(dirname "$0")/run_lib.sh"
 prepare_data
-[ -n "$CONFIGS" ] || CONFIGS="$("$PY" scripts/named_config.py --paper)"
+[ -n "$CONFIGS" ] || CONFIGS="$("$PY" "$ROOT/scripts/named_config.py" --paper)"
 IFS=, read -ra gpu_list <<< "$ALL_GPUS"
 visible=$(visible_gpus "$ALL_GPUS")
 replicas=$(( visible > 0 ? visible : 1 ))
@@ -39,4 +39,4 @@ for name in $CONFIGS; do
   run_variant "$VARIANT" "$name" "${MODEL_FLAGS[@]}"
   echo "$name: done in $(( SECONDS - start )) s"
 done
-"$PY" scripts/paper_table.py --runs_root "$(runs_root)" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
+"$PY" "$ROOT/scripts/paper_table.py" --runs_root "$(runs_root)" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"

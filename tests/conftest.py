@@ -15,6 +15,7 @@ import make_tfrecords  # noqa: E402
 
 from common import config, demo_corpus, evaluation, metrics, rundir  # noqa: E402
 from common.named_configs import tiny  # noqa: E402
+from common.train_config import RUN_SHAPING, TrainConfig  # noqa: E402
 from scripts import make_demo_corpus  # noqa: E402
 
 
@@ -78,7 +79,7 @@ HOSTILE_NAME = "John's \"data\" $(touch INJECTED) `touch INJECTED`"  # quotes, s
 @pytest.fixture
 def run_script_env(demo_dir, tmp_path):
     """The environment of a run script on the demo corpus (linked into a folder whose name holds quotes, spaces
-    and command substitutions, HOSTILE_NAME/data/demo; no VoiceBank, so the demo runs) with a small model: runs
+    and command substitutions, HOSTILE_NAME/data/demo; DEMO=1) with a small model: runs
     go to HOSTILE_NAME/runs/demo/."""
     root = tmp_path / HOSTILE_NAME
     data = root / "data" / "demo"
@@ -86,7 +87,7 @@ def run_script_env(demo_dir, tmp_path):
     for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
                  "noisy_testset_wav_16k", rundir.DEMO_MARKER):
         os.symlink(demo_dir / name, data / name)
-    return {**os.environ, "DATA_DIR": str(root / "data"), "RUN_DIR": str(root / "runs"), "GPUS": "",
+    return {**os.environ, "DATA_DIR": str(root / "data"), "DEMO": "1", "RUN_DIR": str(root / "runs"), "GPUS": "",
             "TF_CPP_MIN_LOG_LEVEL": "3",  # the quick recipe, smaller and shorter:
             "EXTRA_FLAGS": "--g_enc_depths 8,8,16,16,32 --d_num_fmaps 8,8,16,16,32 --batch_size 2 --save_freq 1 "
                            "--seed 0"}
@@ -158,8 +159,10 @@ def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 
     run = root / name
     run.mkdir(parents=True)
     cfg = cfg or tiny(name.split("-L")[0])
-    flags = {"model": dataclasses.asdict(cfg), "training": {}, "flags": {},
-             "dataset": corpus and {"path": f"/data/{corpus}/segan.tfrecords", "windows": 100, "corpus": corpus}}
+    training = {**{k: getattr(TrainConfig(), k) for k in RUN_SHAPING}, "replicas": 1}
+    flags = {"variant": cfg.variant, "model": dataclasses.asdict(cfg), "training": training, "flags": {},
+             "dataset": corpus and {"path": f"/data/{corpus}/segan.tfrecords", "windows": 100, "corpus": corpus},
+             "changes": []}
     (run / "flags.json").write_text(json.dumps(flags))
     if pesq is not None:
         dirs = [f"{run}/enhanced/{i}" for i in range(len(pesq))]

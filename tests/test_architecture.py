@@ -12,14 +12,14 @@ VARIANTS = ("segan", "isegan", "dsegan")
 LAYERS = {
     "configuration": ["common.blas", "common.errors", "common.locks", "common.paths", "common.stop_signals", "common.model_config", "common.named_configs", "common.recipes",
                       "common.flags", "common.train_config", "common.config", "common.quiet_tf", "common.variants",
-                      *(f"{v}.spec" for v in VARIANTS)],
+                      "common.run_record", *(f"{v}.spec" for v in VARIANTS)],
     "data": ["common.audio", "common.records", "common.data", "common.demo_corpus", "common.voicebank",
              "common.metrics"],  # metrics: signal measures on arrays, used by validation and by the reports
     "blocks": ["common.conv", "common.spectral_norm", "common.attention", "common.vbn", "common.losses",
                "common.optim", "common.loss_scale"],
     "models": ["common.generator", "common.discriminator", "common.chain", "common.models",
                *(f"{v}.variant" for v in VARIANTS)],
-    "training and enhancement": ["common.trainer", "common.enhance", "common.tf1_import"],
+    "training and enhancement": ["common.checkpoint_match", "common.trainer", "common.enhance", "common.tf1_import"],
     "run directory": ["common.rundir", "common.loss_history", "common.training_run", "common.validation",
                       "common.run_enhance"],
     "reports": ["common.tables", "common.evaluation", "common.paper_table", "common.published"],
@@ -28,7 +28,7 @@ LAYERS = {
 TF_FREE = ["common.blas", "common.errors", "common.locks", "common.paths", "common.stop_signals", "common.model_config", "common.train_config", "common.named_configs", "common.recipes",
            "common.flags", "common.train_config", "common.config", "common.audio", "common.records", "common.demo_corpus", "common.voicebank",
            "common.metrics", "common.rundir", "common.loss_history", "common.tables", "common.evaluation", "common.paper_table",
-           "common.published", "common.variants", *(f"{v}.spec" for v in VARIANTS)]
+           "common.published", "common.variants", "common.run_record", *(f"{v}.spec" for v in VARIANTS)]
 
 
 def project_modules() -> dict[str, str]:

@@ -102,7 +102,7 @@ def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path, capsys):
     np.testing.assert_allclose(rates, [(s * 1e-3, s * 4e-4) for s in (1, 1, 1, 0.75, 0.5, 0.25)], rtol=1e-6)
     with pytest.raises(SystemExit):  # argparse: the message is on stderr
         tiny_args("segan", tmp_path, tiny_records, "--lr_decay", "1.5")
-    assert "--lr_decay must be a fraction in [0, 1]" in capsys.readouterr().err
+    assert "--lr_decay: must be in [0, 1], got 1.5" in capsys.readouterr().err
 
 
 def test_epoch_schedules():

@@ -2,7 +2,7 @@
 import pytest
 import tensorflow as tf
 
-from common import rundir
+from common import losses, rundir
 from common.errors import FlagsMismatch, TrainingDiverged
 from common.train_config import OLDER_RUNS
 from common.training_run import TrainingRun
@@ -48,10 +48,16 @@ def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
         TrainingRun(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "4", "--self_attention")).train()
 
 
-def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path):
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path, monkeypatch):
     TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
-    diverging = TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--adv_weight", "nan",
-                                     "--allow_changes"))
+    real = losses.g_loss
+
+    def nan_loss(*args):  # G's loss NaN from the resumed iteration on (the flags refuse a NaN --adv_weight)
+        loss, terms = real(*args)
+        return loss * float("nan"), terms
+
+    monkeypatch.setattr(losses, "g_loss", nan_loss)
+    diverging = TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "6", "--allow_changes"))
     with pytest.raises(TrainingDiverged, match="non-finite loss at iteration 3"):
         diverging.train()
     assert diverging.manager.latest_checkpoint.endswith("ckpt-2")

@@ -28,6 +28,7 @@ import tensorflow as tf  # noqa: E402
 
 from common import rundir  # noqa: E402
 from common import tf1_import  # noqa: E402
+from common.checkpoint_match import restore_exactly  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
 from common.flags import add_checkpoint_flag, add_field_flags  # noqa: E402
 from common.train_config import TrainConfig  # noqa: E402
@@ -44,8 +45,7 @@ def load_trainer(run_dir: str, weights: str = "latest", **speed) -> Trainer:
     training = dataclasses.replace(rundir.train_config(saved), **speed)
     trainer = Trainer(rundir.model_config(saved), training, tf.distribute.get_strategy())
     path = rundir.resolve(run_dir, weights)
-    tf.train.Checkpoint(chain=trainer.chain, discriminator=trainer.disc, l1_lambda=trainer.l1_lambda) \
-        .read(path).expect_partial().assert_existing_objects_matched()
+    restore_exactly(path, dict(chain=trainer.chain, discriminator=trainer.disc, l1_lambda=trainer.l1_lambda))
     trainer.disc.noise_std.assign(0.0)
     return trainer
 
