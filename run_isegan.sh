@@ -5,9 +5,9 @@
 GPUS="${GPUS:-0,1}"            # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
 N="${N:-2}"                    # stages (--stages)
 SA="${SA:-1}"                  # 1 = self-attention (+ spectral norm) in the generator
-ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention block
-BATCH_SIZE="${BATCH_SIZE:-50}" # windows per GPU
-EPOCHS="${EPOCHS:-100}"
+ATT_LAYER="${ATT_LAYER:-}"     # encoder layer index (0-based) of the attention blocks; empty: the paper's
+BATCH_SIZE="${BATCH_SIZE:-}"   # windows per GPU; empty: the paper's batch split over the GPUs (README)
+EPOCHS="${EPOCHS:-}"           # empty: the paper's (100)
 DATA_DIR="${DATA_DIR:-}"       # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/;
                                # empty: data/, or the demo when data/ holds none (DEMO=1: the demo anyway)
 RUN_DIR="${RUN_DIR:-}"         # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/);
@@ -23,5 +23,4 @@ set -euo pipefail
 source "$(dirname "$0")/scripts/run_lib.sh"
 prepare_data
 if [ "$SA" = 1 ]; then name="ISEGAN-SA-$N"; else name="ISEGAN-$N"; fi
-named "$name" "$ATT_LAYER"  # common/named_configs.py
-run_variant "$VARIANT" "$name" "${MODEL_FLAGS[@]}"
+run_config "$name"  # main.py --config NAME: common/named_configs.py

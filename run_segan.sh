@@ -4,9 +4,9 @@
 # the iterations). Every parameter below can also be set from the environment (e.g. `SA=1 ./run_segan.sh`).
 GPUS="${GPUS:-0}"              # GPUs to train on (CUDA_VISIBLE_DEVICES); the test uses the first
 SA="${SA:-0}"                  # 1 = SASEGAN: self-attention + spectral norm in G and D
-ATT_LAYER="${ATT_LAYER:-5}"    # encoder layer index (0-based) of the attention blocks
-BATCH_SIZE="${BATCH_SIZE:-$(( SA == 1 ? 50 : 100 ))}"  # windows per GPU
-EPOCHS="${EPOCHS:-100}"
+ATT_LAYER="${ATT_LAYER:-}"     # encoder layer index (0-based) of the attention blocks; empty: the paper's
+BATCH_SIZE="${BATCH_SIZE:-}"   # windows per GPU; empty: the paper's batch split over the GPUs (README)
+EPOCHS="${EPOCHS:-}"           # empty: the paper's (100)
 DATA_DIR="${DATA_DIR:-}"       # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noisy}_{train,test}set_wav_16k/;
                                # empty: data/, or the demo when data/ holds none (DEMO=1: the demo anyway)
 RUN_DIR="${RUN_DIR:-}"         # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/);
@@ -22,5 +22,4 @@ set -euo pipefail
 source "$(dirname "$0")/scripts/run_lib.sh"
 prepare_data
 if [ "$SA" = 1 ]; then name=SASEGAN; else name=SEGAN; fi
-named "$name" "$ATT_LAYER"  # common/named_configs.py
-run_variant "$VARIANT" "$name" "${MODEL_FLAGS[@]}"
+run_config "$name"  # main.py --config NAME: common/named_configs.py

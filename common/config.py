@@ -1,9 +1,11 @@
 """The flags every variant's main.py shares (SPEC Part A §10) and their checks.
 
 Defaults are the paper's run scripts (SPEC Part 0 §3), not the upstream flag defaults: PReLU, all
-biases on, D input noise 0, L1 weight 100, 100 epochs, a checkpoint every 50 iterations, 50 windows
-per replica (SEGAN: 100). A variant adds its own flags (`<variant>/spec.py`: BATCH_SIZE, add_flags,
-model_fields).
+biases on, D input noise 0, L1 weight 100, 100 epochs, a checkpoint every 50 iterations, the paper's
+windows per iteration split over the replicas (common/named_configs.py). A variant adds its own flags
+(`<variant>/spec.py`: add_flags, model_fields). Defaults come in layers, each overriding the one before: the
+fields' own, `--config NAME` (a named configuration's model), `--recipe NAME` (common/recipes.py), and the flags
+given on the command line.
 """
 from __future__ import annotations
 
@@ -13,22 +15,26 @@ import os
 from common import variants
 from common.flags import add_checkpoint_flag, add_field_flags, add_window_flags, flag_fields
 from common.model_config import ModelConfig
+from common.named_configs import config_defaults
 from common.paths import same_place
 from common.recipes import RECIPES
 from common.train_config import TrainConfig
 
 MODEL_FLAGS = flag_fields(ModelConfig)
+_UNSET = object()  # given_flags' "not on the command line"
 
 
 def build_parser(variant: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"{variant}/main.py", description=f"Train or test {variant.upper()}.",
                                 allow_abbrev=False)
     g = p.add_argument_group("model")
+    g.add_argument("--config", metavar="NAME", help="a named configuration of the paper (SEGAN, SASEGAN, ISEGAN-N, "
+                                                    "ISEGAN-SA-N, DSEGAN-N, DSEGAN-SA-N): its model; flags given "
+                                                    "explicitly win")
     add_field_flags(g, ModelConfig)
     spec = variants.spec(variant)
     spec.add_flags(g)
-    add_field_flags(p.add_argument_group("training"), TrainConfig,
-                    defaults={"batch_size": spec.BATCH_SIZE, "save_path": f"runs/{variant}"})
+    add_field_flags(p.add_argument_group("training"), TrainConfig, defaults={"save_path": f"runs/{variant}"})
 
     e = p.add_argument_group("test")
     e.add_argument("--test_wav_dir", help="enhance every .wav here instead of training")
@@ -41,7 +47,13 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
 def parse(variant: str, argv=None) -> argparse.Namespace:
     """Parse and check the flags; contradictions exit with a message naming the flags."""
     p = build_parser(variant)
-    p.set_defaults(**RECIPES[p.parse_known_args(argv)[0].recipe])
+    known = p.parse_known_args(argv)[0]
+    if known.config:
+        try:
+            p.set_defaults(**config_defaults(known.config, variant))
+        except ValueError as e:
+            p.error(str(e))
+    p.set_defaults(**RECIPES[known.recipe])
     args = p.parse_args(argv)
     args.variant = variant
     args.given = given_flags(variant, argv)
@@ -64,9 +76,9 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
 def given_flags(variant: str, argv=None) -> list[str]:
     """The flags named on the command line (test mode checks these against the run's flags.json)."""
     p = build_parser(variant)
-    for action in p._actions:
-        action.default = argparse.SUPPRESS
-    return sorted(vars(p.parse_args(argv)))
+    # every flag's attribute preset to a marker, so argparse applies no default and sets only the flags named
+    unset = argparse.Namespace(**dict.fromkeys(vars(p.parse_args(argv)), _UNSET))
+    return sorted(k for k, v in vars(p.parse_args(argv, unset)).items() if v is not _UNSET)
 
 
 def model_config(args) -> ModelConfig:

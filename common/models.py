@@ -39,8 +39,7 @@ def parameter_counts(cfg):
     with keras.StatelessScope(initialize_variables=False):
         models = build_models(cfg)
     counts = tuple(sum(int(np.prod(v.shape)) for v in m.trainable_variables) for m in models)
-    # Keras keeps deferred variables in a global list that the next top-level StatelessScope
-    # would initialise; drop ours (keras pinned in requirements.txt).
+    # private: Keras has no public way to drop deferred variables, which the next StatelessScope exit allocates
     ours = {id(v) for m in models for v in m.variables}
     pending = global_state.get_global_attribute("uninitialized_variables", [])
     pending[:] = [v for v in pending if id(v) not in ours]

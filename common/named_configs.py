@@ -1,7 +1,7 @@
 """The one table of named configurations: SEGAN, SASEGAN (SEGAN + attention in G and D), ISEGAN-N,
 ISEGAN-SA-N, DSEGAN-N, DSEGAN-SA-N (N >= 1): their model, their `main.py` flags, and how the paper's run
-scripts train them. The run scripts (scripts/named_config.py), the benchmarks, the tests and the paper
-table all read it; a run is named by the configuration its flags.json records (`name_of`)."""
+scripts train them. main.py's `--config NAME`, the run scripts, the benchmarks, the tests and the paper table
+all read it; a run is named by the configuration its flags.json records (`name_of`)."""
 from __future__ import annotations
 
 import re
@@ -16,9 +16,10 @@ PAPER_CONFIGS = ("SEGAN", "SASEGAN",
                  "ISEGAN-2", "ISEGAN-3", "ISEGAN-4", "ISEGAN-SA-2", "ISEGAN-SA-3", "ISEGAN-SA-4",
                  "DSEGAN-2", "DSEGAN-3", "DSEGAN-4", "DSEGAN-SA-2", "DSEGAN-SA-3", "DSEGAN-SA-4")
 
-# (windows per GPU, GPUs) in the paper's run scripts: SEGAN 1 GPU x 100, SASEGAN's run.sh 1 GPU x 50, the
-# multi-stage models 2 GPUs x 50.
-RUN_BATCH = {"SEGAN": (100, 1), "SASEGAN": (50, 1), "ISEGAN": (50, 2), "DSEGAN": (50, 2)}
+# The paper's run scripts: (GPUs, windows per iteration): SEGAN 1 GPU x 100, SASEGAN's run.sh 1 GPU x 50, the
+# multi-stage models 2 GPUs x 50. The one batch rule: training splits the windows evenly over its replicas, on any
+# number of GPUs, unless --batch_size (windows per replica) is given.
+PAPER_RUNS = {"SEGAN": (1, 100), "SASEGAN": (1, 50), "ISEGAN": (2, 100), "DSEGAN": (2, 100)}
 
 
 def _parse(name: str) -> tuple[str, int | None]:
@@ -65,29 +66,39 @@ def name_of(cfg: ModelConfig) -> str:
             f"d_attention {cfg.d_attention}, att_generators {cfg.att_generators}")
 
 
-def run_batch(name: str) -> tuple[int, bool]:
-    """(windows per iteration, first GPU only) of the paper's run scripts for a named configuration."""
-    per_gpu, gpus = _run_batch(name)
-    return per_gpu * gpus, gpus == 1
+def paper_windows(cfg: ModelConfig) -> int:
+    """Windows per iteration in the paper's run scripts for a model: its named configuration's, or for a model
+    that is none of them, its variant's."""
+    name = name_of(cfg)
+    return PAPER_RUNS[name.split("-")[0] if _NAME.match(name) else cfg.variant.upper()][1]
 
 
-def gpu_batch(name: str) -> int:
-    """Windows per GPU (per replica) in the paper's run scripts for a named configuration."""
-    return _run_batch(name)[0]
+def paper_gpus(name: str) -> int:
+    """The GPUs the paper's run script trained a named configuration on."""
+    return PAPER_RUNS[_parse(name)[0].split("-")[0]][0]
 
 
-def _run_batch(name: str) -> tuple[int, int]:
-    return RUN_BATCH[_parse(name)[0].split("-SA")[0]]
+def batch_per_replica(cfg: ModelConfig, replicas: int) -> int:
+    """The batch rule: the paper's windows per iteration for the model, split evenly over `replicas`."""
+    windows = paper_windows(cfg)
+    if windows % replicas:
+        raise ValueError(f"the paper's {windows} windows per iteration of {name_of(cfg)} do not split evenly over "
+                         f"{replicas} replicas: give --batch_size (windows per replica)")
+    return windows // replicas
 
 
 def main_argv(name: str, att_layer_ind: int | None = None) -> tuple[str, list[str]]:
-    """(variant, the model flags of its main.py) of a named configuration; `att_layer_ind` places the
-    attention blocks (default: the flag's default)."""
+    """(variant, the flags of its main.py) of a named configuration; `att_layer_ind` places the attention blocks of
+    a configuration that has them (default: the flag's default)."""
     cfg = named_config(name)
-    stage_flag = variants.spec(cfg.variant).STAGE_FLAG
-    flags = [stage_flag, str(cfg.stages)] if stage_flag else []
-    flags += ["--self_attention"] * cfg.self_attention + ["--d_attention"] * cfg.d_attention
-    if att_layer_ind is not None and cfg.self_attention:
-        flags += ["--att_layer_ind", str(att_layer_ind)]
-    return cfg.variant, flags
+    att = ["--att_layer_ind", str(att_layer_ind)] if att_layer_ind is not None and cfg.self_attention else []
+    return cfg.variant, ["--config", name, *att]
 
+
+def config_defaults(name: str, variant: str) -> dict:
+    """main.py's flag defaults for `--config NAME` (its model: stages and attention) under `variant`'s main.py."""
+    cfg = named_config(name)
+    if cfg.variant != variant:
+        raise ValueError(f"--config {name} is a {cfg.variant} configuration: run {cfg.variant}/main.py")
+    stages = {"stages": cfg.stages} if variants.spec(variant).STAGE_FLAG else {}
+    return {**stages, "self_attention": cfg.self_attention, "d_attention": cfg.d_attention}

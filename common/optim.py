@@ -34,7 +34,7 @@ class TF1RMSProp(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         """The update in one pass over the variable (TF1's RMSProp kernel, as the reference ran it)."""
-        index = self._get_variable_index(variable)
+        index = self._get_variable_index(variable)  # Keras' own hook for subclasses (its Optimizer docs' example)
         tf.raw_ops.ResourceApplyRMSProp(
             var=variable.handle, ms=self._ms[index].value.handle, mom=self._scratch.items[index].handle,
             lr=tf.cast(learning_rate, variable.dtype), rho=tf.cast(self.rho, variable.dtype),

@@ -43,4 +43,6 @@ def check_output_file(path: str, what: str) -> None:
     """InputError naming `what` (e.g. '--json') unless `path` can be written: not a folder, in a writable one."""
     if os.path.isdir(path):
         raise InputError(f"{what} {path}: is a directory")
-    check_output_folder(os.path.dirname(os.path.abspath(path)), what)
+    folder = os.path.dirname(os.path.abspath(path))
+    if (problem := unwritable(folder)) is not None:
+        raise InputError(f"{what} {path}: cannot be written in {folder} ({problem})")

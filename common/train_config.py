@@ -1,7 +1,7 @@
 """Training hyper-parameters and run settings: one frozen `TrainConfig` beside ModelConfig.
 
-Defaults are the paper's run scripts (SPEC Part 0 §3; SPEC Part A §6-8 for the schedules), except the
-batch and the run directory, whose defaults are the variant's (<variant>/spec.py BATCH_SIZE, runs/<variant>).
+Defaults are the paper's run scripts (SPEC Part 0 §3; SPEC Part A §6-8 for the schedules); the batch's follows
+from the model and the replicas (common/named_configs.py, the batch rule), the run directory's is runs/<variant>.
 Every field is the flag --<field name> of main.py (common/config.py). Fields marked `shapes` change what a
 run computes: flags.json records them and a resumed run may change them only with --allow_changes.
 """
@@ -22,8 +22,9 @@ class TrainConfig:
     recipe: str = field("paper", "named flag defaults (common/recipes.py): paper, or quick (not the paper's: "
                                  "quarter width, L1 only, minutes on a CPU); flags given explicitly win",
                         choices=tuple(RECIPES), shapes=True, older_runs="paper")
-    batch_size: int = field(50, "windows per replica (GPU) per batch (the default is the variant's paper run "
-                                      "script)", shapes=True)
+    batch_size: int | None = field(None, "windows per replica (GPU) per batch (default: the paper's windows per "
+                                         "iteration for the model, SEGAN 100, SASEGAN 50, ISEGAN and DSEGAN 100, "
+                                         "split evenly over the replicas)", type=int, shapes=True)
     epoch: int = field(100, "epochs", shapes=True)
     max_steps: int | None = field(None, "stop after this many iterations (demos)", type=int, shapes=True)
     preemph: float = field(0.95, "pre-emphasis coefficient of the training windows (and of test mode)",
@@ -70,9 +71,10 @@ class TrainConfig:
             if not ok:
                 raise FieldError(name, f"must be {rule}, got {getattr(self, name)!r}")
 
-        for name in ("batch_size", "epoch", "save_freq", "keep_checkpoints", "log_freq", "valid_every"):
+        for name in ("epoch", "save_freq", "keep_checkpoints", "log_freq", "valid_every"):
             need(getattr(self, name) >= 1, name, "positive")
-        need(self.max_steps is None or self.max_steps >= 1, "max_steps", "positive")
+        for name in ("batch_size", "max_steps"):
+            need(getattr(self, name) is None or getattr(self, name) >= 1, name, "positive")
         for name in ("g_learning_rate", "d_learning_rate"):
             need(getattr(self, name) > 0, name, "positive")
         for name in ("init_noise_std", "denoise_lbound", "denoise_epoch", "init_l1_weight", "l1_remove_epoch",

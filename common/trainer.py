@@ -12,6 +12,7 @@ backward passes (xla_compiled).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import keras
@@ -20,9 +21,11 @@ import tensorflow as tf
 
 from common import data, losses, spectral_norm
 from common.checkpoint_match import restore_exactly
+from common.errors import UserError
 from common.loss_scale import DynamicLossScale
 from common.model_config import ModelConfig
 from common.models import build_models
+from common.named_configs import batch_per_replica
 from common.optim import TF1RMSProp
 from common.train_config import TrainConfig
 
@@ -38,9 +41,14 @@ def default_strategy() -> tf.distribute.Strategy:
 
 class Trainer:
     def __init__(self, cfg: ModelConfig, training: TrainConfig, strategy: tf.distribute.Strategy | None = None):
-        self.cfg, self.training = cfg, training
         self.strategy = strategy or default_strategy()
         self.replicas = self.strategy.num_replicas_in_sync
+        if training.batch_size is None:  # the batch rule: the paper's windows per iteration over the replicas
+            try:
+                training = dataclasses.replace(training, batch_size=batch_per_replica(cfg, self.replicas))
+            except ValueError as e:
+                raise UserError(str(e)) from None
+        self.cfg, self.training = cfg, training
         # --adv_weight 0: G's loss is L1 alone, which D cannot affect, so D is neither run nor trained
         self.adversarial = training.adv_weight != 0
         if training.seed is not None:

@@ -10,6 +10,7 @@ iteration and stops. In a multi-worker run only the chief writes to the run dire
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import math
 import os
@@ -18,13 +19,13 @@ import time
 
 import numpy as np
 import tensorflow as tf
-from tensorflow.python.checkpoint import checkpoint_management  # TF pinned in requirements.txt
 from tqdm import tqdm
 
 from common import config, data, records, rundir
 from common.audio import de_emphasis
 from common.errors import FlagsMismatch, InputError, RunDirError, TrainingDiverged
 from common.loss_history import LossHistory
+from common.named_configs import name_of
 from common.quiet_tf import quiet_audio_summary
 from common.rundir import LOG_DIR, LOSS_FILE, warn
 from common.stop_signals import GracefulStop, StopRequests
@@ -47,9 +48,11 @@ class TrainingRun:
     """Train the model of parsed main.py flags in their run directory (--save_path)."""
 
     def __init__(self, args, strategy: tf.distribute.Strategy | None = None):
-        self.args = args  # the command line, recorded in flags.json
-        self.training = config.train_config(args)
-        self.trainer = Trainer(config.model_config(args), self.training, strategy)
+        self.trainer = Trainer(config.model_config(args), config.train_config(args), strategy)
+        self.batch_rule = args.batch_size is None  # the batch from the batch rule, not from --batch_size
+        self.training = self.trainer.training  # with the batch of the batch rule
+        # the command line, recorded in flags.json (with the batch it came to)
+        self.args = argparse.Namespace(**{**vars(args), "batch_size": self.training.batch_size})
         self.run_dir = self.training.save_path
         self.chief = is_chief(self.trainer.strategy)
         self.checkpoint_dir = os.path.join(self.run_dir, rundir.CHECKPOINT_DIR)
@@ -101,11 +104,18 @@ class TrainingRun:
         if self.chief and steps:
             paths = [rundir.checkpoint_prefix(self.run_dir, s) for s in steps]
             stamps = [os.path.getmtime(p + ".index") for p in paths]
-            # the public tf.compat.v1 twin logs a deprecation warning; timestamps after the "preserved"
-            # one keep every listed checkpoint under --keep_checkpoints' deletion
-            checkpoint_management.update_checkpoint_state_internal(
-                self.checkpoint_dir, paths[-1], paths, save_relative_paths=True,
-                all_model_checkpoint_timestamps=stamps, last_preserved_timestamp=min(stamps) - 1)
+            names = [os.path.basename(p) for p in paths]  # relative to the folder, as the manager writes them
+            # CheckpointManager has no public way to adopt files, hence TF1's state call (its deprecation warning
+            # silenced); timestamps after the "preserved" one keep all listed under --keep_checkpoints' deletion
+            logger = tf.get_logger()
+            level = logger.level
+            logger.setLevel("ERROR")
+            try:
+                tf.compat.v1.train.update_checkpoint_state(
+                    os.path.abspath(self.checkpoint_dir), names[-1], names,
+                    all_model_checkpoint_timestamps=stamps, last_preserved_timestamp=min(stamps) - 1)
+            finally:
+                logger.setLevel(level)
         self.manager = self._open_manager()
 
     def save(self) -> str:
@@ -171,13 +181,16 @@ class TrainingRun:
     def announce(self, start: int, total: int, per_epoch: int, windows: int) -> None:
         name, batch, replicas = self.run_dir, self.training.batch_size, self.trainer.replicas
         listed = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip() not in ("", "-1")]
-        print(f"{name}: {replicas} replica(s) x {batch} windows = {replicas * batch} windows per batch; "
+        source = (f"the paper's for {name_of(self.trainer.cfg)}, split over the replicas" if self.batch_rule
+                  else "--batch_size per replica")
+        print(f"{name}: {replicas} replica(s) x {batch} windows = {replicas * batch} windows per batch ({source}); "
               f"{windows} windows in {self.training.e2e_dataset}, {per_epoch} iterations per epoch, {total} iterations")
         if len(listed) > replicas:
             uses = (f"{replicas} replica(s)" if tf.config.list_logical_devices("GPU") else
                     "none of them (training on the CPU)")
             warn(f"CUDA_VISIBLE_DEVICES={','.join(listed)} names {len(listed)} GPUs but TensorFlow uses {uses}: "
-                 f"each batch is {replicas * batch} windows, not {len(listed) * batch}")
+                 + ("slower than on all of them, with the same batch" if self.batch_rule else
+                    f"each batch is {replicas * batch} windows, not {len(listed) * batch}"))
         if start >= total:
             print(f"{name} is complete ({start} of {total} iterations); nothing to train")
         elif start:

@@ -6,7 +6,6 @@ from common.flags import int_list
 _TF1_LAYER = re.compile(r"(enc|dec|enc_prelu|dec_prelu)_(\d+)")
 _TF1_ATTENTION = re.compile(r"(encoder|decoder)_attention_layer(\d+)")
 
-BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
 OWN_FIELDS = ("att_generators",)  # ModelConfig fields only this variant sets
 STAGE_FLAG = "--stages"  # the flag of the stage count N
 

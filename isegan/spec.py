@@ -1,6 +1,5 @@
 """ISEGAN: the number of times the one generator is applied."""
 
-BATCH_SIZE = 50  # windows per replica: the paper's run scripts: 2 GPUs x 50
 OWN_FIELDS = ()  # ModelConfig fields only this variant sets
 STAGE_FLAG = "--stages"  # the flag of the stage count N
 

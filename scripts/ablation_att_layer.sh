@@ -3,11 +3,11 @@
 # LAYERS (0-based; 10 = the bottleneck, encoder block only; the papers' layer number is index + 1), each
 # trained, tested on its last five checkpoints and evaluated as RUN_DIR/SASEGAN-L<k>, then PESQ and STOI
 # against the layer plotted to RUN_DIR/ablation_att_layer.png. Existing results are skipped.
-# SASEGAN's run script: 1 GPU x 50 windows. Without VoiceBank-DEMAND the demo runs instead, in RUN_DIR/demo/.
+# SASEGAN's run script: 1 GPU, the paper's batch. Without VoiceBank-DEMAND the demo runs instead, in RUN_DIR/demo/.
 LAYERS="${LAYERS:-0 1 2 3 4 5 6 7 8 9 10}"
 GPUS="${GPUS:-0}"
-BATCH_SIZE="${BATCH_SIZE:-50}"
-EPOCHS="${EPOCHS:-100}"
+BATCH_SIZE="${BATCH_SIZE:-}"   # empty: the paper's
+EPOCHS="${EPOCHS:-}"           # empty: the paper's (100)
 DATA_DIR="${DATA_DIR:-}"       # empty: data/, or the demo when data/ holds no VoiceBank (run_isegan.sh)
 RUN_DIR="${RUN_DIR:-}"         # empty: runs/ of the repository
 
@@ -20,8 +20,7 @@ for k in $LAYERS; do
     echo "SASEGAN-L$k: results exist, skipped"
     continue
   fi
-  named SASEGAN "$k"  # common/named_configs.py
-  run_variant "$VARIANT" "SASEGAN-L$k" "${MODEL_FLAGS[@]}"
+  ATT_LAYER="$k" run_config SASEGAN "SASEGAN-L$k"
 done
 runs="$(runs_root)"
 "$PY" "$ROOT/scripts/plots/ablation.py" --runs_root "$runs" --out "$runs/ablation_att_layer.png"

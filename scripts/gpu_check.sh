@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On a GPU server, after scripts/setup.sh and the CUDA build of TensorFlow (README "Quick start"): which GPU
 # TensorFlow sees, then the training speed of every configuration of the paper's grid at the paper's windows
-# per GPU (SEGAN 100, the others 50) in each mode (default fp32, --xla, --mixed_precision bfloat16 and
+# on one GPU (the batch rule: SASEGAN 50, the others 100) in each mode (default fp32, --xla, --mixed_precision bfloat16 and
 # float16; bfloat16 is fast on Ampere and newer GPUs, float16 on Volta and newer), and the hours a paper run
 # and the whole grid would take on that GPU. Takes some minutes (each model is built and traced per mode,
 # each configuration in a process of its own).

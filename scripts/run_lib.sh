@@ -69,23 +69,6 @@ run_path() {
   echo "$(runs_root)/$1"
 }
 
-# named NAME [ATT_LAYER]: sets VARIANT, RUN_WINDOWS (windows per iteration in the paper's run scripts),
-# FIRST_GPU (1: they train it on the first GPU only) and MODEL_FLAGS (its main.py model flags, attention at
-# ATT_LAYER) from the table of named configurations (common/named_configs.py).
-# shellcheck disable=SC2034  # its variables are read by the run scripts
-named() {
-  local words
-  words="$("$PY" "$ROOT/scripts/named_config.py" "$1" ${2:+--att_layer_ind "$2"})"
-  read -ra words <<< "$words"
-  VARIANT="${words[0]}"; RUN_WINDOWS="${words[1]}"; FIRST_GPU="${words[2]}"; MODEL_FLAGS=("${words[@]:3}")
-}
-
-# visible_gpus LIST: how many GPUs TensorFlow sees with CUDA_VISIBLE_DEVICES=LIST.
-visible_gpus() {
-  CUDA_VISIBLE_DEVICES="$1" "$PY" -c "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))" \
-    2>/dev/null
-}
-
 # train_env: the environment of training: the GPUS, and in a multi-worker run (WORKERS=host:port,host:port,…
 # with the chief first, the same on every server; TASK=k this server's place in it) its TF_CONFIG.
 train_env() {
@@ -95,26 +78,30 @@ train_env() {
   fi
 }
 
-# run_variant VARIANT NAME [model flags...]: train the run (run_path NAME), enhance the test set at its last
-# five readable checkpoints, evaluate them (beside the noisy input), print the table and plot the run
-# (spectrograms.png, training.png); in a multi-worker run (WORKERS, TASK) every server trains and the chief
-# tests. Uses GPUS, BATCH_SIZE, EPOCHS, RUN_DIR, QUICK, XLA (1: --xla in
-# training and testing), PRECISION (training's --mixed_precision) and EXTRA_FLAGS (more flags for training,
-# e.g. --allow_changes). The model for testing comes from the run's flags.json; the five
-# checkpoints are enhanced in one process (scripts/enhance_checkpoints.py, file for file what test mode writes).
-run_variant() {
-  local variant="$1" name="$2"; shift 2
-  local run train_flags=(--batch_size "$BATCH_SIZE" --epoch "$EPOCHS") speed=()
+# run_config CONFIG [NAME]: train the named configuration CONFIG (main.py --config; common/named_configs.py) as
+# the run NAME (default CONFIG; run_path NAME), enhance the test set at its last five readable checkpoints, evaluate
+# them (beside the noisy input), print the table and plot the run (spectrograms.png, training.png); in a multi-worker
+# run (WORKERS, TASK) every server trains and the chief tests. Uses GPUS, ATT_LAYER, BATCH_SIZE and EPOCHS (each
+# empty: main.py's default, the paper's; given: passed on, winning over the quick recipe), RUN_DIR, QUICK, XLA (1:
+# --xla in training and testing), PRECISION (training's --mixed_precision) and EXTRA_FLAGS (more flags for
+# training, e.g. --allow_changes). The model for testing comes from the run's flags.json; the five checkpoints are
+# enhanced in one process (scripts/enhance_checkpoints.py, file for file what test mode writes).
+run_config() {
+  local config="$1" name="${2:-$1}" variant run train_flags=() speed=()
+  variant="$("$PY" "$ROOT/scripts/named_config.py" "$config")"  # which main.py; an unknown name stops here
   run="$(run_path "$name")"
   if [ "${XLA:-0}" = 1 ]; then speed=(--xla); fi
   if quick; then
     train_flags=(--recipe quick)  # common/recipes.py
     echo "Quick recipe (not the paper's; README \"Quick recipe\"): $name at a quarter of the channels, in $run."
   fi
+  if [ -n "${ATT_LAYER:-}" ]; then train_flags+=(--att_layer_ind "$ATT_LAYER"); fi
+  if [ -n "${BATCH_SIZE:-}" ]; then train_flags+=(--batch_size "$BATCH_SIZE"); fi
+  if [ -n "${EPOCHS:-}" ]; then train_flags+=(--epoch "$EPOCHS"); fi
   local extra
   read -ra extra <<< "${EXTRA_FLAGS:-}"  # a list of words, split on blanks, never globbed
   train_env
-  forward env "${TRAIN_ENV[@]}" "$PY" "$ROOT/$variant/main.py" "$@" "${train_flags[@]}" "${speed[@]}" \
+  forward env "${TRAIN_ENV[@]}" "$PY" "$ROOT/$variant/main.py" --config "$config" "${train_flags[@]}" "${speed[@]}" \
     --mixed_precision "${PRECISION:-float32}" "${extra[@]}" --e2e_dataset "$TRAIN_RECORDS" --save_path "$run"
   if [ "${TASK:-0}" != 0 ]; then
     echo "$name: worker ${TASK} done; the chief (TASK=0) tests the run"

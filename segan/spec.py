@@ -1,6 +1,5 @@
 """SEGAN: one generator, one stage, no flags of its own."""
 
-BATCH_SIZE = 100  # windows per replica: SEGAN's run script: 1 GPU x 100
 OWN_FIELDS = ()  # ModelConfig fields only this variant sets
 STAGE_FLAG = None  # one stage, always
 

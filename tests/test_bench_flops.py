@@ -17,6 +17,7 @@ def test_counted_flops_match_the_conv_formula(variant, flags, tiny_records, tmp_
     assert abs(counted / formula - 1) < 1e-3, (counted, formula)
 
 
+@pytest.mark.slow
 def test_attention_and_l1_only_training_are_counted(tiny_records, tmp_path, one_replica):
     def counted(*flags):
         args = tiny_args("isegan", tmp_path, tiny_records, "--stages", "2", *flags)

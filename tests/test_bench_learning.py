@@ -6,8 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import TINY_MODEL
 
+pytestmark = pytest.mark.slow  # two 30-second trainings, then every checkpoint enhanced and scored
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -2,7 +2,10 @@
 import os
 import subprocess
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytestmark = pytest.mark.slow  # TensorFlow started in another process
 
 
 def test_gpu_check_says_when_tensorflow_sees_no_gpu():

@@ -261,6 +261,7 @@ def test_spectral_norm_written_gradient_equals_automatic_one(shape, rng):
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_spectral_norm_under_mirrored_strategy():
     """u is assigned inside strategy.run (replica context) with 2 logical CPU devices."""
     script = textwrap.dedent("""

@@ -37,9 +37,9 @@ def test_reference_flag_spellings_and_defaults(capsys):
     assert cfg.stages == 2 and cfg.att_generators == (1,)
     s = config.parse("segan", [])
     assert (s.batch_size, s.epoch, s.save_freq, s.init_l1_weight, s.init_noise_std, s.g_nl, s.preemph,
-            s.g_learning_rate, s.d_learning_rate, s.keep_checkpoints) == (100, 100, 50, 100.0, 0.0, "prelu", 0.95,
+            s.g_learning_rate, s.d_learning_rate, s.keep_checkpoints) == (None, 100, 50, 100.0, 0.0, "prelu", 0.95,
                                                                          2e-4, 2e-4, 5)
-    assert (a.batch_size, d.batch_size) == (50, 50)  # the paper's scripts: 2 GPUs x 50; SEGAN's: 1 x 100
+    assert (a.batch_size, d.batch_size) == (None, None)  # the batch rule, applied by training (test_named_configs)
     with pytest.raises(SystemExit):
         config.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
     assert "att_generators given but self_attention is off" in capsys.readouterr().err
@@ -54,12 +54,13 @@ def test_recipe_sets_defaults_that_explicit_flags_override(capsys):
     paper = config.parse("dsegan", [])
     assert paper.recipe == "paper" and config.model_config(paper) == config.model_config(
         config.parse("dsegan", ["--recipe", "paper"]))
-    assert (paper.batch_size, paper.preemph, paper.adv_weight, paper.max_steps) == (50, 0.95, 1.0, None)
+    assert (paper.batch_size, paper.preemph, paper.adv_weight, paper.max_steps) == (None, 0.95, 1.0, None)
     with pytest.raises(SystemExit):
         config.parse("dsegan", ["--recipe", "fast"])
     assert "invalid choice: 'fast'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_train_then_test_mode_writes_every_file_at_its_length(tiny_records, demo_dir, tmp_path):
     run = tmp_path / "run"
     model = [*TINY_MODEL, "--iterations", "2", "--self_attention"]
@@ -95,7 +96,7 @@ def test_enhancer_windows_trim_and_de_emphasis(overlap, length):
 
 
 def test_flag_differences_name_real_differences_only(tmp_path):
-    args = config.parse("isegan", [*TINY_MODEL])
+    args = config.parse("isegan", [*TINY_MODEL, "--batch_size", "50"])
     rundir.save_flags(args, str(tmp_path), replicas=1, dataset={"path": "/d", "windows": 9, "corpus": "demo"})
     saved = rundir.load_flags(str(tmp_path))
     assert rundir.given_model_differences(saved, config.parse("isegan", ["--att_layer_ind", "1"])) == []

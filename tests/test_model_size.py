@@ -1,7 +1,10 @@
 """Trainable parameter counts of the built models against SPEC Part 0 §7 / Part A §3.5, §4,
 §5.3, and the model_size.py tool."""
+import keras
 import pytest
+import tensorflow as tf
 
+from common import models
 from common.model_config import ModelConfig
 from common.named_configs import PAPER_CONFIGS, named_config
 from common.models import parameter_counts
@@ -52,3 +55,16 @@ def test_model_size_script(capsys):
     assert model_size.main(["--markdown", "SEGAN"]) == 0
     assert ("| SEGAN | 73,100,049 (73.10 M) | 24,373,081 (24.37 M) | 97,473,130 (97.47 M) |"
             in capsys.readouterr().out)
+
+
+def test_counting_allocates_nothing_later(monkeypatch):
+    """The deferred variables of parameter_counts leave Keras' global list (private: common/models.py), so the
+    next StatelessScope exit (any symbolic Keras call) does not allocate and initialise ~97 M weights."""
+    built = []
+    build = models.build_models
+    monkeypatch.setattr(models, "build_models", lambda cfg: built.append(build(cfg)) or built[-1])
+    parameter_counts(ModelConfig())
+    with keras.StatelessScope():
+        pass
+    # a deferred variable's value is its initialiser's output, an allocated one's a tf.Variable
+    assert not any(isinstance(m.trainable_variables[0].value, tf.Variable) for m in built[0])

@@ -7,9 +7,12 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from common import rundir
 from tests.conftest import TINY_MODEL
 
+pytestmark = pytest.mark.slow  # a cluster of two training processes, trained twice
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

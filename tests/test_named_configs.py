@@ -1,6 +1,5 @@
-"""The table of named configurations: the models, the main.py flags the run scripts pass for them (which must
-build exactly those models), the paper's batches, a run's name from its flags.json, and scripts/run_paper.sh
-end to end on the demo corpus."""
+"""The table of named configurations: the models, main.py's --config (which must build exactly those models),
+the batch rule, a run's name from its flags.json, and scripts/run_paper.sh end to end on the demo corpus."""
 import os
 import subprocess
 
@@ -8,7 +7,9 @@ import pytest
 
 from common import config, rundir
 from common.model_config import ModelConfig
-from common.named_configs import PAPER_CONFIGS, gpu_batch, main_argv, name_of, named_config, run_batch, tiny
+from common.named_configs import (PAPER_CONFIGS, batch_per_replica, main_argv, name_of, named_config, paper_gpus,
+                                  paper_windows, tiny)
+from common.train_config import TrainConfig
 from scripts import named_config as named_config_cli
 from tests.conftest import HOSTILE_NAME
 
@@ -43,21 +44,49 @@ def test_unknown_names(name):
 
 
 @pytest.mark.parametrize("name", PAPER_CONFIGS)
-def test_the_run_scripts_flags_build_the_named_model(name, capsys):
+def test_config_builds_the_named_model(name, capsys):
     for att in (None, 3):
         variant, flags = main_argv(name, att)
+        assert flags[:2] == ["--config", name]
         cfg = config.model_config(config.parse(variant, flags))
         expected = named_config(name, **({"att_layer_ind": (att,)} if att is not None and "SA" in name else {}))
         assert cfg == expected and name_of(cfg) == name
-    assert named_config_cli.main([name, "--att_layer_ind", "3"]) == 0
-    windows, first_gpu = run_batch(name)
-    assert capsys.readouterr().out.split() == [variant, str(windows), str(int(first_gpu)), *main_argv(name, 3)[1]]
+    assert named_config_cli.main([name]) == 0 and named_config_cli.main(["--gpus", name]) == 0
+    assert capsys.readouterr().out.split() == [variant, str(paper_gpus(name))]
 
 
-def test_paper_batches_and_names_whatever_the_widths(capsys):
-    assert [run_batch(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == \
-        [(100, True), (50, True), (100, False), (100, False)]
-    assert [gpu_batch(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == [100, 50, 50, 50]
+def test_flags_given_win_over_the_config_and_the_config_must_be_the_variants(capsys):
+    args = config.parse("dsegan", ["--config", "DSEGAN-SA-3", "--stages", "2", "--recipe", "quick"])
+    cfg = config.model_config(args)
+    assert (cfg.stages, cfg.self_attention, args.batch_size) == (2, True, 8)  # the flag, the config, the recipe
+    assert config.model_config(config.parse("segan", ["--config", "SASEGAN"])) == named_config("SASEGAN")
+    with pytest.raises(SystemExit):
+        config.parse("isegan", ["--config", "DSEGAN-2"])
+    assert "--config DSEGAN-2 is a dsegan configuration: run dsegan/main.py" in capsys.readouterr().err
+
+
+def test_the_batch_rule_splits_the_papers_windows_over_the_replicas():
+    assert [paper_windows(named_config(n)) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == \
+        [100, 50, 100, 100]
+    assert [batch_per_replica(named_config("ISEGAN-2"), r) for r in (1, 2, 4)] == [100, 50, 25]
+    assert batch_per_replica(tiny("SASEGAN"), 2) == 25  # whatever the widths: the model's configuration
+    assert paper_windows(tiny("SEGAN", self_attention=True)) == 100  # no named configuration: its variant's
+    assert [paper_gpus(n) for n in ("SEGAN", "SASEGAN", "ISEGAN-SA-3", "DSEGAN-2")] == [1, 1, 2, 2]
+    with pytest.raises(ValueError, match="100 windows per iteration of DSEGAN-2 do not split evenly over 3 "
+                                         "replicas: give --batch_size"):
+        batch_per_replica(named_config("DSEGAN-2"), 3)
+
+
+def test_training_applies_the_batch_rule_unless_a_batch_is_given(two_replicas):
+    from common.trainer import Trainer
+
+    cfg = tiny("ISEGAN-SA-2")
+    assert Trainer(cfg, TrainConfig(), two_replicas).training.batch_size == 50  # 100 windows over 2 replicas
+    assert Trainer(cfg, TrainConfig(batch_size=3), two_replicas).training.batch_size == 3
+    assert Trainer(tiny("SASEGAN"), TrainConfig(), two_replicas).training.batch_size == 25
+
+
+def test_names_whatever_the_widths(capsys):
     assert name_of(tiny("DSEGAN-SA-3", att_layer_ind=(1,))) == "DSEGAN-SA-3"
     for other in (tiny("SEGAN", self_attention=True), tiny("ISEGAN-2", d_attention=True),
                   tiny("DSEGAN-SA-3", att_generators=(0,))):  # no paper configuration: never labelled as one
@@ -67,6 +96,7 @@ def test_paper_batches_and_names_whatever_the_widths(capsys):
     assert "unknown configuration 'ISEGAN-0'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_run_paper_sh_trains_each_named_configuration_then_the_table(tmp_path, run_script_env):
     env = {**run_script_env, "CONFIGS": "SASEGAN DSEGAN-2", "ATT_LAYER": "1",
            "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"] + " --max_steps 2"}

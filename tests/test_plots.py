@@ -69,7 +69,7 @@ def test_ablation_plot_from_runs(tmp_path):
         pub = next(h for h, label in zip(handles, labels) if "published" in label and "secondary" in label)
         at = dict(zip(pub.get_xdata(), pub.get_ydata()))
         assert at == pytest.approx({int(row[0].split("-")[1]): row[col] for row in published.SASEGAN_PAGE_ROWS})
-    assert "MMF-SASEGAN" in fig._suptitle.get_text()
+    assert "MMF-SASEGAN" in fig.get_suptitle()
     plotlib.plt.close(fig)
     make_run(runs, "SASEGAN-L2b", [2.0] * 5, cfg=tiny("SASEGAN", att_layer_ind=(2,)))
     with pytest.raises(SystemExit, match="SASEGAN-L2 and SASEGAN-L2b both have attention at index 2"):

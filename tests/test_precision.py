@@ -31,6 +31,7 @@ def test_the_convolutions_compute_in_low_precision_and_the_sensitive_parts_in_fl
     assert build_models(tiny("SEGAN"))[0].generators[0].enc[0].compute_dtype == "float32"  # the policy is restored
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("low", ["bfloat16", "float16"])
 def test_low_precision_training_follows_the_float32_loss_curve(low, tiny_records, tmp_path, one_replica, monkeypatch):
     """Same seed, data and z: the runs differ only by rounding (relative 2^-8 per operation in bfloat16,
@@ -55,6 +56,7 @@ def test_low_precision_training_follows_the_float32_loss_curve(low, tiny_records
         assert f32[-1] < 0.75 * f32[0], (name, f32)  # the loss falls: the comparison means something
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("low", ["bfloat16", "float16"])
 def test_a_checkpoint_of_one_precision_resumes_and_tests_in_the_other(low, tiny_records, tmp_path, one_replica):
     TrainingRun(tiny_args("isegan", tmp_path, tiny_records, *ISEGAN_SA_2, "--max_steps", "2"), one_replica).train()
@@ -78,6 +80,7 @@ def test_a_checkpoint_of_one_precision_resumes_and_tests_in_the_other(low, tiny_
     np.testing.assert_allclose(tf.cast(low_chain(noisy, zs=zs)[-1], tf.float32), ours, atol=0.02)
 
 
+@pytest.mark.slow
 def test_float16_loss_scales_resume_with_the_run(tiny_records, tmp_path, one_replica):
     flags = (*ISEGAN_SA_2, "--mixed_precision", "float16", "--save_freq", "3")
     first = TrainingRun(tiny_args("isegan", tmp_path, tiny_records, *flags, "--max_steps", "3"), one_replica)
@@ -89,6 +92,7 @@ def test_float16_loss_scales_resume_with_the_run(tiny_records, tmp_path, one_rep
     assert resumed.restore() == 3 and resumed.trainer.loss_scale_state() == state
 
 
+@pytest.mark.slow
 def test_float16_skips_a_step_that_overflows_on_any_replica(tiny_records, tmp_path, two_replicas, monkeypatch):
     """One replica's non-finite gradients skip the update on both (weights and RMSProp state unchanged) and
     halve the scale; finite steps update and, every GROWTH_STEPS in a row, double it."""
@@ -118,6 +122,7 @@ def test_float16_skips_a_step_that_overflows_on_any_replica(tiny_records, tmp_pa
         assert scale.scale.numpy() == loss_scale.INITIAL_SCALE and scale.skipped.numpy() == 1
 
 
+@pytest.mark.slow
 def test_float16_stops_when_its_loss_scale_falls_below_1(tiny_records, tmp_path, one_replica, monkeypatch):
     """Below 1 the scale no longer rescues anything: the gradients overflow float16 unscaled, and every step
     would be skipped. (A scale that starts there stands in for the overflows that would bring it there.)"""

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 NOISE = ("I0000", "E0000", "absl::InitializeLog")
 IMPORT = "from common.quiet_tf import import_tensorflow; tf = import_tensorflow(); "
@@ -17,6 +19,7 @@ def run(code, **env):
                           timeout=600)
 
 
+@pytest.mark.slow
 def test_start_up_noise_removed():
     r = run(IMPORT + "print(tf.__version__); import sys; print('after', file=sys.stderr)")
     assert r.returncode == 0, r.stderr
@@ -25,6 +28,7 @@ def test_start_up_noise_removed():
     assert not [n for n in NOISE if n in r.stderr], r.stderr
 
 
+@pytest.mark.slow
 def test_errors_after_import_still_shown():
     # an uncaught Python error and the TensorFlow C++ warning that comes with it both reach stderr
     r = run(IMPORT + "tf.io.read_file('/nonexistent/quiet_tf_test')", TF_CPP_MIN_LOG_LEVEL="1")
@@ -34,6 +38,7 @@ def test_errors_after_import_still_shown():
     assert "absl::InitializeLog" not in r.stderr
 
 
+@pytest.mark.slow
 def test_debugging_shows_everything():
     r = run(IMPORT + "print(tf.__version__)", TF_CPP_MIN_LOG_LEVEL="0")
     assert r.returncode == 0, r.stderr
@@ -59,6 +64,7 @@ def test_failed_import_restores_stderr(tmp_path):
     assert "ImportError: fake tensorflow is broken" in r.stderr  # the re-raised error's traceback
 
 
+@pytest.mark.slow
 def test_spawned_worker_is_quiet():
     code = ("import multiprocessing as mp\nfrom common.quiet_tf import import_tensorflow\n"
             "if __name__ == '__main__':\n"
@@ -80,6 +86,7 @@ def test_in_process_under_pytest():
     assert int(tf.constant(1).numpy()) == 1
 
 
+@pytest.mark.slow
 def test_audio_summary_without_the_onednn_string_line(tmp_path):
     r = run(IMPORT + "from common.quiet_tf import quiet_audio_summary; import sys\n"
             f"with tf.summary.create_file_writer({str(tmp_path)!r}).as_default(step=1):\n"

@@ -83,6 +83,7 @@ def test_train_step_reports_the_updated_weights_under_upstream_names(run, tmp_pa
     np.testing.assert_allclose(out["d_loss"], d_loss, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_xla_and_low_precision_train_steps_match_the_plain_one(run, tmp_path):
     """--xla compiles the step's forward and backward passes: the same iteration within float32 rounding
     (every variable; D's conv biases included, whose gradient is rounding noise: VBN cancels them).

@@ -20,6 +20,7 @@ from scripts import enhance_checkpoints
 from tests.conftest import HOSTILE_NAME, TINY_MODEL
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytestmark = pytest.mark.slow  # kill -9, SIGTERM, run_isegan.sh end to end, and trainings behind every test
 MODEL = [*TINY_MODEL, "--iterations", "2"]
 
 
@@ -270,7 +271,7 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     tests = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))
     for step in range(1, 6):
         assert sorted(os.listdir(run / "enhanced" / str(step))) == tests
-    assert "1 replica(s) x 2 windows" in out.stdout
+    assert "1 replica(s) x 2 windows = 2 windows per batch (--batch_size per replica)" in out.stdout  # BATCH_SIZE
     assert re.search(r"\d+ windows in .*segan\.tfrecords, ", out.stdout)
     assert not list(tmp_path.rglob("INJECTED")) and not os.path.exists(os.path.join(ROOT, "INJECTED"))
     table = (run / "results.md").read_text()

@@ -111,6 +111,7 @@ def test_what_older_runs_lack_and_flags_of_other_variants_or_times_still_load(ti
     assert rundir.train_config(saved).recipe == TrainConfig().recipe  # what the run predates keeps its default
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change,message", [
     (set_value("training", "preemph", 1.5), "training.preemph: must be in [0, 1), got 1.5"),
     (set_value("model", "canvas_size", "512"), 'model.canvas_size: expected an integer, got "512"'),

@@ -154,7 +154,7 @@ def test_resumed_training_gets_the_upstream_state(imported, name):
     pre = f"{cfg.stages - 1}_" if cfg.variant == "dsegan" else ""
     for opt, var, name in ((tr.d_opt, tr.disc.convs[1].kernel, "d_model/d_block_1/downconv/W"),
                            (tr.g_opt, tr.chain.generators[-1].dec[0].bias, f"g_ae/dec_{pre}0/b")):
-        ms = opt._ms[opt._get_variable_index(var)]   # RMSProp mean-square slots: training continues exactly
+        ms = opt.ms_slot(var)   # RMSProp mean-square slots: training continues exactly
         np.testing.assert_array_equal(ms.numpy(), tf1_import.from_upstream(var.path, arrays[name + "/RMSProp"]))
     assert float(tr.disc.noise_std.numpy()) == 0.25 and float(tr.l1_lambda.numpy()) == 100.0
     d = tr.disc

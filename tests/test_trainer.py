@@ -25,6 +25,7 @@ def fixed_batch(records, batch=4):
     return tf.gather(clean, loudest), tf.gather(noisy, loudest)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_one_iteration_updates_both_networks(name, tiny_records, tmp_path):
     variant, flags = main_argv(name, att_layer_ind=2)
@@ -141,6 +142,7 @@ def replica_pair(flags, records, tmp_path, two_replicas, one_replica):
     return two, one, (clean, noisy, zs), halves, args
 
 
+@pytest.mark.slow
 def test_two_replicas_average_their_gradients(tiny_records, tmp_path, two_replicas, one_replica):
     """A D and a G update on 2 replicas × B, each replica with its own VBN reference, equal the
     single-device updates with the mean of the two halves' gradients."""
@@ -160,6 +162,7 @@ def test_two_replicas_average_their_gradients(tiny_records, tmp_path, two_replic
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=2e-4, atol=2e-6, err_msg=f"{net} {a.path}")
 
 
+@pytest.mark.slow
 def test_two_replicas_of_b_equal_one_of_2b_where_no_batch_statistics_enter(tiny_records, tmp_path, two_replicas,
                                                                           one_replica):
     """With the adversarial term off (no VBN in the loss), a G update on 2 replicas × B is the update

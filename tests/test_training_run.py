@@ -9,6 +9,7 @@ from common.training_run import TrainingRun
 from tests.conftest import tiny_args
 
 
+@pytest.mark.slow
 def test_resume_continues_counter_and_history(tiny_records, tmp_path):
     assert TrainingRun(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "3")).train() == 3
     tr = TrainingRun(tiny_args("dsegan", tmp_path, tiny_records, "--max_steps", "5", "--allow_changes"))
@@ -31,6 +32,7 @@ def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_p
         TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "4")).train()
 
 
+@pytest.mark.slow
 def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_records, tmp_path):
     TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
     saved = rundir.load_flags(str(tmp_path))
@@ -42,12 +44,14 @@ def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_reco
         TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2", "--lr_decay", "0.5")).train()
 
 
+@pytest.mark.slow
 def test_resume_refuses_other_model_flags(tiny_records, tmp_path):
     TrainingRun(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "2")).train()
     with pytest.raises(FlagsMismatch, match="self_attention: False \\(saved\\) vs True"):
         TrainingRun(tiny_args("isegan", tmp_path, tiny_records, "--max_steps", "4", "--self_attention")).train()
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path, monkeypatch):
     TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
     real = losses.g_loss

@@ -32,6 +32,7 @@ def scalars(log_dir, tag):
     return out
 
 
+@pytest.mark.slow
 def test_best_checkpoint_is_scored_logged_and_survives_max_to_keep(tiny_records, valid_dir, tmp_path, one_replica):
     run = tmp_path / "run"
     args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention",

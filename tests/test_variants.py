@@ -19,6 +19,7 @@ def wave(cfg, batch, rng):
     return rng.uniform(-1, 1, (batch, cfg.canvas_size, 1)).astype(np.float32)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["SASEGAN", "ISEGAN-SA-2", "DSEGAN-SA-2"])
 def test_full_size_shapes_per_stage(name, rng):
     cfg = named_config(name)

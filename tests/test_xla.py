@@ -1,6 +1,7 @@
 """--xla: the training step on two replicas (the spectral-norm updates leave the compiled function) and the
 test-time generator calls. That one iteration equals the uncompiled one is in tests/test_reference_io.py."""
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from common import rundir
@@ -9,6 +10,8 @@ from common.models import build_models
 from common.named_configs import tiny
 from common.training_run import TrainingRun
 from tests.conftest import tiny_args
+
+pytestmark = pytest.mark.slow  # XLA compilation
 
 
 def test_xla_training_runs_on_two_replicas_and_keeps_the_spectral_norm_state(tiny_records, tmp_path, two_replicas):

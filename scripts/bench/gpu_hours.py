@@ -5,7 +5,7 @@ per precision: the README's "Expected GPU time" table.
     python scripts/bench/gpu_hours.py [NAME ...] [--tflops float32=7 mixed=14]
 
 For each configuration (default: the paper's grid) the FLOPs of one iteration of its paper run script's
-windows (SASEGAN 50, the others 100; named_configs.RUN_BATCH) are counted on the graph TensorFlow traces for
+windows (SASEGAN 50, the others 100; named_configs.PAPER_WINDOWS) are counted on the graph TensorFlow traces for
 it (scripts/bench/lib.py counted_iteration_flops; nothing runs), times the iterations of 100 epochs of
 VoiceBank (PAPER_RUN_WINDOWS).
 The rates are assumptions, stated in the table's header: on a GPU, scripts/gpu_check.sh measures them.
@@ -23,7 +23,7 @@ import keras  # noqa: E402
 
 from common import config, tables  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.named_configs import PAPER_CONFIGS, main_argv, run_batch  # noqa: E402
+from common.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops  # noqa: E402
 
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     rows, hours = [], [0.0] * len(a.tflops)
     for name in a.names:
         variant, flags = main_argv(name)
-        batch = run_batch(name)[0]  # all replicas together: FLOPs are per window
+        batch = paper_windows(named_config(name))  # all replicas together: FLOPs are per window
         args = config.parse(variant, [*flags, "--batch_size", str(batch)])
         trainer = Trainer(config.model_config(args), config.train_config(args))
         flops = counted_iteration_flops(trainer, batch)

@@ -6,8 +6,8 @@
 
 For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16 or float16: --mixed_precision;
 xla+bfloat16, xla+float16: both): seconds per iteration (one D step and one G step, each on its own batch of
---batch_size windows; default: the paper's windows per GPU, SEGAN 100, the others 50), windows/s with both
-batches counted, and the FLOP rate that implies as a share of the matmul rate. FLOP per iteration: counted
+--batch_size windows; default: the batch rule on one device, the paper's windows per iteration, SASEGAN 50,
+the others 100), windows/s with both batches counted, and the FLOP rate that implies as a share of the matmul rate. FLOP per iteration: counted
 on the graph TensorFlow traces for one D and one G step (scripts/bench/lib.py counted_iteration_flops: every
 convolution and matrix product, forward and backward, attention included), which matches the formula of the
 convs' forward costs G and D (4.32 and 1.45 GFLOP per window at full size) with backward = 2 × forward, for N
@@ -40,7 +40,7 @@ tf = import_tensorflow()
 
 from common import config  # noqa: E402
 from common.errors import exit_on_error  # noqa: E402
-from common.named_configs import PAPER_CONFIGS, gpu_batch, main_argv  # noqa: E402
+from common.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
 from common.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate  # noqa: E402
 
@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=PAPER_CONFIGS)
     p.add_argument("--modes", nargs="+", default=["default"], choices=tuple(MODES))
     p.add_argument("--batch_size", "--batch", dest="batch_sizes", nargs="+", type=int,
-                   help="windows per batch (default: the paper's windows per GPU, SEGAN 100, the others 50); two "
+                   help="windows per batch (default: the batch rule on one device, SASEGAN 50, the others 100); two "
                         "or more: also the fixed and per-window cost of an iteration")
     p.add_argument("--iterations", type=int, default=4, help="timed iterations (best one counts)")
     p.add_argument("--matmul_size", type=int, default=4096)
@@ -92,7 +92,7 @@ def _bench_config(name, a, show_device):
     device = gpus[0].name if gpus else "/cpu:0"
     if show_device:
         print(f"device: {device}" + ("" if gpus else " (TensorFlow sees no GPU)"), flush=True)
-    batch_sizes = a.batch_sizes or [gpu_batch(name)]
+    batch_sizes = a.batch_sizes or [paper_windows(named_config(name))]  # the batch rule on one device
     runs, steps = [(mode, b) for b in batch_sizes for mode in a.modes], []
     for mode, b in runs:
         variant, flags = main_argv(name)
