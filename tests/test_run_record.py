@@ -76,7 +76,7 @@ def without(section, key):
     (set_value("", "notes", "mine"), "unknown key notes"),
     (set_value("training", "preemph", 1.5), "training.preemph: must be in [0, 1), got 1.5"),
     (set_value("training", "preemph", -3), "training.preemph: must be in [0, 1), got -3"),
-    (set_value("training", "batch_size", True), "training.batch_size: expected an integer, got true"),
+    (set_value("training", "batch_size", True), "training.batch_size: expected an integer or null, got true"),
     (set_value("training", "mixed_precision", "float8"), "training.mixed_precision: must be one of float32, "
                                                          "bfloat16, float16, got 'float8'"),
     (set_value("training", "replicas", 0), "training.replicas: must be positive, got 0"),
