@@ -86,6 +86,21 @@ def test_training_applies_the_batch_rule_unless_a_batch_is_given(two_replicas):
     assert Trainer(tiny("SASEGAN"), TrainConfig(), two_replicas).training.batch_size == 25
 
 
+def test_the_start_line_says_where_the_batch_came_from(tiny_records, tmp_path, one_replica, capsys):
+    from common.training_run import TrainingRun
+
+    for flags, source in (([], "the paper's for ISEGAN-SA-2, split over the replicas"),
+                          (["--recipe", "quick"], "the quick recipe's, per replica"),
+                          (["--recipe", "quick", "--batch_size", "3"], "--batch_size per replica")):
+        args = config.parse("isegan", ["--config", "ISEGAN-SA-2", "--canvas_size", "512", "--g_enc_depths",
+                                       "8,8,16,16,32", "--d_num_fmaps", "8,8,16,16,32", "--att_layer_ind", "2",
+                                       "--e2e_dataset", str(tiny_records), "--save_path", str(tmp_path / "r"),
+                                       *flags])
+        run = TrainingRun(args, one_replica)
+        run.announce(0, 10, 5, 1477)
+        assert f"windows per batch ({source})" in capsys.readouterr().out
+
+
 def test_names_whatever_the_widths(capsys):
     assert name_of(tiny("DSEGAN-SA-3", att_layer_ind=(1,))) == "DSEGAN-SA-3"
     for other in (tiny("SEGAN", self_attention=True), tiny("ISEGAN-2", d_attention=True),
