@@ -50,7 +50,8 @@ class TrainingRun:
     def __init__(self, args, strategy: tf.distribute.Strategy | None = None):
         self.trainer = Trainer(config.model_config(args), config.train_config(args), strategy)
         self.batch_rule = args.batch_size is None  # the batch from the batch rule, not from --batch_size
-        self.batch_source = ("--batch_size per replica" if "batch_size" in getattr(args, "given", ("batch_size",))
+        self.batch_source = (f"the paper's for {name_of(self.trainer.cfg)}, split over the replicas" if self.batch_rule
+                             else "--batch_size per replica" if "batch_size" in getattr(args, "given", ("batch_size",))
                              else f"the {args.recipe} recipe's, per replica")
         self.training = self.trainer.training  # with the batch of the batch rule
         # the command line, recorded in flags.json (with the batch it came to)
@@ -183,9 +184,8 @@ class TrainingRun:
     def announce(self, start: int, total: int, per_epoch: int, windows: int) -> None:
         name, batch, replicas = self.run_dir, self.training.batch_size, self.trainer.replicas
         listed = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip() not in ("", "-1")]
-        source = (f"the paper's for {name_of(self.trainer.cfg)}, split over the replicas" if self.batch_rule
-                  else self.batch_source)
-        print(f"{name}: {replicas} replica(s) x {batch} windows = {replicas * batch} windows per batch ({source}); "
+        print(f"{name}: {replicas} replica(s) x {batch} windows = {replicas * batch} windows per batch "
+              f"({self.batch_source}); "
               f"{windows} windows in {self.training.e2e_dataset}, {per_epoch} iterations per epoch, {total} iterations")
         if len(listed) > replicas:
             uses = (f"{replicas} replica(s)" if tf.config.list_logical_devices("GPU") else

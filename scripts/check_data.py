@@ -68,8 +68,11 @@ def main(argv=None) -> int:
     if demo:
         root = os.path.join(a.data_dir, DEMO_DIR)
         built = os.path.exists(os.path.join(root, demo_corpus.LISTING_FILE))
-        problems = corpus_problems(root) if built else [
-            f"{root}: the demo corpus cannot be written there ({why})" for why in [unwritable(root)] if why]
+        if built:
+            problems = corpus_problems(root)
+        else:
+            why = unwritable(root)
+            problems = [f"{root}: the demo corpus cannot be written there ({why})"] if why else []
     elif not present:
         problems = [f"DATA_DIR={a.data_dir} holds no VoiceBank-DEMAND (none of {', '.join(FOLDERS)}; "
                     f"scripts/download_voicebank.py fetches it); DEMO=1 runs the demo corpus in "
