@@ -24,9 +24,10 @@ from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import audio, locks, records  # noqa: E402
-from common.flags import add_bool  # noqa: E402
-from common.paths import same_place, unwritable  # noqa: E402
+from common.audio import audio, records  # noqa: E402
+from common.config.flags import add_bool  # noqa: E402
+from common.system import locks  # noqa: E402
+from common.system.paths import same_place, unwritable  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -11,10 +11,10 @@ DATA_DIR="${DATA_DIR:-}"       # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noi
                                # empty: data/, or the demo when data/ holds none (DEMO=1: the demo anyway)
 RUN_DIR="${RUN_DIR:-}"         # results in RUN_DIR/<name>/ (quick: RUN_DIR/quick/, demo: RUN_DIR/demo/);
                                # empty: runs/ here. Relative paths are from where you start the script
-QUICK="${QUICK:-0}"            # 1 = the quick recipe (README; not the paper's), into RUN_DIR/quick/<name>
-XLA="${XLA:-0}"                # 1 = XLA-compiled training and test steps (not the paper's; README "Speed")
-PRECISION="${PRECISION:-float32}"  # bfloat16 or float16 = mixed-precision training (not the paper's; README "Speed")
-WORKERS="${WORKERS:-}"         # several servers: host:port of each, the chief first (README "Several servers")
+QUICK="${QUICK:-0}"            # 1 = the quick recipe (docs/quick_recipe.md; not the paper's), into RUN_DIR/quick/<name>
+XLA="${XLA:-0}"                # 1 = XLA-compiled training and test steps (not the paper's; docs/speed.md)
+PRECISION="${PRECISION:-float32}"  # bfloat16 or float16 = mixed-precision training (not the paper's; docs/speed.md)
+WORKERS="${WORKERS:-}"         # several servers: host:port of each, the chief first (docs/running.md)
 TASK="${TASK:-0}"              # this server's index in WORKERS (0 = the chief, which also tests)
 EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1
 
@@ -22,4 +22,4 @@ set -euo pipefail
 source "$(dirname "$0")/scripts/run_lib.sh"
 prepare_data
 if [ "$SA" = 1 ]; then name=SASEGAN; else name=SEGAN; fi
-run_config "$name"  # main.py --config NAME: common/named_configs.py
+run_config "$name"  # main.py --config NAME: common/config/named_configs.py

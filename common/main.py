@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import sys
 
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-from common import config  # noqa: E402
-from common.errors import TrainingDiverged, exit_on_error, os_fault  # noqa: E402
-from common.stop_signals import GracefulStop  # noqa: E402
+from common.config import cli  # noqa: E402
+from common.system.errors import TrainingDiverged, exit_on_error, os_fault  # noqa: E402
+from common.system.stop_signals import GracefulStop  # noqa: E402
 
 
 @exit_on_error
 def main(variant: str, argv=None) -> int:
-    args = config.parse(variant, argv)
+    args = cli.parse(variant, argv)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
-    from common.training_run import TrainingRun
+    from common.training.training_run import TrainingRun
 
     try:
         if args.test_wav_dir:
@@ -37,9 +37,10 @@ def main(variant: str, argv=None) -> int:
 
 def test(args) -> int:
     """Enhance a directory with the run's chain (model and pre-emphasis from its flags.json)."""
-    from common.enhance import Enhancer, enhance_dir
-    from common.paths import check_output_folder
-    from common.rundir import load_chain, lock_enclosing
+    from common.enhancement.enhance import Enhancer, enhance_dir
+    from common.system.paths import check_output_folder
+    from common.rundir.trained_chain import load_chain
+    from common.rundir.layout import lock_enclosing
 
     with lock_enclosing([args.save_clean_path]):  # enhanced files written into a run: one writer at a time
         trained = load_chain(args.save_path, args.weights, args)

@@ -1,7 +1,7 @@
 """DSEGAN: the number of independent generators and which of them carry self-attention."""
 import re
 
-from common.flags import int_list
+from common.config.flags import int_list
 
 _TF1_LAYER = re.compile(r"(enc|dec|enc_prelu|dec_prelu)_(\d+)")
 _TF1_ATTENTION = re.compile(r"(encoder|decoder)_attention_layer(\d+)")
@@ -37,7 +37,7 @@ def generator_has_attention(cfg, n: int) -> bool:
 
 
 def tf1_layer(layer: str, n: int) -> str:
-    """The upstream TF1 name of generator n's layer (common/tf1_import.py): the generator index goes into the
+    """The upstream TF1 name of generator n's layer (common/models/tf1_import.py): the generator index goes into the
     layer name (enc_{n}_{i}, dec_{n}_{i}, their PReLUs, z{n}); attention layers encoder_attention_layer_{n}_{k}
     are our own naming (the upstream DSEGAN-SA never ran)."""
     if layer == "z":

@@ -1,6 +1,6 @@
 """DSEGAN: cfg.stages independent generators; cfg.att_generators (default all) selects which
 of them carry self-attention and spectral norm when cfg.self_attention is on."""
-from common.generator import Generator
+from common.models.generator import Generator
 from dsegan.spec import generator_has_attention
 
 

@@ -1,5 +1,5 @@
 """ISEGAN: one generator object, which the chain applies cfg.stages times (shared weights)."""
-from common.generator import Generator
+from common.models.generator import Generator
 
 
 def build_generators(cfg):

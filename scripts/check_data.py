@@ -17,9 +17,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import demo_corpus, records  # noqa: E402
-from common.paths import same_place, unwritable  # noqa: E402
-from common.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
+from common.audio import demo_corpus, records  # noqa: E402
+from common.audio.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
+from common.system.paths import same_place, unwritable  # noqa: E402
 
 DEMO_DIR = "demo"  # the demo corpus's folder in DATA_DIR
 FOLDERS = [wav_dir(kind, split) for split in ("train", "test") for kind in ("clean", "noisy")]

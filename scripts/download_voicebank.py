@@ -19,7 +19,7 @@ from tqdm import tqdm
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from common import voicebank  # noqa: E402
+from common.audio import voicebank  # noqa: E402
 
 BASE_URL = "https://datashare.ed.ac.uk/bitstream/handle/10283/2791/"
 

@@ -13,18 +13,18 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
 from tqdm import tqdm  # noqa: E402
 
-from common.audio import AudioError  # noqa: E402
-from common.enhance import Enhancer, enhance_file  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.flags import add_checkpoint_flag, add_window_flags  # noqa: E402
-from common.paths import refuse_output_over_input  # noqa: E402
-from common.rundir import load_chain  # noqa: E402
+from common.audio.audio import AudioError  # noqa: E402
+from common.config.flags import add_checkpoint_flag, add_window_flags  # noqa: E402
+from common.enhancement.enhance import Enhancer, enhance_file  # noqa: E402
+from common.rundir.trained_chain import load_chain  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.system.paths import refuse_output_over_input  # noqa: E402
 
 
 def jobs(src: str, dst: str | None) -> list[tuple[str, str]]:

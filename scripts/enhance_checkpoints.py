@@ -14,17 +14,18 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common import rundir  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.flags import add_field_flags, positive_int  # noqa: E402
-from common.run_enhance import enhance_checkpoints  # noqa: E402
-from common.paths import refuse_output_over_input  # noqa: E402
-from common.rundir import CHECKPOINT_DIR, ENHANCED_DIR, TESTED_CHECKPOINTS, good_steps  # noqa: E402
-from common.train_config import TrainConfig  # noqa: E402
+from common.config.flags import add_field_flags, positive_int  # noqa: E402
+from common.config.train_config import TrainConfig  # noqa: E402
+from common.enhancement.run_enhance import enhance_checkpoints  # noqa: E402
+from common.rundir import layout  # noqa: E402
+from common.rundir.checkpoint_files import good_steps  # noqa: E402
+from common.rundir.layout import CHECKPOINT_DIR, ENHANCED_DIR, TESTED_CHECKPOINTS  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.system.paths import refuse_output_over_input  # noqa: E402
 
 
 @exit_on_error
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
     for step in steps:
         refuse_output_over_input(os.path.join(a.run, ENHANCED_DIR, str(step)), a.test_wav_dir)
     failed = 0
-    with rundir.lock(a.run):  # it writes RUN/enhanced/
+    with layout.lock(a.run):  # it writes RUN/enhanced/
         for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch, a.xla):
             failed += bad
             print(out)

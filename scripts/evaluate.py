@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Score enhanced wav files against their clean references with PESQ (wideband MOS-LQO), CSIG, CBAK,
-COVL, SSNR and STOI (classic), as the papers' MATLAB evaluation does (common/metrics.py).
+COVL, SSNR and STOI (classic), as the papers' MATLAB evaluation does (common/audio/metrics.py).
 
 One --enhanced_dir per checkpoint (globs allowed); files are matched to --clean_dir by basename, and the
 set is the clean test set. Prints the mean over files per directory and, when every directory was scored
@@ -16,9 +16,9 @@ reference, a failure) stops the evaluation: every such file is listed on stderr 
 problem), nothing is written, and the exit status is 1. With --allow_incomplete the rest is scored and
 every incomplete row is marked n/N (files scored / files in the clean test set) in the markdown, the CSV
 and the JSON. An output path that cannot be written is refused before any scoring; outputs written
-into a run directory hold its lock (common/locks.py). Extra enhanced files are listed and not scored. An all-zero enhanced file is scored at the
-metric floors and listed as silent (common/metrics.py). Exit status 1 also if some directory has no scored
-file at all.
+into a run directory hold its lock (common/system/locks.py). Extra enhanced files are listed and not
+scored. An all-zero enhanced file is scored at the metric floors and listed as silent
+(common/audio/metrics.py). Exit status 1 also if some directory has no scored file at all.
 """
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import evaluation, rundir  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.paths import check_output_file  # noqa: E402
+from common.evaluation import aggregate, report, scoring  # noqa: E402
+from common.rundir import layout  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.system.paths import check_output_file  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -81,20 +82,20 @@ def main(argv=None) -> int:
     outputs = {flag: getattr(args, flag) for flag in ("csv", "json", "markdown") if getattr(args, flag)}
     for flag, path in outputs.items():  # before the scoring, not after it
         check_output_file(path, f"--{flag}")
-    with rundir.lock_enclosing(list(outputs.values())):  # results written into a run: one writer at a time
+    with layout.lock_enclosing(list(outputs.values())):  # results written into a run: one writer at a time
         return evaluate(args)
 
 
 def evaluate(args) -> int:
     try:
-        summary, scores = evaluation.score_dirs(args.clean_dir, args.enhanced_dir, args.jobs, args.resample,
+        summary, scores = scoring.score_dirs(args.clean_dir, args.enhanced_dir, args.jobs, args.resample,
                                                 args.noisy_dir)
     except ValueError as e:
         print(f"error: --clean_dir: {e}", file=sys.stderr)
         return 2
-    for line in evaluation.issue_lines(summary):
+    for line in report.issue_lines(summary):
         print(line, file=sys.stderr)
-    unscored = sum(r["n_expected"] - r["n_files"] for r in evaluation.rows(summary))
+    unscored = sum(r["n_expected"] - r["n_files"] for r in aggregate.rows(summary))
     if unscored and not args.allow_incomplete:
         print(f"error: {unscored} clean test file(s) not scored (listed above); nothing written "
               f"(--allow_incomplete scores the rest and marks the rows n/N)", file=sys.stderr)
@@ -103,16 +104,16 @@ def evaluate(args) -> int:
         print(f"no mean ± std over the directories: {summary['across_note']}", file=sys.stderr)
     if summary["delta_note"]:
         print(f"no Δ vs noisy: {summary['delta_note']}", file=sys.stderr)
-    text = evaluation.markdown(summary)
+    text = report.markdown(summary)
     print(text, end="")
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text)
     if args.json:
-        evaluation.write_json(args.json, summary)
+        report.write_json(args.json, summary)
     if args.csv:
-        evaluation.write_csv(args.csv, summary, scores)
-    return 1 if any(r["n_files"] == 0 for r in evaluation.rows(summary)) else 0
+        report.write_csv(args.csv, summary, scores)
+    return 1 if any(r["n_files"] == 0 for r in aggregate.rows(summary)) else 0
 
 
 if __name__ == "__main__":

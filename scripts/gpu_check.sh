@@ -12,7 +12,7 @@ if [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 "$PY" -c "
 import sys
-from common.quiet_tf import import_tensorflow
+from common.system.quiet_tf import import_tensorflow
 tf = import_tensorflow()
 gpus = tf.config.list_physical_devices('GPU')
 if not gpus:

@@ -8,7 +8,7 @@ Model flags not given are read off the checkpoint's variable names and shapes (D
 channels, canvas, biases, PReLU, attention sites); SEGAN and ISEGAN-N have the same variables, so for
 those --variant (and --stages) must be given unless D attention marks SASEGAN. Writes flags.json and
 checkpoints/ckpt-<iteration> (iteration = the checkpoint's number / --towers, the upstream's GPU count),
-which test mode, scripts/dev/reference_io.py and resumed training accept. Mapping rules: common/tf1_import.py.
+which test mode, scripts/dev/reference_io.py and resumed training accept. Mapping rules: common/models/tf1_import.py.
 """
 import argparse
 import os
@@ -16,14 +16,15 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-from common import config, rundir, tf1_import  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common import variants  # noqa: E402
-from common.training_run import TrainingRun  # noqa: E402
+from common.config import cli, variants  # noqa: E402
+from common.models import tf1_import  # noqa: E402
+from common.rundir import flags_file, layout  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.training.training_run import TrainingRun  # noqa: E402
 
 
 @exit_on_error
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
     ckpt = tf.train.latest_checkpoint(args.ckpt) if os.path.isdir(args.ckpt) else args.ckpt
     if ckpt is None:
         p.error(f"no checkpoint in {args.ckpt}")
-    if os.path.isdir(os.path.join(args.out, rundir.CHECKPOINT_DIR)):
+    if os.path.isdir(os.path.join(args.out, layout.CHECKPOINT_DIR)):
         p.error(f"{args.out} already holds checkpoints; choose a new --out")
     try:
         values = tf1_import.read_checkpoint(ckpt)
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
     if variant is None:
         p.error("SEGAN and ISEGAN-N have the same variables: give --variant segan, or --variant isegan "
                 "--stages N")
-    flags = config.parse(variant, detected + model_argv + ["--save_path", args.out])
+    flags = cli.parse(variant, detected + model_argv + ["--save_path", args.out])
     run = TrainingRun(flags, tf.distribute.get_strategy())
     trainer = run.trainer
     try:
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
         print(f"warning: {w}", file=sys.stderr)
     step = re.search(r"-(\d+)$", os.path.basename(ckpt))
     trainer.iteration.assign(int(step.group(1)) // args.towers if step else 0)
-    rundir.save_flags(flags, args.out)
+    flags_file.save_flags(flags, args.out)
     print(f"{ckpt} → {run.save()} ({variant}, {len(values)} checkpoint variables)")
     return 0
 

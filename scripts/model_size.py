@@ -2,21 +2,21 @@
 
     python scripts/model_size.py [--markdown] [NAME ...]
 
-Prints `NAME G_PARAMS D_PARAMS` per configuration (default: the paper's, SPEC Part 0 §2);
---markdown prints the footprint table for the README instead.
+Prints `NAME G_PARAMS D_PARAMS` per configuration (default: the paper's, docs/decisions.md §2);
+--markdown prints the footprint table of docs/decisions.md §7 instead.
 """
 import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common import tables  # noqa: E402
-from common.named_configs import PAPER_CONFIGS, named_config  # noqa: E402
-from common.models import parameter_counts  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, named_config  # noqa: E402
+from common.evaluation import tables  # noqa: E402
+from common.models.build import parameter_counts  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """For the run scripts: the variant (segan, isegan or dsegan: which main.py trains it) of a named configuration
-(common/named_configs.py), with --gpus the number of GPUs the paper's run script trained it on, or with --paper
+(common/config/named_configs.py), with --gpus the number of GPUs the paper's run script trained it on, or with --paper
 the paper's configurations, space-separated. An unknown name is an error naming the families. No TensorFlow."""
 import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.named_configs import PAPER_CONFIGS, named_config, paper_gpus  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, named_config, paper_gpus  # noqa: E402
 
 
 def main(argv=None) -> int:

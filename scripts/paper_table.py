@@ -2,9 +2,9 @@
 """The paper's results table from the runs: one row per configuration found in RUNS_ROOT/*/ (flags.json and
 the results.json of scripts/evaluate.py), each metric as the mean ± std over the run's evaluated
 checkpoints that results.json holds, the generator parameters counted on the model the run's flags
-describe, a Noisy row scored from the noisy test files with the same evaluator (common/evaluation.py;
+describe, a Noisy row scored from the noisy test files with the same evaluator (common/evaluation/;
 cached in RUNS_ROOT/noisy_results.json, delete it to rescore), and the published reference rows that have a
-source (common/published.py).
+source (common/evaluation/published.py).
 
 One corpus per table. Its first line names the corpus (flags.json "dataset" → "corpus"; "unknown" for a
 run without it): the one most runs share, or --corpus. The clean test dir is --clean_dir, or the one most
@@ -25,10 +25,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common import published, rundir  # noqa: E402
-from common.errors import RunDirError, exit_on_error  # noqa: E402
-from common.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, majority, markdown,  # noqa: E402
-                                noisy_row, order, run_summary, select, write_csv)
+from common.evaluation import published  # noqa: E402
+from common.evaluation.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, majority, markdown, noisy_row,
+                                           order, run_summary, select, write_csv)
+from common.rundir import layout  # noqa: E402
+from common.system.errors import RunDirError, exit_on_error  # noqa: E402
 
 
 @exit_on_error
@@ -45,7 +46,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if not os.path.isdir(a.runs_root):
         p.error(f"--runs_root {a.runs_root} is not a directory")
-    names = [n for n in os.listdir(a.runs_root) if os.path.exists(os.path.join(a.runs_root, n, rundir.FLAGS_FILE))]
+    names = [n for n in os.listdir(a.runs_root) if os.path.exists(os.path.join(a.runs_root, n, layout.FLAGS_FILE))]
     summaries, unreadable = [], []
     for name in sorted(names):  # one broken run leaves the others' table standing
         try:
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
     runs, mismatched = order(summaries, a.all_runs)
     mismatched = unreadable + mismatched
     if not runs:
-        p.error(f"no runs of the paper's configurations (directories with {rundir.FLAGS_FILE}) in {a.runs_root}"
+        p.error(f"no runs of the paper's configurations (directories with {layout.FLAGS_FILE}) in {a.runs_root}"
                 + "".join(f"; {note}" for note in mismatched))
     corpus = a.corpus or majority({r["name"]: r["corpus"] for r in runs}, "corpus", "--corpus")
     clean = a.clean_dir or majority({r["name"]: os.path.realpath(r["clean_dir"]) for r in runs

@@ -78,7 +78,7 @@ train_env() {
   fi
 }
 
-# run_config CONFIG [NAME]: train the named configuration CONFIG (main.py --config; common/named_configs.py) as
+# run_config CONFIG [NAME]: train the named configuration CONFIG (main.py --config; common/config/named_configs.py) as
 # the run NAME (default CONFIG; run_path NAME), enhance the test set at its last five readable checkpoints, evaluate
 # them (beside the noisy input), print the table and plot the run (spectrograms.png, training.png); in a multi-worker
 # run (WORKERS, TASK) every server trains and the chief tests. Uses GPUS, ATT_LAYER, BATCH_SIZE and EPOCHS (each
@@ -92,8 +92,8 @@ run_config() {
   run="$(run_path "$name")"
   if [ "${XLA:-0}" = 1 ]; then speed=(--xla); fi
   if quick; then
-    train_flags=(--recipe quick)  # common/recipes.py
-    echo "Quick recipe (not the paper's; README \"Quick recipe\"): $name at a quarter of the channels, in $run."
+    train_flags=(--recipe quick)  # common/config/recipes.py
+    echo "Quick recipe (not the paper's; docs/quick_recipe.md): $name at a quarter of the channels, in $run."
   fi
   if [ -n "${ATT_LAYER:-}" ]; then train_flags+=(--att_layer_ind "$ATT_LAYER"); fi
   if [ -n "${BATCH_SIZE:-}" ]; then train_flags+=(--batch_size "$BATCH_SIZE"); fi

@@ -5,7 +5,7 @@
 # SASEGAN the first, the multi-stage models two) with the batch rule (the paper's windows per iteration split over
 # the GPUs TensorFlow uses; README). Without VoiceBank-DEMAND the demo runs instead, into
 # RUN_DIR/demo/ with the quick recipe; QUICK=1 runs the quick recipe on VoiceBank into RUN_DIR/quick/.
-# The configurations come from common/named_configs.py (main.py --config NAME).
+# The configurations come from common/config/named_configs.py (main.py --config NAME).
 #   CONFIGS="SEGAN ISEGAN-SA-2" GPUS=0,1 scripts/run_paper.sh
 CONFIGS="${CONFIGS:-}"         # default: the paper's grid (scripts/named_config.py --paper lists it)
 ALL_GPUS="${GPUS:-0,1}"

@@ -1,5 +1,5 @@
 """SEGAN: a single generator, one stage."""
-from common.generator import Generator
+from common.models.generator import Generator
 
 
 def build_generators(cfg):

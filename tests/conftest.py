@@ -13,9 +13,12 @@ import pytest  # noqa: E402
 
 import make_tfrecords  # noqa: E402
 
-from common import config, demo_corpus, evaluation, metrics, rundir  # noqa: E402
-from common.named_configs import tiny  # noqa: E402
-from common.train_config import RUN_SHAPING, TrainConfig  # noqa: E402
+from common.audio import demo_corpus, metrics  # noqa: E402
+from common.config import cli  # noqa: E402
+from common.config.named_configs import tiny  # noqa: E402
+from common.config.train_config import RUN_SHAPING, TrainConfig  # noqa: E402
+from common.evaluation import aggregate, report  # noqa: E402
+from common.rundir import flags_file  # noqa: E402
 from scripts import make_demo_corpus  # noqa: E402
 
 
@@ -24,7 +27,7 @@ def pytest_configure(config):
     Not in pytest-xdist's controller, which runs no test: TensorFlow stays out of that process."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return
-    from common.quiet_tf import import_tensorflow
+    from common.system.quiet_tf import import_tensorflow
 
     tf = import_tensorflow()
     tf.config.set_logical_device_configuration(
@@ -85,7 +88,7 @@ def run_script_env(demo_dir, tmp_path):
     data = root / "data" / "demo"
     data.mkdir(parents=True)
     for name in ("clean_trainset_wav_16k", "noisy_trainset_wav_16k", "clean_testset_wav_16k",
-                 "noisy_testset_wav_16k", rundir.DEMO_MARKER):
+                 "noisy_testset_wav_16k", demo_corpus.LISTING_FILE):
         os.symlink(demo_dir / name, data / name)
     return {**os.environ, "DATA_DIR": str(root / "data"), "DEMO": "1", "RUN_DIR": str(root / "runs"), "GPUS": "",
             "TF_CPP_MIN_LOG_LEVEL": "3", "BATCH_SIZE": "2",  # the quick recipe (BATCH_SIZE wins), smaller, shorter:
@@ -98,7 +101,7 @@ TINY_MODEL = ["--canvas_size", "512", "--g_enc_depths", "8,8,16,16,32", "--d_num
 
 def tiny_args(variant, run_dir, records, *extra):
     """Parsed main.py flags of a tiny model training on `records` into `run_dir`."""
-    return config.parse(variant, [*TINY_MODEL, "--e2e_dataset", str(records), "--save_path", str(run_dir),
+    return cli.parse(variant, [*TINY_MODEL, "--e2e_dataset", str(records), "--save_path", str(run_dir),
                                   "--batch_size", "4", "--save_freq", "2", "--log_freq", "1", *extra])
 
 
@@ -131,12 +134,12 @@ def one_replica():
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory, one_replica):
     """A run directory (flags.json, checkpoint 0) of an untrained tiny ISEGAN-SA-2."""
-    from common.training_run import TrainingRun
+    from common.training.training_run import TrainingRun
 
     run = tmp_path_factory.mktemp("runs") / "ISEGAN-SA-2"
-    args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--save_path", str(run),
+    args = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--save_path", str(run),
                                    "--seed", "0"])
-    rundir.save_flags(args, str(run))
+    flags_file.save_flags(args, str(run))
     TrainingRun(args, one_replica).save()
     return run
 
@@ -169,9 +172,9 @@ def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 
         scores = [{f: {m: p if m == "pesq" else 0.5 + i for m in metrics.METRICS} for f in files[:n]}
                   for i, (p, n) in enumerate(zip(pesq, scored))]
         found = [{k: [{"file": f, "detail": "no such file"} for f in files[n:]] if k == "missing" else []
-                  for k in (*evaluation.PROBLEMS, *evaluation.NOTES)} for n in scored]
-        summary = evaluation.summarize(clean_dir, n_expected, dirs, scores, found)
-        evaluation.write_json(str(run / "results.json"), summary)
+                  for k in (*aggregate.PROBLEMS, *aggregate.NOTES)} for n in scored]
+        summary = aggregate.summarize(clean_dir, n_expected, dirs, scores, found)
+        report.write_json(str(run / "results.json"), summary)
     return cfg
 
 

@@ -8,36 +8,26 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VARIANTS = ("segan", "isegan", "dsegan")
 
-# Bottom to top; a module may import its own layer and the layers below it.
-LAYERS = {
-    "configuration": ["common.blas", "common.errors", "common.locks", "common.paths", "common.stop_signals", "common.model_config", "common.named_configs", "common.recipes",
-                      "common.flags", "common.train_config", "common.config", "common.quiet_tf", "common.variants",
-                      "common.run_record", *(f"{v}.spec" for v in VARIANTS)],
-    "data": ["common.audio", "common.records", "common.data", "common.demo_corpus", "common.voicebank",
-             "common.metrics"],  # metrics: signal measures on arrays, used by validation and by the reports
-    "blocks": ["common.conv", "common.spectral_norm", "common.attention", "common.vbn", "common.losses",
-               "common.optim", "common.loss_scale"],
-    "models": ["common.generator", "common.discriminator", "common.chain", "common.models",
-               *(f"{v}.variant" for v in VARIANTS)],
-    "training and enhancement": ["common.checkpoint_match", "common.trainer", "common.enhance", "common.tf1_import"],
-    "run directory": ["common.rundir", "common.loss_history", "common.training_run", "common.validation",
-                      "common.run_enhance"],
-    "reports": ["common.tables", "common.evaluation", "common.paper_table", "common.published"],
-    "command lines": ["common.main", "make_tfrecords", *(f"{v}.main" for v in VARIANTS), "scripts.*"],
-}
-TF_FREE = ["common.blas", "common.errors", "common.locks", "common.paths", "common.stop_signals", "common.model_config", "common.train_config", "common.named_configs", "common.recipes",
-           "common.flags", "common.train_config", "common.config", "common.audio", "common.records", "common.demo_corpus", "common.voicebank",
-           "common.metrics", "common.rundir", "common.loss_history", "common.tables", "common.evaluation", "common.paper_table",
-           "common.published", "common.variants", "common.run_record", *(f"{v}.spec" for v in VARIANTS)]
+# The packages of common/, bottom to top (README "Where things live"); a module may import its own package
+# and the packages below it. A variant folder's spec.py is configuration, its variant.py a model.
+PACKAGES = ["system", "config", "audio", "nn", "models", "rundir", "enhancement", "training", "evaluation"]
+VARIANT_LAYER = {"spec": "config", "variant": "models", "main": None}
+COMMAND_LINES = len(PACKAGES)  # common/main.py, the variants' main.py, make_tfrecords.py, scripts/
+# Packages whose modules import without TensorFlow (constants, configuration, data, run records, reports),
+# but for the modules named: each needs TensorFlow for its one job.
+TF_FREE_PACKAGES = ["system", "config", "audio", "rundir", "evaluation"]
+NEEDS_TF = {"common.system.quiet_tf", "common.audio.tfdata", "common.rundir.trained_chain"}
 
 
 def project_modules() -> dict[str, str]:
     """module name → path, for every .py of the project outside tests/ and .venv/."""
     out = {}
-    for top in ("common", "scripts", "scripts/bench", "scripts/plots", "scripts/dev", *VARIANTS):
-        for name in sorted(os.listdir(os.path.join(ROOT, top))):
-            if name.endswith(".py") and name != "__init__.py":
-                out[f"{top.replace('/', '.')}.{name[:-3]}"] = os.path.join(ROOT, top, name)
+    for top in ("common", "scripts", *VARIANTS):
+        for folder, dirs, files in os.walk(os.path.join(ROOT, top)):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            package = os.path.relpath(folder, ROOT).replace(os.sep, ".")
+            out.update({f"{package}.{name[:-3]}": os.path.join(folder, name)
+                        for name in sorted(files) if name.endswith(".py") and name != "__init__.py"})
     out["make_tfrecords"] = os.path.join(ROOT, "make_tfrecords.py")
     return out
 
@@ -63,10 +53,14 @@ def imports(path: str, modules: dict) -> set[str]:
 
 
 def layer_of(module: str) -> int:
-    for rank, members in enumerate(LAYERS.values()):
-        if module in members or (module.startswith("scripts.") and "scripts.*" in members):
-            return rank
-    raise AssertionError(f"{module} is in no layer of tests/test_architecture.py: place it")
+    parts = module.split(".")
+    if parts[0] == "common" and len(parts) == 3:
+        assert parts[1] in PACKAGES, f"common/{parts[1]}/ is no package of tests/test_architecture.py: place it"
+        return PACKAGES.index(parts[1])
+    if parts[0] in VARIANTS and VARIANT_LAYER.get(parts[1]):
+        return PACKAGES.index(VARIANT_LAYER[parts[1]])
+    assert module in ("common.main", "make_tfrecords") or parts[0] in ("scripts", *VARIANTS), module
+    return COMMAND_LINES
 
 
 def graph() -> dict[str, set[str]]:
@@ -99,8 +93,22 @@ def test_layers_point_down():
     assert not upward, f"imports that point up a layer: {upward}"
 
 
+def test_common_holds_packages_each_saying_what_it_holds():
+    flat = sorted(m for m in project_modules() if m.startswith("common.") and m.count(".") == 1)
+    assert flat == ["common.main"], f"modules of common/ outside its packages: {flat}"
+    on_disk = sorted(d for d in os.listdir(os.path.join(ROOT, "common"))
+                     if os.path.isfile(os.path.join(ROOT, "common", d, "__init__.py")))
+    assert on_disk == sorted(PACKAGES)
+    for package in PACKAGES:
+        tree = ast.parse(open(os.path.join(ROOT, "common", package, "__init__.py")).read())
+        assert ast.get_docstring(tree), f"common/{package}/__init__.py: say in a docstring what it holds"
+
+
 def test_constants_configuration_and_reports_import_without_tensorflow():
-    code = "; ".join([*(f"import {m}" for m in TF_FREE),
+    tf_free = [m for m in project_modules() if m.split(".")[:2] in (["common", p] for p in TF_FREE_PACKAGES)
+               and m not in NEEDS_TF]
+    tf_free += [f"{v}.spec" for v in VARIANTS]
+    code = "; ".join([*(f"import {m}" for m in tf_free),
                       "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
                       "('tensorflow', 'keras')))"])
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

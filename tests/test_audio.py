@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import audio
+from common.audio import audio
 
 
 @pytest.mark.parametrize("length,expected", [

@@ -8,8 +8,9 @@ import subprocess
 import pytest
 import soundfile as sf
 
-from common import errors, rundir
-from common.errors import InputError, RunDirError
+from common.rundir import checkpoint_files, layout
+from common.system import errors
+from common.system.errors import InputError, RunDirError
 from scripts import check_data, evaluate
 from tests.conftest import tiny_args
 
@@ -97,17 +98,17 @@ def test_a_run_script_with_a_data_dir_without_voicebank_stops_before_any_work(tm
 
 
 def test_records_of_another_canvas_stop_training_before_the_first_step(tiny_records, tmp_path, one_replica):
-    from common.training_run import TrainingRun
+    from common.training.training_run import TrainingRun
 
     args = tiny_args("isegan", tmp_path / "run", tiny_records, "--canvas_size", "1024", "--max_steps", "2")
     with pytest.raises(InputError, match=f"{tiny_records}: records of 512-sample windows .* for a model of "
                                          f"--canvas_size 1024: rebuild them"):
         TrainingRun(args, one_replica).train()
-    assert not (tmp_path / "run" / rundir.CHECKPOINT_DIR).exists()
+    assert not (tmp_path / "run" / layout.CHECKPOINT_DIR).exists()
 
 
 def test_an_unwritable_output_is_refused_before_the_scoring(tmp_path, monkeypatch):
-    monkeypatch.setattr(evaluate.evaluation, "score_dirs", lambda *a, **k: pytest.fail("scored"))
+    monkeypatch.setattr(evaluate.scoring, "score_dirs", lambda *a, **k: pytest.fail("scored"))
     (tmp_path / "clean").mkdir()
     (tmp_path / "file").write_text("")
     for flag, path, problem in (("--json", tmp_path / "file" / "r.json",
@@ -121,9 +122,9 @@ def test_an_unwritable_output_is_refused_before_the_scoring(tmp_path, monkeypatc
 def test_results_and_test_mode_into_a_run_another_process_writes_are_refused(tiny_run, tmp_path, monkeypatch):
     from common import main as common_main
 
-    monkeypatch.setattr(evaluate.evaluation, "score_dirs", lambda *a, **k: pytest.fail("scored"))
+    monkeypatch.setattr(evaluate.scoring, "score_dirs", lambda *a, **k: pytest.fail("scored"))
     run = str(tiny_run)
-    with rundir.lock(run):  # held here: flock refuses a second open of the file in this process too
+    with layout.lock(run):  # held here: flock refuses a second open of the file in this process too
         with pytest.raises(SystemExit, match=f"^error: run directory {run} is in use by PID {os.getpid()} "):
             evaluate.main(["--clean_dir", str(tmp_path), "--enhanced_dir", str(tmp_path),
                            "--json", os.path.join(run, "results.json")])
@@ -131,8 +132,8 @@ def test_results_and_test_mode_into_a_run_another_process_writes_are_refused(tin
             common_main.main("isegan", ["--save_path", run, "--test_wav_dir", str(tmp_path),
                                         "--save_clean_path", os.path.join(run, "enhanced", "x")])
     assert not os.path.exists(os.path.join(run, "results.json"))
-    assert rundir.enclosing_run(os.path.join(run, "enhanced", "x", "y.wav")) == os.path.abspath(run)
-    assert rundir.enclosing_run(str(tmp_path)) is None
+    assert layout.enclosing_run(os.path.join(run, "enhanced", "x", "y.wav")) == os.path.abspath(run)
+    assert layout.enclosing_run(str(tmp_path)) is None
 
 
 def test_a_full_disk_is_one_line_with_the_space_left(tmp_path):
@@ -156,11 +157,11 @@ def test_a_checkpoint_that_the_disk_cannot_hold_is_named_and_its_half_removed(ti
                                                                              monkeypatch):
     import tensorflow as tf
 
-    from common.training_run import TrainingRun
+    from common.training.training_run import TrainingRun
 
     tr = TrainingRun(tiny_args("isegan", tmp_path / "run", tiny_records, "--max_steps", "4"), one_replica)
     tr.train()
-    half = tmp_path / "run" / rundir.CHECKPOINT_DIR / "ckpt-6_temp"
+    half = tmp_path / "run" / layout.CHECKPOINT_DIR / "ckpt-6_temp"
 
     def full_disk(**_):
         half.mkdir()
@@ -171,4 +172,4 @@ def test_a_checkpoint_that_the_disk_cannot_hold_is_named_and_its_half_removed(ti
                                           r"\[Op:SaveV2\]; [\d.]+ MB free there\); the same command resumes from "
                                           r"ckpt-4$"):
         tr.save()
-    assert not half.exists() and rundir.checkpoint_steps(str(tmp_path / "run")) == [2, 4]
+    assert not half.exists() and checkpoint_files.checkpoint_steps(str(tmp_path / "run")) == [2, 4]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import audio, data, records
+from common.audio import audio, records, tfdata
 
 
 def windows_from_records(path):
@@ -19,7 +19,7 @@ def windows_from_records(path):
 
 def test_reader_shapes_normalisation_and_pre_emphasis(demo_records):
     clean_i, noisy_i = windows_from_records(demo_records)
-    ds = data.make_dataset(str(demo_records), batch_size=4, shuffle_buffer=0, repeat=False)
+    ds = tfdata.make_dataset(str(demo_records), batch_size=4, shuffle_buffer=0, repeat=False)
     batches = list(ds)
     assert len(batches) == len(clean_i) // 4  # drop_remainder
     clean, noisy = batches[0]
@@ -32,7 +32,7 @@ def test_reader_shapes_normalisation_and_pre_emphasis(demo_records):
 def test_shuffled_batches_hold_only_record_windows_out_of_file_order(demo_records):
     clean_i, _ = windows_from_records(demo_records)
     known = [audio.normalize(w) for w in clean_i]
-    ds = data.make_dataset(str(demo_records), batch_size=5, preemph=0.0, seed=3)
+    ds = tfdata.make_dataset(str(demo_records), batch_size=5, preemph=0.0, seed=3)
     positions = []
     for clean, _ in ds.take(6):  # runs past one epoch: the reader repeats
         for w in clean.numpy()[..., 0]:
@@ -44,7 +44,7 @@ def test_shuffled_batches_hold_only_record_windows_out_of_file_order(demo_record
 
 
 def test_canvas_mismatch_names_the_file(demo_records):
-    ds = data.make_dataset(str(demo_records), batch_size=2, canvas=4096, shuffle_buffer=0)
+    ds = tfdata.make_dataset(str(demo_records), batch_size=2, canvas=4096, shuffle_buffer=0)
     with pytest.raises(tf.errors.InvalidArgumentError, match=str(demo_records)):
         next(iter(ds))
 
@@ -68,7 +68,7 @@ def test_corrupt_and_missing_files_are_named(demo_records, tmp_path, damage):
     with pytest.raises(records.CorruptRecordsError, match=str(bad)):
         records.count_windows(f"{demo_records},{bad}", verify=True)
     with pytest.raises(FileNotFoundError, match="nothing.tfrecords"):
-        data.make_dataset(str(tmp_path / "nothing.tfrecords"), 2)
+        tfdata.make_dataset(str(tmp_path / "nothing.tfrecords"), 2)
 
 
 def test_verification_counts_match_tensorflow(demo_records):
@@ -100,17 +100,17 @@ def test_an_index_lists_exactly_the_record_set(demo_records, tmp_path):
     records.write_index(path, 16384, {n: {"windows": windows, "bytes": len(raw)} for n in listed}, {})
     assert records.resolve_record_files(path) == [str(tmp_path / n) for n in listed]
     assert records.count_windows(path, verify=True) == 2 * windows
-    dataset = data.make_dataset(path, 1, shuffle_buffer=0, repeat=False)
+    dataset = tfdata.make_dataset(path, 1, shuffle_buffer=0, repeat=False)
     assert sum(1 for _ in dataset) == 2 * windows
     (tmp_path / listed[1]).unlink()
-    for read in (records.count_windows, lambda p: data.make_dataset(p, 1)):
+    for read in (records.count_windows, lambda p: tfdata.make_dataset(p, 1)):
         with pytest.raises(FileNotFoundError, match=listed[1]):
             read(path)
 
 
 def test_distributed_dataset_gives_each_replica_its_batch(demo_records, two_replicas):
     strategy = two_replicas
-    dist = data.distributed_dataset(strategy, str(demo_records), per_replica_batch=3, shuffle_buffer=0)
+    dist = tfdata.distributed_dataset(strategy, str(demo_records), per_replica_batch=3, shuffle_buffer=0)
     clean, noisy = next(iter(dist))
     parts = strategy.experimental_local_results(clean)
     assert len(parts) == 2 and all(p.shape == (3, 16384, 1) for p in parts)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import demo_corpus
+from common.audio import demo_corpus
 from scripts import make_demo_corpus
 
 SPLITS = {"train": demo_corpus.TRAIN_SNRS, "test": demo_corpus.TEST_SNRS}

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import discriminator
-from common.conv import leaky_relu
-from common.discriminator import Discriminator
-from common.named_configs import tiny
+from common.config.named_configs import tiny
+from common.models import discriminator
+from common.models.discriminator import Discriminator
+from common.nn.conv import leaky_relu
 from tests import tf1_reference as ref
 
 def make_discriminator(cfg, rng):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common.enhance import Enhancer, enhance_signal
+from common.enhancement.enhance import Enhancer, enhance_signal
 from scripts import enhance
 from tests.conftest import HalfChain
 

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import audio, evaluation, metrics
-from common.blas import ONE_BLAS_THREAD
+from common.audio import audio, metrics
+from common.evaluation import aggregate, scoring
+from common.system.blas import ONE_BLAS_THREAD
 from scripts import evaluate
 from tests.conftest import noisy, speech
 
@@ -125,8 +126,8 @@ def test_worse_than_noisy_is_said_plainly(tmp_path, monkeypatch):
     for d, snr in (("ck_1", 20), ("ck_2", 10)):  # the noisy input with more noise on it
         make_enhanced(tmp_path / d, {n: sf.read(tmp_path / "noisy" / n)[0] for n in NAMES}, snr)
     batches = []
-    run = evaluation.run
-    monkeypatch.setattr(evaluation, "run", lambda tasks, jobs: batches.append(len(tasks)) or run(tasks, jobs))
+    run = scoring.run
+    monkeypatch.setattr(scoring, "run", lambda tasks, jobs: batches.append(len(tasks)) or run(tasks, jobs))
     rc, out = evaluate_cli(tmp_path, "ck_1", "ck_2", extra=["--noisy_dir", str(tmp_path / "noisy"), "--jobs", "2"])
     assert rc == 0 and batches == [9]  # Noisy scored in the same pool as the checkpoints, not in a second pass
     summary = json.load(open(out["json"]))
@@ -141,10 +142,10 @@ def test_worse_than_noisy_is_said_plainly(tmp_path, monkeypatch):
 
 def test_verdict_names_better_worse_and_equal_metrics():
     delta = {"pesq": -0.25, "csig": -0.1, "cbak": 0.2, "covl": -0.05, "ssnr": 1.5, "stoi": -0.01}
-    assert evaluation.verdict(delta)["text"] == ("Enhanced beats noisy on 2 of 6 metrics (CBAK, SSNR); "
+    assert aggregate.verdict(delta)["text"] == ("Enhanced beats noisy on 2 of 6 metrics (CBAK, SSNR); "
                                                  "worse on PESQ, CSIG, COVL, STOI.")
     delta.update(csig=0.0, covl=0.0, cbak=-0.2, ssnr=-1.5)  # both at the composite measures' clamp
-    assert evaluation.verdict(delta) == {"better": [], "worse": ["pesq", "cbak", "ssnr", "stoi"],
+    assert aggregate.verdict(delta) == {"better": [], "worse": ["pesq", "cbak", "ssnr", "stoi"],
                                          "equal": ["csig", "covl"], "text": "Enhanced beats noisy on 0 of 6 "
                                          "metrics; worse on PESQ, CBAK, SSNR, STOI; equal on CSIG, COVL."}
 
@@ -299,7 +300,7 @@ def test_bad_enhanced_dir_is_a_usage_error(tmp_path, enhanced):
 def test_scoring_workers_get_one_blas_thread_and_the_environment_is_restored(tmp_path, monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "4")
-    with evaluation.environment(ONE_BLAS_THREAD):
+    with scoring.environment(ONE_BLAS_THREAD):
         assert all(os.environ[k] == "1" for k in ONE_BLAS_THREAD)
     assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "4"
     signals = make_clean(tmp_path)

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common.generator import Generator
-from common.model_config import ModelConfig
-from common.named_configs import tiny
+from common.config.model_config import ModelConfig
+from common.config.named_configs import tiny
+from common.models.generator import Generator
 from tests import tf1_reference as ref
 
 def make_generator(cfg, rng=None):

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common.attention import SelfAttention
-from common.conv import (MATMUL_MAX_LENGTH, Conv, Deconv, PReLU, conv_im2col, conv_same,
-                         deconv_col2im, deconv_same, leaky_relu, prelu)
-from common.spectral_norm import SpectralNorm
-from common.vbn import VirtualBatchNorm
+from common.nn.attention import SelfAttention
+from common.nn.conv import Conv, Deconv, PReLU, leaky_relu
+from common.nn.conv_kernels import MATMUL_MAX_LENGTH, conv_im2col, conv_same, deconv_col2im, deconv_same, prelu
+from common.nn.spectral_norm import SpectralNorm
+from common.nn.vbn import VirtualBatchNorm
 from tests import tf1_reference as ref
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -268,8 +268,8 @@ def test_spectral_norm_under_mirrored_strategy():
         import numpy as np, tensorflow as tf
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        from common.named_configs import tiny
-        from common.models import build_models
+        from common.config.named_configs import tiny
+        from common.models.build import build_models
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         cfg = tiny("SASEGAN")
         with strategy.scope():

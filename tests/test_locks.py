@@ -8,24 +8,25 @@ import time
 
 import pytest
 
-from common import locks, rundir
+from common.rundir import layout
+from common.system import locks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_a_second_writer_stops_naming_the_holder_and_the_lock_frees_on_exit(tmp_path):
-    with rundir.lock(str(tmp_path / "run")):
+    with layout.lock(str(tmp_path / "run")):
         with pytest.raises(locks.Busy, match=f"run directory {tmp_path / 'run'} is in use by PID {os.getpid()} on "):
-            with rundir.lock(str(tmp_path / "run")):
+            with layout.lock(str(tmp_path / "run")):
                 pass
-    with rundir.lock(str(tmp_path / "run")):  # free again
+    with layout.lock(str(tmp_path / "run")):  # free again
         pass
 
 
 def test_a_lock_dies_with_its_process(tmp_path):
     path = str(tmp_path / "x.lock")
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; sys.path.insert(0, sys.argv[1])\n"
-                               "from common import locks\nwith locks.exclusive(sys.argv[2], 'x'):\n"
+                               "from common.system import locks\nwith locks.exclusive(sys.argv[2], 'x'):\n"
                                "    print('held', flush=True); time.sleep(60)", ROOT, path],
                               stdout=subprocess.PIPE, text=True)
     try:

@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import audio, config, rundir
-from common.enhance import Enhancer
+from common.audio import audio
+from common.config import cli
+from common.enhancement.enhance import Enhancer
 from common.main import main
+from common.rundir import flags_file, run_record
 from tests.conftest import TINY_MODEL, HalfChain
 
 
@@ -23,40 +25,40 @@ from tests.conftest import TINY_MODEL, HalfChain
 ])
 def test_bad_flags_are_refused_with_a_message(argv, words, capsys):
     with pytest.raises(SystemExit):
-        config.parse("isegan", argv)
+        cli.parse("isegan", argv)
     assert words in capsys.readouterr().err
 
 
 def test_reference_flag_spellings_and_defaults(capsys):
-    a = config.parse("isegan", ["--iteration", "3", "--bias_D_conv", "False", "--nobias_deconv"])
+    a = cli.parse("isegan", ["--iteration", "3", "--bias_D_conv", "False", "--nobias_deconv"])
     assert (a.stages, a.bias_D_conv, a.bias_deconv, a.bias_downconv) == (3, False, False, True)
-    a = config.parse("isegan", ["--step", "best", "--overlap", "0.5", "--batch", "8"])  # the tools' aliases
+    a = cli.parse("isegan", ["--step", "best", "--overlap", "0.5", "--batch", "8"])  # the tools' aliases
     assert (a.weights, a.test_overlap, a.test_batch) == ("best", 0.5, 8)
-    d = config.parse("dsegan", ["--self_attention", "--att_generators", "1"])
-    cfg = config.model_config(d)
+    d = cli.parse("dsegan", ["--self_attention", "--att_generators", "1"])
+    cfg = cli.model_config(d)
     assert cfg.stages == 2 and cfg.att_generators == (1,)
-    s = config.parse("segan", [])
+    s = cli.parse("segan", [])
     assert (s.batch_size, s.epoch, s.save_freq, s.init_l1_weight, s.init_noise_std, s.g_nl, s.preemph,
             s.g_learning_rate, s.d_learning_rate, s.keep_checkpoints) == (None, 100, 50, 100.0, 0.0, "prelu", 0.95,
                                                                          2e-4, 2e-4, 5)
     assert (a.batch_size, d.batch_size) == (None, None)  # the batch rule, applied by training (test_named_configs)
     with pytest.raises(SystemExit):
-        config.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
+        cli.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
     assert "att_generators given but self_attention is off" in capsys.readouterr().err
 
 
 def test_recipe_sets_defaults_that_explicit_flags_override(capsys):
-    from common.recipes import RECIPES
+    from common.config.recipes import RECIPES
 
-    quick = config.parse("dsegan", ["--recipe", "quick"])
+    quick = cli.parse("dsegan", ["--recipe", "quick"])
     assert RECIPES["quick"] and all(getattr(quick, k) == v for k, v in RECIPES["quick"].items())
-    assert config.parse("dsegan", ["--recipe", "quick", "--batch_size", "3", "--preemph", "0.95"]).batch_size == 3
-    paper = config.parse("dsegan", [])
-    assert paper.recipe == "paper" and config.model_config(paper) == config.model_config(
-        config.parse("dsegan", ["--recipe", "paper"]))
+    assert cli.parse("dsegan", ["--recipe", "quick", "--batch_size", "3", "--preemph", "0.95"]).batch_size == 3
+    paper = cli.parse("dsegan", [])
+    assert paper.recipe == "paper" and cli.model_config(paper) == cli.model_config(
+        cli.parse("dsegan", ["--recipe", "paper"]))
     assert (paper.batch_size, paper.preemph, paper.adv_weight, paper.max_steps) == (None, 0.95, 1.0, None)
     with pytest.raises(SystemExit):
-        config.parse("dsegan", ["--recipe", "fast"])
+        cli.parse("dsegan", ["--recipe", "fast"])
     assert "invalid choice: 'fast'" in capsys.readouterr().err
 
 
@@ -96,18 +98,19 @@ def test_enhancer_windows_trim_and_de_emphasis(overlap, length):
 
 
 def test_flag_differences_name_real_differences_only(tmp_path):
-    args = config.parse("isegan", [*TINY_MODEL, "--batch_size", "50"])
-    rundir.save_flags(args, str(tmp_path), replicas=1, dataset={"path": "/d", "windows": 9, "corpus": "demo"})
-    saved = rundir.load_flags(str(tmp_path))
-    assert rundir.given_model_differences(saved, config.parse("isegan", ["--att_layer_ind", "1"])) == []
-    assert rundir.given_model_differences(saved, config.parse("isegan", ["--g_nl", "leaky", "--iterations", "3"])) \
+    args = cli.parse("isegan", [*TINY_MODEL, "--batch_size", "50"])
+    flags_file.save_flags(args, str(tmp_path), replicas=1, dataset={"path": "/d", "windows": 9, "corpus": "demo"})
+    saved = flags_file.load_flags(str(tmp_path))
+    assert flags_file.given_model_differences(saved, cli.parse("isegan", ["--att_layer_ind", "1"])) == []
+    assert flags_file.given_model_differences(saved, cli.parse("isegan", ["--g_nl", "leaky", "--iterations", "3"])) \
         == ["stages: 2 (saved) vs 3 (now)", "g_nl: prelu (saved) vs leaky (now)"]
-    assert rundir.given_model_differences(saved, config.parse("isegan", ["--preemph", "0"])) == \
+    assert flags_file.given_model_differences(saved, cli.parse("isegan", ["--preemph", "0"])) == \
         ["preemph: 0.95 (saved) vs 0.0 (now)"]
-    other = rundir.record(config.parse("isegan", [*TINY_MODEL, "--batch_size", "7"]), 2,
+    other = flags_file.record(cli.parse("isegan", [*TINY_MODEL, "--batch_size", "7"]), 2,
                           {"path": "/d", "windows": 10, "corpus": "demo"})
-    assert rundir.differences(saved, other) == ["batch_size: 50 (saved) vs 7 (now)", "replicas: 1 (saved) vs 2 (now)",
-                                                "dataset.windows: 9 (saved) vs 10 (now)"]
+    assert flags_file.differences(saved, other) == ["batch_size: 50 (saved) vs 7 (now)",
+                                                    "replicas: 1 (saved) vs 2 (now)",
+                                                    "dataset.windows: 9 (saved) vs 10 (now)"]
 
 
 def test_every_model_flag_reaches_its_field():
@@ -115,10 +118,10 @@ def test_every_model_flag_reaches_its_field():
     given = {"canvas_size": "8192", "g_enc_depths": "4,8,8,16,16,32,32,64,64,128,256",
              "d_num_fmaps": "4,8,8,16,16,32,32,64,64,128,128", "g_nl": "leaky", "att_layer_ind": "3,4"}
     argv = []
-    for f in config.MODEL_FLAGS:
+    for f in cli.MODEL_FLAGS:
         argv += [f"--{f.name}", str(not f.default)] if isinstance(f.default, bool) else [f"--{f.name}", given[f.name]]
-    cfg = config.model_config(config.parse("dsegan", [*argv, "--depth", "3", "--att_generators", "1"]))
-    for f in config.MODEL_FLAGS:
+    cfg = cli.model_config(cli.parse("dsegan", [*argv, "--depth", "3", "--att_generators", "1"]))
+    for f in cli.MODEL_FLAGS:
         value = getattr(cfg, f.name)
         assert value != f.default and str(value).replace(" ", "").strip("()") in (str(not f.default), given.get(f.name))
     assert (cfg.variant, cfg.stages, cfg.att_generators) == ("dsegan", 3, (1,))
@@ -128,8 +131,8 @@ def test_every_training_flag_reaches_its_field_and_flags_json_records_the_run_sh
     """The training flags are made from TrainConfig's fields: each one, given, lands in its field; the ones
     marked as shaping the run are what flags.json's "training" section holds, and a run read back from its
     flags.json has the same TrainConfig."""
-    from common.flags import flag_fields
-    from common.train_config import RUN_SHAPING, TrainConfig
+    from common.config.flags import flag_fields
+    from common.config.train_config import RUN_SHAPING, TrainConfig
 
     given = {"recipe": "quick", "e2e_dataset": "x.tfrecords", "save_path": str(tmp_path), "valid_wav_dir": None,
              "mixed_precision": "bfloat16"}
@@ -142,13 +145,13 @@ def test_every_training_flag_reaches_its_field_and_flags_json_records_the_run_sh
         else:
             number = 0.5 if f.name in ("lr_decay", "noise_decay", "preemph") else 7  # in range, unlike the defaults
             argv += [f"--{f.name}", str(number)]
-    args = config.parse("segan", argv)
-    train = config.train_config(args)
+    args = cli.parse("segan", argv)
+    train = cli.train_config(args)
     for f in flag_fields(TrainConfig):
         if f.name != "valid_wav_dir":
             assert getattr(train, f.name) != f.default, f.name
     assert "batch_size" in RUN_SHAPING and "save_freq" not in RUN_SHAPING and "seed" in RUN_SHAPING
-    rundir.save_flags(args, str(tmp_path))
-    saved = rundir.load_flags(str(tmp_path))
+    flags_file.save_flags(args, str(tmp_path))
+    saved = flags_file.load_flags(str(tmp_path))
     assert set(saved["training"]) == {*RUN_SHAPING, "replicas"}
-    assert rundir.train_config(saved) == train
+    assert run_record.train_config(saved) == train

@@ -6,7 +6,7 @@ import soundfile as sf
 import tensorflow as tf
 
 import make_tfrecords
-from common import audio, data, records
+from common.audio import audio, records, tfdata
 
 
 def pair_dirs(tmp_path, lengths, rate=16000):
@@ -109,7 +109,7 @@ def test_rebuild_in_place_leaves_exactly_the_new_set(tmp_path):
         assert len(index["shards"]) == shards
         assert written(out) == sorted([*index["shards"], "t.tfrecords.index.json"])
         assert records.count_windows(path, verify=True) == sum(s["windows"] for s in index["shards"].values()) == 15
-    dataset = data.make_dataset(path, 1, canvas=1024, shuffle_buffer=0, repeat=False)
+    dataset = tfdata.make_dataset(path, 1, canvas=1024, shuffle_buffer=0, repeat=False)
     assert sum(1 for _ in dataset) == 15
 
 

@@ -1,4 +1,4 @@
-"""common/metrics.py against the SPEC Part B formulas (slow per-frame versions written here), identity and
+"""common/audio/metrics.py against the docs/metrics.md formulas (slow per-frame versions written here), identity and
 monotonicity properties, the floors of silent outputs, and the documented handling of length mismatch and
 bad files."""
 import numpy as np
@@ -8,7 +8,7 @@ import scipy.linalg
 import soundfile as sf
 from pystoi import stoi as pystoi_stoi
 
-from common import audio, metrics
+from common.audio import audio, metrics
 from tests.conftest import noisy, speech
 
 FS = 16000
@@ -16,7 +16,7 @@ W, S = 480, 120  # 30 ms frames, 7.5 ms hop at 16 kHz
 WINDOW = 0.5 * (1 - np.cos(2 * np.pi * np.arange(1, W + 1) / (W + 1)))  # MATLAB hanning(480)
 
 
-# --- slow references, one frame at a time, straight from SPEC Part B §2 --------------------------------
+# --- slow references, one frame at a time, straight from docs/metrics.md §2 --------------------------------
 
 def left_to_right(v):
     """Sum in MATLAB's order, one element after the other (a cumulative sum is sequential)."""
@@ -57,7 +57,7 @@ def slow_band_filters():
 
 
 def slow_weights(e, s):
-    """Klatt weights with composite.m's nearest-peak search (1-based loops of the SPEC, shifted to 0-based)."""
+    """Klatt weights with composite.m's nearest-peak search (composite.m's 1-based loops, shifted to 0-based)."""
     w = []
     for i in range(24):
         n = i

@@ -3,8 +3,8 @@ import dataclasses
 
 import pytest
 
-from common.model_config import ModelConfig
-from common.named_configs import tiny
+from common.config.model_config import ModelConfig
+from common.config.named_configs import tiny
 
 
 def test_defaults_are_the_run_scripts():

@@ -1,20 +1,20 @@
-"""Trainable parameter counts of the built models against SPEC Part 0 §7 / Part A §3.5, §4,
+"""Trainable parameter counts of the built models against docs/decisions.md §7 / docs/design.md §3.5, §4,
 §5.3, and the model_size.py tool."""
 import keras
 import pytest
 import tensorflow as tf
 
-from common import models
-from common.model_config import ModelConfig
-from common.named_configs import PAPER_CONFIGS, named_config
-from common.models import parameter_counts
+from common.config.model_config import ModelConfig
+from common.config.named_configs import PAPER_CONFIGS, named_config
+from common.models import build
+from common.models.build import parameter_counts
 from scripts import model_size
 
 G, G_SA, D, D_SA = 73_100_049, 73_202_451, 24_373_081, 24_393_562
 
 
 def expected(cfg):
-    """SPEC: ISEGAN shares one G; DSEGAN-N = N x one G; attention adds to G and (SASEGAN) D."""
+    """docs/design.md §3.5: ISEGAN shares one G; DSEGAN-N = N x one G; attention adds to G and (SASEGAN) D."""
     single = G_SA if cfg.self_attention else G
     return (cfg.stages if cfg.variant == "dsegan" else 1) * single, D_SA if cfg.d_attention else D
 
@@ -37,7 +37,7 @@ def test_generator_count_formulas(fields, g):
 @pytest.mark.parametrize("k,extra", [(0, 321 + 1_281), (1, 1_281 + 5_121), (4, 5_121 + 20_481),
                                      (5, 20_481 + 81_921), (9, 327_681 + 1_310_721), (10, 1_310_721)])
 def test_attention_parameters_per_site(k, extra):
-    """SPEC Part A §5.3 table: encoder block C = g_enc_depths[k], decoder block 2C at 9-k."""
+    """docs/design.md §5.3 table: encoder block C = g_enc_depths[k], decoder block 2C at 9-k."""
     assert parameter_counts(ModelConfig(self_attention=True, att_layer_ind=(k,)))[0] == G + extra
 
 
@@ -58,11 +58,11 @@ def test_model_size_script(capsys):
 
 
 def test_counting_allocates_nothing_later(monkeypatch):
-    """The deferred variables of parameter_counts leave Keras' global list (private: common/models.py), so the
+    """The deferred variables of parameter_counts leave Keras' global list (private: common/models/build.py), so the
     next StatelessScope exit (any symbolic Keras call) does not allocate and initialise ~97 M weights."""
     built = []
-    build = models.build_models
-    monkeypatch.setattr(models, "build_models", lambda cfg: built.append(build(cfg)) or built[-1])
+    build_models = build.build_models
+    monkeypatch.setattr(build, "build_models", lambda cfg: built.append(build_models(cfg)) or built[-1])
     parameter_counts(ModelConfig())
     with keras.StatelessScope():
         pass

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from common import rundir
+from common.rundir import checkpoint_files, flags_file, layout
 from tests.conftest import TINY_MODEL
 
 pytestmark = pytest.mark.slow  # a cluster of two training processes, trained twice
@@ -42,21 +42,21 @@ def train_cluster(records, run, *flags):
 
 def test_two_workers_train_alike_the_chief_writes_and_both_resume(tiny_records, tmp_path):
     run = tmp_path / "run"
-    worker = run / rundir.WORKER_DIR / "1"
+    worker = run / layout.WORKER_DIR / "1"
     for code, out, err in train_cluster(tiny_records, run, "--max_steps", "4"):
         assert code == 0, err[-3000:]
         assert "2 replica(s) x 2 windows = 4 windows per batch" in out
-    chief_losses = (run / rundir.LOSS_FILE).read_text()
-    assert chief_losses == (worker / rundir.LOSS_FILE).read_text()  # the same reduced losses, bit for bit
+    chief_losses = (run / layout.LOSS_FILE).read_text()
+    assert chief_losses == (worker / layout.LOSS_FILE).read_text()  # the same reduced losses, bit for bit
     assert len(chief_losses.splitlines()) == 5
-    assert sorted(os.listdir(run)) == sorted([rundir.FLAGS_FILE, rundir.CHECKPOINT_DIR, rundir.LOG_DIR,
-                                              rundir.LOSS_FILE, rundir.WORKER_DIR, rundir.LOCK_FILE])  # the chief's
-    assert rundir.checkpoint_steps(str(run)) == [2, 4]
-    assert rundir.load_flags(str(run))["training"]["replicas"] == 2
-    assert os.listdir(run / rundir.WORKER_DIR) == ["1"]  # the second worker's own files only
+    assert sorted(os.listdir(run)) == sorted([layout.FLAGS_FILE, layout.CHECKPOINT_DIR, layout.LOG_DIR,
+                                              layout.LOSS_FILE, layout.WORKER_DIR, layout.LOCK_FILE])  # the chief's
+    assert checkpoint_files.checkpoint_steps(str(run)) == [2, 4]
+    assert flags_file.load_flags(str(run))["training"]["replicas"] == 2
+    assert os.listdir(run / layout.WORKER_DIR) == ["1"]  # the second worker's own files only
     for code, out, err in train_cluster(tiny_records, run, "--max_steps", "6", "--allow_changes"):
         assert code == 0, err[-3000:]
         assert "from ckpt-4 (iteration 4 of 6)" in out  # both from the chief's checkpoint
-    assert (run / rundir.LOSS_FILE).read_text() == (worker / rundir.LOSS_FILE).read_text()
-    assert [int(r.split(",")[0]) for r in (run / rundir.LOSS_FILE).read_text().splitlines()[1:]] == list(range(1, 7))
-    assert rundir.checkpoint_steps(str(run)) == [2, 4, 6]
+    assert (run / layout.LOSS_FILE).read_text() == (worker / layout.LOSS_FILE).read_text()
+    assert [int(r.split(",")[0]) for r in (run / layout.LOSS_FILE).read_text().splitlines()[1:]] == list(range(1, 7))
+    assert checkpoint_files.checkpoint_steps(str(run)) == [2, 4, 6]

@@ -5,11 +5,12 @@ import subprocess
 
 import pytest
 
-from common import config, rundir
-from common.model_config import ModelConfig
-from common.named_configs import (PAPER_CONFIGS, batch_per_replica, main_argv, name_of, named_config, paper_gpus,
-                                  paper_windows, tiny)
-from common.train_config import TrainConfig
+from common.config import cli
+from common.config.model_config import ModelConfig
+from common.config.named_configs import (PAPER_CONFIGS, batch_per_replica, main_argv, name_of, named_config, paper_gpus,
+                                         paper_windows, tiny)
+from common.config.train_config import TrainConfig
+from common.rundir import flags_file, run_record
 from scripts import named_config as named_config_cli
 from tests.conftest import HOSTILE_NAME
 
@@ -48,7 +49,7 @@ def test_config_builds_the_named_model(name, capsys):
     for att in (None, 3):
         variant, flags = main_argv(name, att)
         assert flags[:2] == ["--config", name]
-        cfg = config.model_config(config.parse(variant, flags))
+        cfg = cli.model_config(cli.parse(variant, flags))
         expected = named_config(name, **({"att_layer_ind": (att,)} if att is not None and "SA" in name else {}))
         assert cfg == expected and name_of(cfg) == name
     assert named_config_cli.main([name]) == 0 and named_config_cli.main(["--gpus", name]) == 0
@@ -56,12 +57,12 @@ def test_config_builds_the_named_model(name, capsys):
 
 
 def test_flags_given_win_over_the_config_and_the_config_must_be_the_variants(capsys):
-    args = config.parse("dsegan", ["--config", "DSEGAN-SA-3", "--stages", "2", "--recipe", "quick"])
-    cfg = config.model_config(args)
+    args = cli.parse("dsegan", ["--config", "DSEGAN-SA-3", "--stages", "2", "--recipe", "quick"])
+    cfg = cli.model_config(args)
     assert (cfg.stages, cfg.self_attention, args.batch_size) == (2, True, 8)  # the flag, the config, the recipe
-    assert config.model_config(config.parse("segan", ["--config", "SASEGAN"])) == named_config("SASEGAN")
+    assert cli.model_config(cli.parse("segan", ["--config", "SASEGAN"])) == named_config("SASEGAN")
     with pytest.raises(SystemExit):
-        config.parse("isegan", ["--config", "DSEGAN-2"])
+        cli.parse("isegan", ["--config", "DSEGAN-2"])
     assert "--config DSEGAN-2 is a dsegan configuration: run dsegan/main.py" in capsys.readouterr().err
 
 
@@ -78,7 +79,7 @@ def test_the_batch_rule_splits_the_papers_windows_over_the_replicas():
 
 
 def test_training_applies_the_batch_rule_unless_a_batch_is_given(two_replicas):
-    from common.trainer import Trainer
+    from common.training.trainer import Trainer
 
     cfg = tiny("ISEGAN-SA-2")
     assert Trainer(cfg, TrainConfig(), two_replicas).training.batch_size == 50  # 100 windows over 2 replicas
@@ -87,12 +88,12 @@ def test_training_applies_the_batch_rule_unless_a_batch_is_given(two_replicas):
 
 
 def test_the_start_line_says_where_the_batch_came_from(tiny_records, tmp_path, one_replica, capsys):
-    from common.training_run import TrainingRun
+    from common.training.training_run import TrainingRun
 
     for flags, source in (([], "the paper's for ISEGAN-SA-2, split over the replicas"),
                           (["--recipe", "quick"], "the quick recipe's, per replica"),
                           (["--recipe", "quick", "--batch_size", "3"], "--batch_size per replica")):
-        args = config.parse("isegan", ["--config", "ISEGAN-SA-2", "--canvas_size", "512", "--g_enc_depths",
+        args = cli.parse("isegan", ["--config", "ISEGAN-SA-2", "--canvas_size", "512", "--g_enc_depths",
                                        "8,8,16,16,32", "--d_num_fmaps", "8,8,16,16,32", "--att_layer_ind", "2",
                                        "--e2e_dataset", str(tiny_records), "--save_path", str(tmp_path / "r"),
                                        *flags])
@@ -118,9 +119,10 @@ def test_run_paper_sh_trains_each_named_configuration_then_the_table(tmp_path, r
     out = subprocess.run(["bash", os.path.join(ROOT, "scripts", "run_paper.sh")], env=env, capture_output=True,
                          text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    saved = {name: rundir.load_flags(str(tmp_path / HOSTILE_NAME / "runs" / "demo" / name)) for name in ("SASEGAN", "DSEGAN-2")}
+    saved = {name: flags_file.load_flags(str(tmp_path / HOSTILE_NAME / "runs" / "demo" / name))
+             for name in ("SASEGAN", "DSEGAN-2")}
     assert {s["training"]["mixed_precision"] for s in saved.values()} == {"float32"}  # the paper's, by default
-    models = {name: rundir.model_config(s) for name, s in saved.items()}
+    models = {name: run_record.model_config(s) for name, s in saved.items()}
     assert {name: name_of(cfg) for name, cfg in models.items()} == {"SASEGAN": "SASEGAN", "DSEGAN-2": "DSEGAN-2"}
     assert models["SASEGAN"].att_layer_ind == (1,)  # ATT_LAYER
     table = (tmp_path / HOSTILE_NAME / "runs" / "demo" / "paper_table.md").read_text()

@@ -1,8 +1,8 @@
 import numpy as np
 import tensorflow as tf
 
-from common import losses
-from common.optim import TF1RMSProp
+from common.nn import losses
+from common.nn.optim import TF1RMSProp
 
 
 def test_tf1_rmsprop_follows_the_formula():

@@ -1,13 +1,13 @@
-"""scripts/paper_table.py on synthetic run directories (results.json written by common/evaluation.py)."""
+"""scripts/paper_table.py on synthetic run directories (results.json written by common/evaluation/)."""
 import csv
 import os
 
 import numpy as np
 import pytest
 
-from common import metrics
-from common.named_configs import tiny
-from common.models import parameter_counts
+from common.audio import metrics
+from common.config.named_configs import tiny
+from common.models.build import parameter_counts
 from scripts import paper_table
 from tests.conftest import CLEAN, make_run
 
@@ -54,7 +54,7 @@ def test_rows_statistics_parameters_and_gaps(tmp_path):
 
 
 def test_published_sasegan_layer_rows_are_complete_and_the_paper_layer_is_in_the_table(tmp_path):
-    from common import published
+    from common.evaluation import published
     # the page's rows SASEGAN-3 … SASEGAN-11 (1-based), each with its six printed metrics
     assert [row[0] for row in published.SASEGAN_PAGE_ROWS] == [f"SASEGAN-{n}" for n in range(3, 12)]
     assert all(len(row) == 1 + len(metrics.METRICS) and all(isinstance(v, float) for v in row[1:])

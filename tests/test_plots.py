@@ -3,9 +3,9 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from common import published
-from common.named_configs import tiny
-from common.paper_table import run_summary
+from common.config.named_configs import tiny
+from common.evaluation import published
+from common.evaluation.paper_table import run_summary
 from scripts.plots import ablation as plot_ablation, attention as plot_attention, lib as plotlib
 from scripts.plots import losses as plot_losses, spectrograms as plot_spectrograms
 from tests.conftest import make_run

@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config, loss_scale, rundir
-from common.errors import FlagsMismatch, TrainingDiverged
-from common.models import build_models
-from common.named_configs import tiny
-from common.trainer import Trainer
-from common.training_run import TrainingRun
+from common.config import cli
+from common.config.named_configs import tiny
+from common.models.build import build_models
+from common.nn import loss_scale
+from common.rundir import checkpoint_files, flags_file, layout, trained_chain
+from common.system.errors import FlagsMismatch, TrainingDiverged
+from common.training.trainer import Trainer
+from common.training.training_run import TrainingRun
 from tests.conftest import tiny_args
 
 ISEGAN_SA_2 = ["--stages", "2", "--self_attention"]
@@ -49,7 +51,7 @@ def test_low_precision_training_follows_the_float32_loss_curve(low, tiny_records
         assert training.trainer.chain(tf.zeros([1, 512, 1]))[-1].dtype == tf.as_dtype(precision)
         training.train()
         assert all(v == 0 for k, v in training.trainer.loss_scale_state().items() if "skipped" in k)
-        curves[precision] = np.genfromtxt(run / rundir.LOSS_FILE, delimiter=",", names=True)
+        curves[precision] = np.genfromtxt(run / layout.LOSS_FILE, delimiter=",", names=True)
     for name in ("d_loss", "g_loss", "g_l1_0", "g_l1_1"):
         f32, ours = (curves[p][name].reshape(4, 50).mean(axis=1) for p in ("float32", low))
         np.testing.assert_allclose(ours, f32, rtol=0.05, err_msg=name)
@@ -66,17 +68,17 @@ def test_a_checkpoint_of_one_precision_resumes_and_tests_in_the_other(low, tiny_
     resumed = TrainingRun(tiny_args("isegan", tmp_path, tiny_records, *ISEGAN_SA_2, "--max_steps", "4",
                                     "--mixed_precision", low, "--allow_changes"), one_replica)
     assert resumed.restore() == 2 and resumed.train() == 4  # float16: without loss scales in the checkpoint
-    saved = rundir.load_flags(str(tmp_path))
+    saved = flags_file.load_flags(str(tmp_path))
     assert f"mixed_precision: float32 (saved) vs {low} (now)" in saved["changes"][-1]["changes"]
     back = TrainingRun(tiny_args("isegan", tmp_path, tiny_records, *ISEGAN_SA_2, "--max_steps", "6",
                                  "--allow_changes"), one_replica)
     assert back.restore() == 4 and back.train() == 6  # float16: loss scales in the checkpoint, unused
-    trained = rundir.load_chain(str(tmp_path), "4")  # test mode computes in float32 from either
+    trained = trained_chain.load_chain(str(tmp_path), "4")  # test mode computes in float32 from either
     noisy = tf.random.normal([2, 512, 1]) * 0.1
     zs = [tf.random.normal(trained.cfg.z_shape(2)) for _ in range(2)]
     ours = trained.chain(noisy, zs=zs)[-1]
     low_chain = resumed.trainer.chain  # holds the weights of checkpoint 4 after its train()
-    resumed.trainer.checkpoint.read(rundir.checkpoint_prefix(str(tmp_path), 4)).expect_partial()
+    resumed.trainer.checkpoint.read(checkpoint_files.checkpoint_prefix(str(tmp_path), 4)).expect_partial()
     np.testing.assert_allclose(tf.cast(low_chain(noisy, zs=zs)[-1], tf.float32), ours, atol=0.02)
 
 
@@ -99,7 +101,7 @@ def test_float16_skips_a_step_that_overflows_on_any_replica(tiny_records, tmp_pa
     monkeypatch.setattr(loss_scale, "GROWTH_STEPS", 2)
     monkeypatch.setattr(loss_scale, "INITIAL_SCALE", 8.0)  # where this model's finite batches do not overflow
     args = tiny_args("isegan", tmp_path, tiny_records, *ISEGAN_SA_2, "--mixed_precision", "float16")
-    tr = Trainer(config.model_config(args), config.train_config(args), two_replicas)
+    tr = Trainer(cli.model_config(args), cli.train_config(args), two_replicas)
     clean = tf.random.normal([2, 512, 1]) * 0.1
     broken = tf.tensor_scatter_nd_update(clean, [[0, 7, 0]], [np.inf])
 
@@ -131,4 +133,4 @@ def test_float16_stops_when_its_loss_scale_falls_below_1(tiny_records, tmp_path,
                                 "--mixed_precision", "float16"), one_replica)
     with pytest.raises(TrainingDiverged, match="float16 gradients overflow even unscaled at iteration 1"):
         run.train()
-    assert rundir.checkpoint_steps(str(tmp_path)) == []
+    assert checkpoint_files.checkpoint_steps(str(tmp_path)) == []

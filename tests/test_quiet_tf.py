@@ -1,4 +1,4 @@
-"""common.quiet_tf: TensorFlow's start-up noise is gone, real messages and errors are not."""
+"""common.system.quiet_tf: TensorFlow's start-up noise is gone, real messages and errors are not."""
 import os
 import subprocess
 import sys
@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOISE = ("I0000", "E0000", "absl::InitializeLog")
-IMPORT = "from common.quiet_tf import import_tensorflow; tf = import_tensorflow(); "
+IMPORT = "from common.system.quiet_tf import import_tensorflow; tf = import_tensorflow(); "
 
 
 def run(code, **env):
@@ -53,7 +53,7 @@ def test_failed_import_restores_stderr(tmp_path):
         "import os\nos.write(2, b'I0000 00:00:1.5 1 fake.cc:1] loader says why\\n')\n"
         "raise ImportError('fake tensorflow is broken')\n")
     code = ("import sys; sys.path.insert(0, %r)\n" % str(tmp_path)
-            + "from common.quiet_tf import import_tensorflow\n"
+            + "from common.system.quiet_tf import import_tensorflow\n"
             "try:\n    import_tensorflow()\n"
             "except ImportError as e:\n    print('caught', e, file=sys.stderr)\n"
             "print('after', file=sys.stderr)\nimport_tensorflow()\n")
@@ -66,7 +66,7 @@ def test_failed_import_restores_stderr(tmp_path):
 
 @pytest.mark.slow
 def test_spawned_worker_is_quiet():
-    code = ("import multiprocessing as mp\nfrom common.quiet_tf import import_tensorflow\n"
+    code = ("import multiprocessing as mp\nfrom common.system.quiet_tf import import_tensorflow\n"
             "if __name__ == '__main__':\n"
             "    p = mp.get_context('spawn').Process(target=import_tensorflow); p.start(); p.join()\n"
             "    import sys; print('exit', p.exitcode, file=sys.stderr)\n")
@@ -77,7 +77,7 @@ def test_spawned_worker_is_quiet():
 
 def test_in_process_under_pytest():
     # TensorFlow is usually imported already here; the call still returns it and leaves fd 2 as it was
-    from common.quiet_tf import import_tensorflow
+    from common.system.quiet_tf import import_tensorflow
 
     before = os.fstat(2)
     tf = import_tensorflow()
@@ -88,7 +88,7 @@ def test_in_process_under_pytest():
 
 @pytest.mark.slow
 def test_audio_summary_without_the_onednn_string_line(tmp_path):
-    r = run(IMPORT + "from common.quiet_tf import quiet_audio_summary; import sys\n"
+    r = run(IMPORT + "from common.system.quiet_tf import quiet_audio_summary; import sys\n"
             f"with tf.summary.create_file_writer({str(tmp_path)!r}).as_default(step=1):\n"
             "    quiet_audio_summary('x', tf.zeros([1, 100, 1]), 16000)\n"
             "print('after', file=sys.stderr)")

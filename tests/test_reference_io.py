@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config, rundir, tf1_import
-from common.training_run import TrainingRun
+from common.config import cli
+from common.models import tf1_import
+from common.rundir import flags_file
+from common.training.training_run import TrainingRun
 from scripts.dev import reference_io
 from tests import tf1_reference
 from tests.conftest import TINY_MODEL
@@ -17,7 +19,7 @@ B = 3
 def run(tmp_path_factory):
     """A saved tiny ISEGAN-SA-2 + D attention run with non-trivial σ, α and β."""
     run_dir = tmp_path_factory.mktemp("run")
-    args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--d_attention",
+    args = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--d_attention",
                                    "--save_path", str(run_dir)])
     run = TrainingRun(args, tf.distribute.get_strategy())
     tr = run.trainer
@@ -25,7 +27,7 @@ def run(tmp_path_factory):
     for v in tr.chain.variables + tr.disc.variables:
         if v.path.endswith(("sigma_ratio", "alpha", "beta")):
             v.assign(rng.uniform(0.1, 0.4, v.shape).astype(np.float32))
-    rundir.save_flags(args, str(run_dir))
+    flags_file.save_flags(args, str(run_dir))
     run.save()
     return run_dir, tr.cfg
 

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import config, rundir
-from common.errors import FlagsMismatch, RunDirError
+from common.config import cli
 from common.main import main
-from common.training_run import TrainingRun
+from common.rundir import checkpoint_files, flags_file, layout
+from common.system.errors import FlagsMismatch, RunDirError
+from common.training.training_run import TrainingRun
 from scripts import enhance_checkpoints
 from tests.conftest import HOSTILE_NAME, TINY_MODEL
 
@@ -30,7 +31,7 @@ def train_flags(records, run, *extra):
 
 
 def losses_iterations(run):
-    rows = (run / rundir.LOSS_FILE).read_text().splitlines()[1:]
+    rows = (run / layout.LOSS_FILE).read_text().splitlines()[1:]
     return [int(r.split(",")[0]) for r in rows]
 
 
@@ -45,13 +46,13 @@ def test_kill_9_mid_training_then_resume(tiny_records, tmp_path):
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    killed_at = rundir.checkpoint_steps(str(run))[-1]
+    killed_at = checkpoint_files.checkpoint_steps(str(run))[-1]
     assert 6 <= killed_at < 200, killed_at
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"from ckpt-{killed_at} (iteration {killed_at} of 200)" in out.stdout
     assert losses_iterations(run) == list(range(1, 201))  # nothing lost, nothing doubled
-    assert rundir.checkpoint_steps(str(run)) == [192, 194, 196, 198, 200]
+    assert checkpoint_files.checkpoint_steps(str(run)) == [192, 194, 196, 198, 200]
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "is complete (200 of 200 iterations)" in again.stdout
 
@@ -73,7 +74,7 @@ def test_sigterm_saves_at_the_current_iteration_and_the_resume_loses_none(tiny_r
     assert second.returncode == 1 and f"error: run directory {run} is in use by PID {proc.pid} on " in second.stderr
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
-    stopped = rundir.checkpoint_steps(str(run))[-1]
+    stopped = checkpoint_files.checkpoint_steps(str(run))[-1]
     assert proc.returncode == 143 and stopped >= 5, (proc.returncode, err[-2000:])
     assert f"stopped by SIGTERM at iteration {stopped}; saved ckpt-{stopped}; the same command resumes" in err
     assert losses_iterations(run) == list(range(1, stopped + 1))
@@ -111,8 +112,8 @@ def test_sigterm_to_a_run_script_stops_its_training_and_leaves_no_process(run_sc
 def trained(tiny_records, tmp_path, one_replica):
     """A tiny ISEGAN-2 run trained to iteration 4 (checkpoints 2 and 4)."""
     run = tmp_path / "run"
-    TrainingRun(config.parse("isegan", train_flags(tiny_records, run, "--max_steps", "4")), one_replica).train()
-    assert rundir.checkpoint_steps(str(run)) == [2, 4]
+    TrainingRun(cli.parse("isegan", train_flags(tiny_records, run, "--max_steps", "4")), one_replica).train()
+    assert checkpoint_files.checkpoint_steps(str(run)) == [2, 4]
     return run
 
 
@@ -136,12 +137,12 @@ def test_truncated_newest_checkpoint_falls_back_everywhere(trained, tiny_records
     assert capsys.readouterr().out.split() == [str(trained / "enhanced" / "2")]
     (trained / "checkpoints" / "ckpt-6_temp").mkdir()  # what a save killed midway leaves
     (trained / "checkpoints" / "ckpt-6_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"x" * 100)
-    tr = TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--allow_changes")),
+    tr = TrainingRun(cli.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--allow_changes")),
                  one_replica)
     assert tr.train() == 6
     err = capsys.readouterr()
     assert "ckpt-4 is unreadable" in err.err and "ckpt-6_temp" in err.err and "from ckpt-2 (iteration 2 of 6)" in err.out
-    assert rundir.checkpoint_steps(str(trained)) == [2, 4, 6]
+    assert checkpoint_files.checkpoint_steps(str(trained)) == [2, 4, 6]
     assert sorted(p.name for p in (trained / "corrupt").iterdir())[0].startswith("ckpt-4.data")
     assert not (trained / "checkpoints" / "ckpt-6_temp").exists()
     assert losses_iterations(trained) == list(range(1, 7))
@@ -153,11 +154,11 @@ def test_every_checkpoint_unreadable_stops_and_keeps_the_history(trained, tiny_r
     truncate(trained, 2)
     truncate(trained, 4)
     for _ in range(2):
-        tr = TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6",
+        tr = TrainingRun(cli.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6",
                                                             "--allow_changes")), one_replica)
         with pytest.raises(RunDirError, match="no readable checkpoint to resume from \\(ckpt-2, ckpt-4 unreadable"):
             tr.train()
-        assert rundir.checkpoint_steps(str(trained)) == [] and losses_iterations(trained) == [1, 2, 3, 4]
+        assert checkpoint_files.checkpoint_steps(str(trained)) == [] and losses_iterations(trained) == [1, 2, 3, 4]
     assert "falling back" not in capsys.readouterr().err.splitlines()[-1]
 
 
@@ -186,18 +187,18 @@ def test_enhance_checkpoints_equals_test_mode_per_checkpoint(trained, demo_dir, 
 
 def test_changed_run_flags_stop_resume_unless_allowed(trained, tiny_records, one_replica):
     with pytest.raises(FlagsMismatch) as e:
-        TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--batch_size", "3",
+        TrainingRun(cli.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--batch_size", "3",
                                                    "--preemph", "0.9")), one_replica).train()
     assert "batch_size: 2 (saved) vs 3 (now)" in str(e.value) and "preemph: 0.95 (saved) vs 0.9 (now)" in str(e.value)
     with pytest.raises(FlagsMismatch, match="stages: 2 \\(saved\\) vs 3 \\(now\\)"):  # never, even when allowed
-        TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--iterations", "3",
+        TrainingRun(cli.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "4", "--iterations", "3",
                                                    "--allow_changes")), one_replica).train()
-    assert rundir.load_flags(str(trained))["training"]["batch_size"] == 2  # flags.json untouched
-    tr = TrainingRun(config.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--batch_size", "3",
+    assert flags_file.load_flags(str(trained))["training"]["batch_size"] == 2  # flags.json untouched
+    tr = TrainingRun(cli.parse("isegan", train_flags(tiny_records, trained, "--max_steps", "6", "--batch_size", "3",
                                                     "--g_learning_rate", "1e-3", "--allow_changes")), one_replica)
     tr.train()
     assert float(tr.trainer.g_opt.learning_rate.numpy()) == pytest.approx(1e-3)  # the new rate, not the checkpoint's
-    saved = rundir.load_flags(str(trained))
+    saved = flags_file.load_flags(str(trained))
     assert saved["training"]["batch_size"] == 3
     assert saved["changes"] == [{"iteration": 4, "changes": ["batch_size: 2 (saved) vs 3 (now)",
                                                              "max_steps: 4 (saved) vs 6 (now)",
@@ -219,7 +220,7 @@ def test_test_mode_reads_the_model_from_flags_json_only(trained, demo_dir, tmp_p
     assert not np.array_equal(a, c)  # z matters: another seed, another output
     with pytest.raises(SystemExit, match="preemph: 0.95 \\(saved\\) vs 0.5"):
         test_mode("d", "--preemph", "0.5")
-    os.remove(trained / rundir.FLAGS_FILE)
+    os.remove(trained / layout.FLAGS_FILE)
     with pytest.raises(SystemExit, match="flags.json: no such file"):  # never a partial load
         test_mode("e")
 
@@ -248,9 +249,9 @@ def test_float_copies_of_the_test_set_enhance_alike(trained, demo_dir, tmp_path)
 
 def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
     for name in ("a", "b"):
-        TrainingRun(config.parse("isegan", train_flags(tiny_records, tmp_path / name, "--max_steps", "3", "--seed", "5")),
+        TrainingRun(cli.parse("isegan", train_flags(tiny_records, tmp_path / name, "--max_steps", "3", "--seed", "5")),
                 one_replica).train()
-    assert (tmp_path / "a" / rundir.LOSS_FILE).read_text() == (tmp_path / "b" / rundir.LOSS_FILE).read_text()
+    assert (tmp_path / "a" / layout.LOSS_FILE).read_text() == (tmp_path / "b" / layout.LOSS_FILE).read_text()
 
 
 def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
@@ -263,8 +264,8 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
                          timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     run = tmp_path / HOSTILE_NAME / "runs" / "demo" / "ISEGAN-SA-2"
-    assert rundir.checkpoint_steps(str(run)) == [1, 2, 3, 4, 5]
-    saved = rundir.load_flags(str(run))
+    assert checkpoint_files.checkpoint_steps(str(run)) == [1, 2, 3, 4, 5]
+    saved = flags_file.load_flags(str(run))
     assert saved["dataset"]["corpus"] == "demo" and saved["model"]["g_enc_depths"] == [8, 8, 16, 16, 32]
     assert saved["training"]["recipe"] == "quick" and saved["training"]["preemph"] == 0.5
     assert saved["training"]["mixed_precision"] == "bfloat16" and saved["flags"]["xla"] is False

@@ -1,5 +1,5 @@
-"""A run's flags.json is read through one check (common/run_record.py) and a checkpoint is read only into the
-model it holds (common/checkpoint_match.py): a hand-edited file stops with one line naming the key, a checkpoint
+"""A run's flags.json is read through one check (common/rundir/run_record.py) and a checkpoint is read only into the
+model it holds (common/models/checkpoint_match.py): a hand-edited file stops with one line naming the key, a checkpoint
 of another model with one line naming the checkpoint and some of the differing variables, never partly loaded."""
 import json
 import os
@@ -12,16 +12,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config, rundir
-from common.checkpoint_match import CheckpointMismatch, restore_exactly
-from common.errors import RunDirError
+from common.config import cli
+from common.config.named_configs import main_argv
+from common.config.recipes import RECIPES
+from common.config.train_config import FieldError, OLDER_RUNS, TrainConfig
 from common.main import main
-from common.models import build_models
-from common.named_configs import main_argv
-from common.recipes import RECIPES
-from common.train_config import OLDER_RUNS, FieldError, TrainConfig
-from common.trainer import Trainer
-from common.training_run import TrainingRun
+from common.models.build import build_models
+from common.models.checkpoint_match import CheckpointMismatch, restore_exactly
+from common.rundir import checkpoint_files, flags_file, layout, run_record, trained_chain
+from common.system.errors import RunDirError
+from common.training.trainer import Trainer
+from common.training.training_run import TrainingRun
 from tests.conftest import TINY_MODEL
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,8 +32,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def plain_run(tmp_path_factory, one_replica):
     """tiny_run's model without self-attention: a run directory with flags.json and checkpoint 0."""
     run = tmp_path_factory.mktemp("runs") / "ISEGAN-2"
-    args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--save_path", str(run), "--seed", "0"])
-    rundir.save_flags(args, str(run))
+    args = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--save_path", str(run), "--seed", "0"])
+    flags_file.save_flags(args, str(run))
     TrainingRun(args, one_replica).save()
     return run
 
@@ -43,7 +44,7 @@ def copy_of(run, tmp_path):
 
 def edit(run, change):
     """flags.json of `run` after change(saved), as a user's editor leaves it."""
-    path = run / rundir.FLAGS_FILE
+    path = run / layout.FLAGS_FILE
     saved = json.loads(path.read_text())
     change(saved)
     path.write_text(json.dumps(saved, indent=1))
@@ -93,8 +94,8 @@ def test_a_hand_edited_flags_json_is_one_error_naming_the_key(tiny_run, tmp_path
     run = copy_of(tiny_run, tmp_path)
     edit(run, change)
     with pytest.raises(RunDirError) as e:
-        rundir.load_flags(str(run))
-    assert str(e.value) == f"{run / rundir.FLAGS_FILE}: {message}"
+        flags_file.load_flags(str(run))
+    assert str(e.value) == f"{run / layout.FLAGS_FILE}: {message}"
 
 
 def test_what_older_runs_lack_and_flags_of_other_variants_or_times_still_load(tiny_run, tmp_path):
@@ -107,8 +108,8 @@ def test_what_older_runs_lack_and_flags_of_other_variants_or_times_still_load(ti
         saved["flags"].update(att_generators=None, depth=3, a_flag_since_removed="x")
 
     edit(run, older)
-    saved = rundir.load_flags(str(run))
-    assert rundir.train_config(saved).recipe == TrainConfig().recipe  # what the run predates keeps its default
+    saved = flags_file.load_flags(str(run))
+    assert run_record.train_config(saved).recipe == TrainConfig().recipe  # what the run predates keeps its default
 
 
 @pytest.mark.slow
@@ -125,13 +126,13 @@ def test_the_command_line_says_one_line_and_writes_nothing(change, message, tiny
     done = subprocess.run([sys.executable, os.path.join(ROOT, "isegan", "main.py"), "--save_path", str(run),
                            "--test_wav_dir", str(demo_dir / "noisy_testset_wav_16k"), "--save_clean_path", str(out)],
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True, text=True, timeout=300)
-    assert (done.returncode, done.stderr.strip()) == (1, f"error: {run / rundir.FLAGS_FILE}: {message}")
+    assert (done.returncode, done.stderr.strip()) == (1, f"error: {run / layout.FLAGS_FILE}: {message}")
     assert written(out) == []
 
 
 def test_the_untouched_run_loads_every_variable_of_its_checkpoint(tiny_run):
-    trained = rundir.load_chain(str(tiny_run), "0")
-    assert trained.path == rundir.checkpoint_prefix(str(tiny_run), 0)
+    trained = trained_chain.load_chain(str(tiny_run), "0")
+    assert trained.path == checkpoint_files.checkpoint_prefix(str(tiny_run), 0)
     reference = build_models(trained.cfg)[0]  # initialised afresh, then read by TensorFlow alone
     assert any(not np.array_equal(a.numpy(), b.numpy()) for a, b in zip(reference.variables, trained.chain.variables))
     tf.train.Checkpoint(chain=reference).read(trained.path).expect_partial().assert_existing_objects_matched()
@@ -146,10 +147,10 @@ def test_every_variant_loads_its_own_checkpoint_across_replica_counts(name, extr
     """The exact comparison refuses nothing it should load: ISEGAN's shared generator, DSEGAN's own ones with
     attention in some, SASEGAN's attention in D; saved by two replicas, tested, and resumed by one or two."""
     variant, flags = main_argv(name)
-    args = config.parse(variant, [*TINY_MODEL, *flags, *extra, "--save_path", str(tmp_path), "--seed", "0"])
-    rundir.save_flags(args, str(tmp_path))
+    args = cli.parse(variant, [*TINY_MODEL, *flags, *extra, "--save_path", str(tmp_path), "--seed", "0"])
+    flags_file.save_flags(args, str(tmp_path))
     TrainingRun(args, two_replicas).save()
-    assert rundir.load_chain(str(tmp_path)).path.endswith("ckpt-0")
+    assert trained_chain.load_chain(str(tmp_path)).path.endswith("ckpt-0")
     for strategy in (one_replica, two_replicas):
         assert TrainingRun(args, strategy).restore() == 0
 
@@ -166,12 +167,12 @@ def test_a_checkpoint_of_the_model_with_attention_flipped_is_refused(attention, 
     the checkpoint, naming it and some of the variables one side lacks (attention: spectral norm's u everywhere)."""
     run = copy_of(tiny_run if attention else plain_run, tmp_path)
     edit(run, flip_attention(not attention))
-    ckpt = rundir.checkpoint_prefix(str(run), 0)
+    ckpt = checkpoint_files.checkpoint_prefix(str(run), 0)
     side = "it holds 28 variable(s) the model lacks" if attention else "it lacks 28 of the model's variable(s)"
     with pytest.raises(RunDirError) as e:
-        rundir.load_chain(str(run), "0")
+        trained_chain.load_chain(str(run), "0")
     assert str(e.value).startswith(f"{ckpt} does not hold the generator weights of the model in "
-                                   f"{run / rundir.FLAGS_FILE}: {side} (chain/generator/dec_0/sn/u, ")
+                                   f"{run / layout.FLAGS_FILE}: {side} (chain/generator/dec_0/sn/u, ")
     assert "\n" not in str(e.value)
     with pytest.raises(SystemExit, match=f"^error: {re.escape(ckpt)} does not hold"):
         main("isegan", ["--save_path", str(run), "--test_wav_dir", str(tmp_path), "--save_clean_path",
@@ -181,10 +182,10 @@ def test_a_checkpoint_of_the_model_with_attention_flipped_is_refused(attention, 
 
 def test_a_refused_checkpoint_leaves_the_model_as_it_was(tiny_run):
     """The comparison comes before any reading: nothing of a mismatching checkpoint is loaded."""
-    chain = build_models(config.model_config(config.parse("isegan", [*TINY_MODEL, "--iterations", "2"])))[0]
+    chain = build_models(cli.model_config(cli.parse("isegan", [*TINY_MODEL, "--iterations", "2"])))[0]
     before = [v.numpy() for v in chain.variables]
     with pytest.raises(CheckpointMismatch):  # tiny_run has attention, this chain has not
-        restore_exactly(rundir.checkpoint_prefix(str(tiny_run), 0), {"chain": chain})
+        restore_exactly(checkpoint_files.checkpoint_prefix(str(tiny_run), 0), {"chain": chain})
     for v, old in zip(chain.variables, before):
         np.testing.assert_array_equal(v.numpy(), old)
 
@@ -195,22 +196,22 @@ def test_resume_refuses_a_checkpoint_of_another_model(attention, tiny_run, plain
     naming it and the variables, whichever side has more."""
     run = copy_of(tiny_run if attention else plain_run, tmp_path)
     flags = [*TINY_MODEL, "--iterations", "2", "--save_path", str(run)] + ([] if attention else ["--self_attention"])
-    ckpt = rundir.checkpoint_prefix(str(run), 0)
+    ckpt = checkpoint_files.checkpoint_prefix(str(run), 0)
     with pytest.raises(RunDirError, match=f"^{re.escape(ckpt)} does not match this model's flags: "
                                           f"{'it holds' if attention else 'it lacks'} [0-9]+ "):
-        TrainingRun(config.parse("isegan", flags), one_replica).restore()
+        TrainingRun(cli.parse("isegan", flags), one_replica).restore()
     same = [*TINY_MODEL, "--iterations", "2", "--save_path", str(run)] + (["--self_attention"] if attention else [])
-    assert TrainingRun(config.parse("isegan", same), one_replica).restore() == 0
+    assert TrainingRun(cli.parse("isegan", same), one_replica).restore() == 0
 
 
 def test_a_float16_trainer_resumes_a_float32_checkpoint_and_back(tiny_run, tmp_path):
     """The loss scales are the one part of the state a checkpoint may have or lack."""
-    f16 = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--mixed_precision", "float16"])
-    trainer = Trainer(config.model_config(f16), config.train_config(f16), tf.distribute.get_strategy())
-    trainer.restore(rundir.checkpoint_prefix(str(tiny_run), 0))  # no loss scales in it: they start afresh
+    f16 = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--mixed_precision", "float16"])
+    trainer = Trainer(cli.model_config(f16), cli.train_config(f16), tf.distribute.get_strategy())
+    trainer.restore(checkpoint_files.checkpoint_prefix(str(tiny_run), 0))  # no loss scales in it: they start afresh
     path = trainer.checkpoint.write(str(tmp_path / "f16"))
-    f32 = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention"])
-    Trainer(config.model_config(f32), config.train_config(f32), tf.distribute.get_strategy()).restore(path)
+    f32 = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention"])
+    Trainer(cli.model_config(f32), cli.train_config(f32), tf.distribute.get_strategy()).restore(path)
 
 
 @pytest.mark.parametrize("flag,value", [
@@ -220,13 +221,13 @@ def test_a_float16_trainer_resumes_a_float32_checkpoint_and_back(tiny_run, tmp_p
 ])
 def test_training_values_out_of_range_are_refused_on_the_command_line(flag, value, capsys):
     with pytest.raises(SystemExit):
-        config.parse("isegan", [f"--{flag}={value}"])
+        cli.parse("isegan", [f"--{flag}={value}"])
     assert re.search(f"^isegan/main.py: error: --{flag}: must be .*, got ", capsys.readouterr().err, re.M)
 
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
 def test_the_paper_defaults_and_every_recipe_are_in_range(recipe):
-    assert config.train_config(config.parse("dsegan", ["--recipe", recipe])).recipe == recipe
+    assert cli.train_config(cli.parse("dsegan", ["--recipe", recipe])).recipe == recipe
 
 
 def test_field_errors_name_the_field():

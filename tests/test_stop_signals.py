@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from common.stop_signals import GracefulStop, StopRequests
+from common.system.stop_signals import GracefulStop, StopRequests
 
 
 @pytest.mark.parametrize("first", [signal.SIGTERM, signal.SIGINT])

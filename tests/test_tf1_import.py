@@ -1,15 +1,16 @@
 """Importing upstream TF1 checkpoints: a fixture written with tf.compat.v1 under the upstream variable
-names and shapes (restated here from the upstream code, independently of common/tf1_import.py)."""
+names and shapes (restated here from the upstream code, independently of common/models/tf1_import.py)."""
 import json
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import rundir, tf1_import
-from common.rundir import load_chain
-from common.named_configs import tiny
-from common.trainer import Trainer
+from common.config.named_configs import tiny
+from common.models import tf1_import
+from common.rundir import checkpoint_files, flags_file, run_record
+from common.rundir.trained_chain import load_chain
+from common.training.trainer import Trainer
 from scripts import import_tf1_checkpoint
 
 # name: (configuration, importer flags beyond --ckpt/--out; the rest is detected)
@@ -142,9 +143,9 @@ def test_import_detects_the_model_and_fills_every_variable(imported, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_resumed_training_gets_the_upstream_state(imported, name):
     cfg, arrays, run = imported[name]
-    saved = rundir.load_flags(str(run))
-    tr = Trainer(rundir.model_config(saved), rundir.train_config(saved), tf.distribute.get_strategy())
-    tr.checkpoint.restore(rundir.resolve(str(run))).assert_existing_objects_matched()
+    saved = flags_file.load_flags(str(run))
+    tr = Trainer(run_record.model_config(saved), run_record.train_config(saved), tf.distribute.get_strategy())
+    tr.checkpoint.restore(checkpoint_files.resolve(str(run))).assert_existing_objects_matched()
     assert int(tr.iteration.numpy()) == 200
     exported = tf1_import.export_values(tr, slots=True)  # every variable and slot, back in upstream form
     assert set(exported) == {n for n in arrays if not n.startswith("g_ae/z") and n != "Variable"
@@ -248,7 +249,7 @@ def test_a_variant_that_contradicts_the_variable_names_fails(tmp_path, capsys, s
 
 def test_dsegan_sa_names_are_distinct_and_detected():
     """DSEGAN-SA never ran upstream; our naming must still round-trip through detection."""
-    from common.models import build_models
+    from common.models.build import build_models
 
     cfg = tiny("DSEGAN-SA-3", att_generators=(0, 2))
     chain, disc = build_models(cfg)

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config
-from common.named_configs import main_argv
-from common.trainer import Trainer
+from common.config import cli
+from common.config.named_configs import main_argv
+from common.training.trainer import Trainer
 from tests.conftest import TINY_MODEL, tiny_args
 
 CONFIGS = {"SEGAN": [], "SASEGAN": [], "ISEGAN-2": [], "ISEGAN-SA-2": [], "DSEGAN-2": [],
@@ -13,14 +13,14 @@ CONFIGS = {"SEGAN": [], "SASEGAN": [], "ISEGAN-2": [], "ISEGAN-SA-2": [], "DSEGA
 
 def tiny_trainer(variant, run_dir, records, *extra, strategy=None):
     args = tiny_args(variant, run_dir, records, *extra)
-    return Trainer(config.model_config(args), config.train_config(args), strategy)
+    return Trainer(cli.model_config(args), cli.train_config(args), strategy)
 
 
 def fixed_batch(records, batch=4):
     """The `batch` loudest of the first 64 windows (a file's first windows can be silence)."""
-    from common import data
+    from common.audio import tfdata
 
-    clean, noisy = next(iter(data.make_dataset(str(records), 64, canvas=512, shuffle_buffer=0)))
+    clean, noisy = next(iter(tfdata.make_dataset(str(records), 64, canvas=512, shuffle_buffer=0)))
     loudest = tf.argsort(tf.reduce_sum(tf.square(clean), axis=[1, 2]), direction="DESCENDING")[:batch]
     return tf.gather(clean, loudest), tf.gather(noisy, loudest)
 
@@ -76,7 +76,7 @@ def test_l1_only_skips_d_without_changing_g(tiny_records, tmp_path):
 
 
 def test_loss_history_widens_when_columns_appear(tmp_path):
-    from common.loss_history import LossHistory
+    from common.training.loss_history import LossHistory
 
     path = str(tmp_path / "losses.csv")
     first = LossHistory(path, 0)
@@ -107,8 +107,8 @@ def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path, capsys):
 
 
 def test_epoch_schedules():
-    args = config.parse("segan", [*TINY_MODEL, "--init_noise_std", "0.5", "--l1_remove_epoch", "3"])
-    tr = Trainer(config.model_config(args), config.train_config(args))
+    args = cli.parse("segan", [*TINY_MODEL, "--init_noise_std", "0.5", "--l1_remove_epoch", "3"])
+    tr = Trainer(cli.model_config(args), cli.train_config(args))
     stds = []
     for epoch in range(1, 18):
         tr.end_of_epoch(epoch)

@@ -2,10 +2,11 @@
 import pytest
 import tensorflow as tf
 
-from common import losses, rundir
-from common.errors import FlagsMismatch, TrainingDiverged
-from common.train_config import OLDER_RUNS
-from common.training_run import TrainingRun
+from common.config.train_config import OLDER_RUNS
+from common.nn import losses
+from common.rundir import flags_file
+from common.system.errors import FlagsMismatch, TrainingDiverged
+from common.training.training_run import TrainingRun
 from tests.conftest import tiny_args
 
 
@@ -20,13 +21,13 @@ def test_resume_continues_counter_and_history(tiny_records, tmp_path):
     assert [c.rsplit("-", 1)[1] for c in tr.manager.checkpoints] == ["2", "3", "4", "5"]
     rows = (tmp_path / "losses.csv").read_text().splitlines()
     assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
-    changes = rundir.load_flags(str(tmp_path))["changes"]
+    changes = flags_file.load_flags(str(tmp_path))["changes"]
     assert changes == [{"iteration": 3, "changes": ["max_steps: 3 (saved) vs 5 (now)"]}]
 
 
 def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_path):
     TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--recipe", "quick", "--max_steps", "2")).train()
-    training = rundir.load_flags(str(tmp_path))["training"]
+    training = flags_file.load_flags(str(tmp_path))["training"]
     assert (training["recipe"], training["preemph"], training["adv_weight"]) == ("quick", 0.5, 0.0)
     with pytest.raises(FlagsMismatch, match="recipe: quick \\(saved\\) vs paper"):
         TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "4")).train()
@@ -35,10 +36,10 @@ def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_p
 @pytest.mark.slow
 def test_runs_recorded_before_a_training_flag_existed_resume_unchanged(tiny_records, tmp_path):
     TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train()
-    saved = rundir.load_flags(str(tmp_path))
+    saved = flags_file.load_flags(str(tmp_path))
     for name in OLDER_RUNS:
         del saved["training"][name]
-    rundir.write_flags(str(tmp_path), saved)
+    flags_file.write_flags(str(tmp_path), saved)
     assert TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2")).train() == 2
     with pytest.raises(FlagsMismatch, match="lr_decay: 0.0 \\(saved\\) vs 0.5"):
         TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "2", "--lr_decay", "0.5")).train()
@@ -72,7 +73,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_records, tmp_path, m
 def test_only_the_chief_of_a_multi_worker_cluster_writes_the_run():
     from types import SimpleNamespace
 
-    from common.training_run import is_chief
+    from common.training.training_run import is_chief
 
     def strategy(task_type, task_id, jobs):
         spec = SimpleNamespace(as_dict=lambda: jobs)

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import config
-from common.rundir import checkpoint_steps, load_chain, resolve
-from common.training_run import TrainingRun
+from common.config import cli
+from common.rundir.checkpoint_files import checkpoint_steps, resolve
+from common.rundir.trained_chain import load_chain
+from common.training.training_run import TrainingRun
 from tests.conftest import TINY_MODEL
 
 
@@ -35,7 +36,7 @@ def scalars(log_dir, tag):
 @pytest.mark.slow
 def test_best_checkpoint_is_scored_logged_and_survives_max_to_keep(tiny_records, valid_dir, tmp_path, one_replica):
     run = tmp_path / "run"
-    args = config.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention",
+    args = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention",
                                    "--e2e_dataset", str(tiny_records), "--save_path", str(run), "--batch_size", "2",
                                    "--max_steps", "5", "--save_freq", "1", "--keep_checkpoints", "1",
                                    "--valid_wav_dir", str(valid_dir), "--valid_every", "2"])
@@ -59,9 +60,9 @@ def test_best_checkpoint_is_scored_logged_and_survives_max_to_keep(tiny_records,
 def test_validation_dir_without_pairs_layout_is_refused(tmp_path, capsys):
     (tmp_path / "noisy").mkdir()
     with pytest.raises(SystemExit):
-        config.parse("isegan", ["--valid_wav_dir", str(tmp_path)])
+        cli.parse("isegan", ["--valid_wav_dir", str(tmp_path)])
     assert "needs subdirectories clean/ and noisy/" in capsys.readouterr().err
 
 
 def test_validation_off_by_default():
-    assert config.parse("isegan", []).valid_wav_dir is None
+    assert cli.parse("isegan", []).valid_wav_dir is None

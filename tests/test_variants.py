@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common.chain import GeneratorChain
-from common.named_configs import named_config, tiny
-from common.models import build_models
+from common.config.named_configs import named_config, tiny
+from common.models.build import build_models
+from common.models.chain import GeneratorChain
 from dsegan.spec import generator_has_attention
 
 def n_params(variables):

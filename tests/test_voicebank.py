@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common import voicebank
+from common.audio import voicebank
 
 
 def make_archive(path, names, seconds=0.5, rate=48000):

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import rundir
-from common.enhance import Enhancer
-from common.models import build_models
-from common.named_configs import tiny
-from common.training_run import TrainingRun
+from common.config.named_configs import tiny
+from common.enhancement.enhance import Enhancer
+from common.models.build import build_models
+from common.rundir import checkpoint_files, flags_file, layout
+from common.training.training_run import TrainingRun
 from tests.conftest import tiny_args
 
 pytestmark = pytest.mark.slow  # XLA compilation
@@ -21,9 +21,9 @@ def test_xla_training_runs_on_two_replicas_and_keeps_the_spectral_norm_state(tin
     before = [v.numpy().copy() for v in u]
     assert run.train() == 2
     assert all(not np.array_equal(b, v.numpy()) for b, v in zip(before, u))  # every power iteration kept
-    assert rundir.checkpoint_steps(str(tmp_path)) == [2]
-    assert rundir.load_flags(str(tmp_path))["flags"]["xla"] is True
-    losses = np.genfromtxt(tmp_path / rundir.LOSS_FILE, delimiter=",", names=True)
+    assert checkpoint_files.checkpoint_steps(str(tmp_path)) == [2]
+    assert flags_file.load_flags(str(tmp_path))["flags"]["xla"] is True
+    losses = np.genfromtxt(tmp_path / layout.LOSS_FILE, delimiter=",", names=True)
     assert np.isfinite(losses["g_loss"]).all() and np.isfinite(losses["d_loss"]).all()
 
 

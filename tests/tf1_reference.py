@@ -1,4 +1,4 @@
-"""An independent, functional restatement of the reference's TF1 graph (SPEC Part A §3-§5) in
+"""An independent, functional restatement of the reference's TF1 graph (docs/design.md §3-§5) in
 float64, written the way the reference wrote it: 2-D convs on [B, T, 1, C] with kernels
 [k, 1, C_in, C_out] / [k, 1, C_out, C_in], PReLU as relu(x) + alpha (x - |x|) / 2, VBN as
 (x - mean) / std * gamma + beta. The tests compare the Keras models against it."""

@@ -13,13 +13,13 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 tf.get_logger().setLevel("ERROR")  # two tf.functions per layer: TF's retracing warning is expected here
 
-from common.conv import MATMUL_MAX_LENGTH, kernel_gradient  # noqa: E402
-from common.named_configs import named_config  # noqa: E402
+from common.config.named_configs import named_config  # noqa: E402
+from common.nn.conv_kernels import MATMUL_MAX_LENGTH, kernel_gradient  # noqa: E402
 from scripts.bench.lib import conv_layers, matmul_rate, model_bench_parser  # noqa: E402
 
 

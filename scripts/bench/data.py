@@ -10,12 +10,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
 import make_tfrecords  # noqa: E402
-from common.voicebank import wav_dir  # noqa: E402
+from common.audio.voicebank import wav_dir  # noqa: E402
 from scripts import make_demo_corpus  # noqa: E402
 
 
@@ -40,13 +40,13 @@ def main(argv=None) -> int:
         print(f"make_tfrecords: {args.files} pairs, {wav_mb:.0f} MB of wav in {wall:.1f} s wall "
               f"(worker start included): {args.files / wall:.1f} pairs/s, {wav_mb / wall:.1f} MB/s")
 
-        from common import data, records
+        from common.audio import tfdata, records
 
         path = os.path.join(work, "bench.tfrecords")
         t = time.perf_counter()
         windows = records.count_windows(path, verify=True)
         print(f"verify {windows} windows: {time.perf_counter() - t:.2f} s")
-        it = iter(data.make_dataset(path, args.batch_size))
+        it = iter(tfdata.make_dataset(path, args.batch_size))
         for _ in range(20):  # fill the shuffle buffer
             next(it)
         t = time.perf_counter()

@@ -12,17 +12,17 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
 import numpy as np  # noqa: E402
 
-from common.audio import SAMPLE_RATE  # noqa: E402
-from common.enhance import Enhancer  # noqa: E402
-from common.flags import add_window_flags  # noqa: E402
-from common.named_configs import named_config  # noqa: E402
-from common.models import build_models  # noqa: E402
+from common.audio.audio import SAMPLE_RATE  # noqa: E402
+from common.config.flags import add_window_flags  # noqa: E402
+from common.config.named_configs import named_config  # noqa: E402
+from common.enhancement.enhance import Enhancer  # noqa: E402
+from common.models.build import build_models  # noqa: E402
 from scripts.bench.lib import conv_flops, matmul_rate  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The GPU hours of the paper's runs, from the FLOPs of their training graphs and an assumed sustained rate
-per precision: the README's "Expected GPU time" table.
+per precision: the "Expected GPU time" table of docs/speed.md.
 
     python scripts/bench/gpu_hours.py [NAME ...] [--tflops float32=7 mixed=14]
 
@@ -15,16 +15,17 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
 import keras  # noqa: E402
 
-from common import config, tables  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
-from common.trainer import Trainer  # noqa: E402
+from common.config import cli  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
+from common.evaluation import tables  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.training.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops  # noqa: E402
 
 
@@ -47,8 +48,8 @@ def main(argv=None) -> int:
     for name in a.names:
         variant, flags = main_argv(name)
         batch = paper_windows(named_config(name))  # all replicas together: FLOPs are per window
-        args = config.parse(variant, [*flags, "--batch_size", str(batch)])
-        trainer = Trainer(config.model_config(args), config.train_config(args))
+        args = cli.parse(variant, [*flags, "--batch_size", str(batch)])
+        trainer = Trainer(cli.model_config(args), cli.train_config(args))
         flops = counted_iteration_flops(trainer, batch)
         total = flops * PAPER_RUN_WINDOWS / (2 * batch)
         run_hours = [total / r / 3600 for _, r in a.tflops]

@@ -20,16 +20,18 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common import evaluation, metrics, rundir, tables  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.named_configs import main_argv  # noqa: E402
-from common.run_enhance import enhance_checkpoints  # noqa: E402
-from common.tables import cell  # noqa: E402
-from common.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
+from common.audio import metrics  # noqa: E402
+from common.audio.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
+from common.config.named_configs import main_argv  # noqa: E402
+from common.enhancement.run_enhance import enhance_checkpoints  # noqa: E402
+from common.evaluation import scoring, tables  # noqa: E402
+from common.evaluation.tables import cell  # noqa: E402
+from common.rundir import checkpoint_files, flags_file, run_record  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
 
@@ -61,7 +63,7 @@ def train(name: str, run: str, records: str, minutes: float, extra: list[str]) -
         proc.send_signal(signal.SIGINT)
         proc.wait()
         stopped = True
-    if not (proc.returncode == 0 or stopped) or not rundir.checkpoint_steps(run):
+    if not (proc.returncode == 0 or stopped) or not checkpoint_files.checkpoint_steps(run):
         raise SystemExit(f"error: training {name} failed (exit {proc.returncode}) without a checkpoint in {run}")
     return launch
 
@@ -94,7 +96,7 @@ def checkpoint_rows(name: str, pairs: list, started: tuple, by_dir: dict) -> tup
             notes.append(f"{d}: {entry['n_files']}/{entry['n_expected']} files scored"
                          + (", mean not over the whole set" if entry["n_files"] else ", left out"))
         if entry["n_files"]:
-            wall = os.path.getmtime(rundir.checkpoint_prefix(run, step) + ".index") - launch
+            wall = os.path.getmtime(checkpoint_files.checkpoint_prefix(run, step) + ".index") - launch
             rows.append({"config": name, "iteration": step, "wall_s": round(wall, 1),
                          "windows": 2 * per_iteration * step, **entry["mean"]})
     return rows, notes
@@ -105,7 +107,7 @@ def throughput(name: str, rows: list[dict], saved: dict, rate: float) -> str:
     per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
     adversarial = saved["training"]["adv_weight"] != 0
     its = (rows[-1]["iteration"] - rows[0]["iteration"]) / (rows[-1]["wall_s"] - rows[0]["wall_s"])
-    flops = its * iteration_flops(rundir.model_config(saved), per_iteration, adversarial)
+    flops = its * iteration_flops(run_record.model_config(saved), per_iteration, adversarial)
     windows = f"{2 * per_iteration * its:.1f} windows/s, D's and G's batches" if adversarial else \
         f"{per_iteration * its:.1f} windows/s through G; D off"
     return (f"{name}: {its:.2f} iterations/s ({windows}) between its first and last checkpoint (saves included) = "
@@ -159,12 +161,12 @@ def main(argv=None) -> int:
             print(f"[{name}] removing the previous benchmark run {run}")
             shutil.rmtree(run)
         launch = train(name, run, records, a.minutes, shlex.split(a.flags))
-        saved = rundir.load_flags(run)
+        saved = flags_file.load_flags(run)
         started[name] = (run, launch, saved)
-    found = {name: [(step, out) for step, out, _ in enhance_checkpoints(run, noisy_dir, rundir.good_steps(run),
-                                                                         seed=0)]  # the same z for each
+    found = {name: [(step, out) for step, out, _ in enhance_checkpoints(
+                        run, noisy_dir, checkpoint_files.good_steps(run), seed=0)]  # the same z for each
              for name, (run, _, _) in started.items()}
-    summary, _ = evaluation.score_dirs(clean_dir, [d for pairs in found.values() for _, d in pairs], jobs=a.jobs,
+    summary, _ = scoring.score_dirs(clean_dir, [d for pairs in found.values() for _, d in pairs], jobs=a.jobs,
                                        noisy_dir=noisy_dir)
     by_dir = {d["dir"]: d for d in summary["dirs"]}
     rows, notes = [], []

@@ -7,7 +7,7 @@ import time
 import tensorflow as tf
 
 # windows through the training step in a paper run: 48,700 iterations x 2 batches x 100 windows, or SASEGAN's
-# 97,400 x 2 x 50 (SPEC Appendix B)
+# 97,400 x 2 x 50 (docs/design.md, Appendix B)
 PAPER_RUN_WINDOWS = 48_700 * 2 * 100
 
 

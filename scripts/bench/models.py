@@ -12,12 +12,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-from common.named_configs import named_config  # noqa: E402
-from common.models import build_models  # noqa: E402
+from common.config.named_configs import named_config  # noqa: E402
+from common.models.build import build_models  # noqa: E402
 from scripts.bench.lib import conv_flops, matmul_rate, model_bench_parser  # noqa: E402
 
 

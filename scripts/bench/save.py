@@ -15,13 +15,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-from common.named_configs import named_config  # noqa: E402
-from common.train_config import TrainConfig  # noqa: E402
-from common.trainer import Trainer  # noqa: E402
+from common.config.named_configs import named_config  # noqa: E402
+from common.config.train_config import TrainConfig  # noqa: E402
+from common.training.trainer import Trainer  # noqa: E402
 
 
 def save_seconds(name: str, folder: str, repeats: int) -> tuple[list[float], int]:

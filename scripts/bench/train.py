@@ -23,7 +23,7 @@ Data come from memory (one repeated batch), so this measures the step, not the i
 configuration in a process of its own, so a grid needs the memory of its largest configuration only.
 --hours adds the hours that the paper's 100 epochs of VoiceBank would take at each measured rate on one such
 device: every configuration's run feeds its step PAPER_RUN_WINDOWS windows (48,700 iterations x 2 batches
-x 100 windows, or SASEGAN's 97,400 x 2 x 50; SPEC Appendix B); a run on two GPUs takes about half.
+x 100 windows, or SASEGAN's 97,400 x 2 x 50; docs/design.md, Appendix B); a run on two GPUs takes about half.
 scripts/gpu_check.sh runs it for the whole paper grid.
 """
 import argparse
@@ -34,14 +34,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-from common import config  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
-from common.trainer import Trainer  # noqa: E402
+from common.config import cli  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.training.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate  # noqa: E402
 
 MODES = {"default": [], "xla": ["--xla"],  # mode: main.py flags
@@ -96,9 +96,9 @@ def _bench_config(name, a, show_device):
     runs, steps = [(mode, b) for b in batch_sizes for mode in a.modes], []
     for mode, b in runs:
         variant, flags = main_argv(name)
-        args = config.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b)])
-        cfg = config.model_config(args)
-        tr = Trainer(cfg, config.train_config(args), tf.distribute.MirroredStrategy([device]))
+        args = cli.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b)])
+        cfg = cli.model_config(args)
+        tr = Trainer(cfg, cli.train_config(args), tf.distribute.MirroredStrategy([device]))
         batch = tf.random.normal([b, cfg.canvas_size, 1]) * 0.1
         iterator = iter(tr.strategy.experimental_distribute_dataset(
             tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compare common/metrics.py with scores of the original MATLAB code: DIR holds clean/NAME.wav,
+"""Compare common/audio/metrics.py with scores of the original MATLAB code: DIR holds clean/NAME.wav,
 noisy/NAME.wav and reference.tsv (name pesq_wb_itu pesq_wb_matlab csig cbak covl ssnr llr wss stoi).
 Prints the largest and mean absolute difference per column, and the file with the largest one."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from common import metrics  # noqa: E402
+from common.audio import metrics  # noqa: E402
 
 # (our key, reference column)
 COLUMNS = [("pesq", "pesq_wb_itu"), ("csig", "csig"), ("cbak", "cbak"), ("covl", "covl"), ("ssnr", "ssnr"),

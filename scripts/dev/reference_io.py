@@ -10,7 +10,7 @@ the real pair [clean, noisy]; D input noise off).
 --train_step: IN holds `clean_a`, `noisy_a`, `z_a_0 …` and `clean_b`, `noisy_b`, `z_b_0 …`; one training
 iteration runs (D update on batch A, then G update on batch B; the run's RMSProp from its initial state, the
 run's λ, D input noise off) and OUT gets `d_loss`, `g_loss` and every G and D variable after the update under
-its upstream TF1 name in the upstream layout (common/tf1_import.py).
+its upstream TF1 name in the upstream layout (common/models/tf1_import.py).
 --xla and --mixed_precision are main.py's: they replace the run's for this computation.
 """
 import argparse
@@ -19,20 +19,20 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from common import rundir  # noqa: E402
-from common import tf1_import  # noqa: E402
-from common.checkpoint_match import restore_exactly  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.flags import add_checkpoint_flag, add_field_flags  # noqa: E402
-from common.train_config import TrainConfig  # noqa: E402
-from common.trainer import Trainer  # noqa: E402
+from common.config.flags import add_checkpoint_flag, add_field_flags  # noqa: E402
+from common.config.train_config import TrainConfig  # noqa: E402
+from common.models import tf1_import  # noqa: E402
+from common.models.checkpoint_match import restore_exactly  # noqa: E402
+from common.rundir import checkpoint_files, flags_file, run_record  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.training.trainer import Trainer  # noqa: E402
 
 
 SPEED_FLAGS = ("xla", "mixed_precision")  # main.py's flags for how the step is computed (compiled, precision)
@@ -41,10 +41,10 @@ SPEED_FLAGS = ("xla", "mixed_precision")  # main.py's flags for how the step is 
 def load_trainer(run_dir: str, weights: str = "latest", **speed) -> Trainer:
     """A Trainer with the run's flags (`speed`: SPEED_FLAGS values that replace the run's), its models and λ
     from the checkpoint, fresh optimizers, D noise off."""
-    saved = rundir.load_flags(run_dir)
-    training = dataclasses.replace(rundir.train_config(saved), **speed)
-    trainer = Trainer(rundir.model_config(saved), training, tf.distribute.get_strategy())
-    path = rundir.resolve(run_dir, weights)
+    saved = flags_file.load_flags(run_dir)
+    training = dataclasses.replace(run_record.train_config(saved), **speed)
+    trainer = Trainer(run_record.model_config(saved), training, tf.distribute.get_strategy())
+    path = checkpoint_files.resolve(run_dir, weights)
     restore_exactly(path, dict(chain=trainer.chain, discriminator=trainer.disc, l1_lambda=trainer.l1_lambda))
     trainer.disc.noise_std.assign(0.0)
     return trainer

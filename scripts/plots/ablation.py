@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PESQ and STOI against the attention layer, from the ablation runs PREFIX* (k = each one's 0-based encoder
-index in flags.json; the x axis shows the paper's layer number k + 1, SPEC Part A §5.3), mean ± std over
+index in flags.json; the x axis shows the paper's layer number k + 1, docs/design.md §5.3), mean ± std over
 checkpoints, beside SASEGAN's published values per layer (secondary source: the MMF-SASEGAN project page, whose PESQ and STOI
-agree with SASEGAN's README figure; common/published.py), and their SEGAN re-run read off that figure.
+agree with SASEGAN's README figure; common/evaluation/published.py), and their SEGAN re-run read off that figure.
 
     python scripts/plots/ablation.py [--runs_root runs] [--prefix SASEGAN-L] [--out runs/ablation_att_layer.png]
 """
@@ -13,14 +13,15 @@ import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from common import published, rundir  # noqa: E402
-from common.named_configs import name_of  # noqa: E402
-from common.paper_table import run_summary  # noqa: E402
+from common.config.named_configs import name_of  # noqa: E402
+from common.evaluation import published  # noqa: E402
+from common.evaluation.paper_table import run_summary  # noqa: E402
+from common.rundir import layout, run_record  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 
 
 def layer(k: int) -> int:
-    """The x position: the 1-based layer number of 0-based encoder index k (SPEC Part A §5.3)."""
+    """The x position: the 1-based layer number of 0-based encoder index k (docs/design.md §5.3)."""
     return k + 1
 
 
@@ -52,10 +53,10 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=os.path.join("runs", "ablation_att_layer.png"))
     a = p.parse_args(argv)
     runs = [run_summary(os.path.join(a.runs_root, n)) for n in sorted(os.listdir(a.runs_root))
-            if n.startswith(a.prefix) and os.path.exists(os.path.join(a.runs_root, n, rundir.FLAGS_FILE))]
+            if n.startswith(a.prefix) and os.path.exists(os.path.join(a.runs_root, n, layout.FLAGS_FILE))]
     found = {}
     for r in runs:  # the layer is what the run's flags.json records, not what its name says
-        cfg = rundir.model_config(r["flags"])
+        cfg = run_record.model_config(r["flags"])
         if name_of(cfg) != "SASEGAN" or len(cfg.att_layer_ind) != 1:
             raise SystemExit(f"error: {r['name']} is {name_of(cfg)} with attention at {list(cfg.att_layer_ind)}, "
                              f"not SASEGAN with one attention layer")

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.signal  # noqa: E402
 
-from common import audio  # noqa: E402
+from common.audio import audio  # noqa: E402
 
 DB_RANGE = 80.0  # spectrogram colour range below the loudest bin
 

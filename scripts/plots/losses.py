@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 import numpy as np  # noqa: E402
 
-from common.rundir import LOSS_FILE  # noqa: E402
+from common.rundir.layout import LOSS_FILE  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 
 PANELS = (("d_loss", "D loss"), ("g_adv", "G adversarial"), ("g_l1_", "G L1 per stage"), ("g_loss", "G loss"))

@@ -9,14 +9,14 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common.enhance import Enhancer  # noqa: E402
-from common.errors import exit_on_error  # noqa: E402
-from common.flags import add_checkpoint_flag  # noqa: E402
-from common.rundir import load_chain  # noqa: E402
+from common.config.flags import add_checkpoint_flag  # noqa: E402
+from common.enhancement.enhance import Enhancer  # noqa: E402
+from common.rundir.trained_chain import load_chain  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 
 

@@ -1,0 +1,2 @@
+"""Models: the generator, the discriminator, the chain of generators, building them from a ModelConfig, and
+reading checkpoints into them."""

@@ -1,0 +1,46 @@
+"""Builds (GeneratorChain, Discriminator) for a ModelConfig, with every variable created, and
+counts their trainable parameters."""
+import importlib
+
+import keras
+import numpy as np
+from keras.src.backend.common import global_state
+
+from common.models.chain import GeneratorChain
+from common.models.discriminator import Discriminator
+
+
+# the Keras dtype policy of each --mixed_precision (common/config/train_config.py PRECISIONS)
+POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
+
+
+def build_models(cfg, precision: str = "float32"):
+    """The chain and the discriminator, their layers computing in `precision` (variables float32)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(POLICIES[precision])  # read by each layer as it is made
+    try:
+        return _build(cfg)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _build(cfg):
+    generators = importlib.import_module(f"{cfg.variant}.variant").build_generators(cfg)  # the variant's own
+    chain = GeneratorChain(generators, cfg.stages, name="chain")
+    chain.build((None, cfg.canvas_size, 1))
+    discriminator = Discriminator(cfg, name="discriminator")
+    discriminator.build((None, cfg.canvas_size, 1))
+    return chain, discriminator
+
+
+def parameter_counts(cfg):
+    """(chain, discriminator) trainable parameter counts of the models as build_models makes
+    them, built with deferred variables (shapes only, nothing allocated or initialised)."""
+    with keras.StatelessScope(initialize_variables=False):
+        models = build_models(cfg)
+    counts = tuple(sum(int(np.prod(v.shape)) for v in m.trainable_variables) for m in models)
+    # private: Keras has no public way to drop deferred variables, which the next StatelessScope exit allocates
+    ours = {id(v) for m in models for v in m.variables}
+    pending = global_state.get_global_attribute("uninitialized_variables", [])
+    pending[:] = [v for v in pending if id(v) not in ours]
+    return counts

@@ -1,0 +1,112 @@
+"""The reference's conv building blocks, shared by the generator, the discriminator and the
+attention block: strided conv / transposed conv (SAME padding, truncated-normal(0.02) kernel,
+zero bias, optional spectral norm), PReLU (alpha initialised to 0) and LeakyReLU(0.3).
+
+Kernel layouts are Keras' (= TF1's with the dummy spatial axis dropped): conv [k, C_in, C_out],
+transposed conv [k, C_out, C_in]. Each layer computes its map in one of two equal forms from
+common/nn/conv_kernels.py: one matmul where the output is short (at most MATMUL_MAX_LENGTH steps),
+else TensorFlow's conv op with a faster kernel gradient.
+"""
+import keras
+import tensorflow as tf
+
+from common.nn.conv_kernels import (MATMUL_MAX_LENGTH, conv_im2col, conv_same, deconv_col2im, deconv_same,
+                                    prelu)
+from common.nn.spectral_norm import SpectralNorm
+
+KERNEL_STDDEV = 0.02  # the reference's truncated-normal kernel initialiser
+
+
+class _Conv(keras.layers.Layer):
+    """Kernel, optional bias and optional spectral norm; subclasses define the linear map in
+    its two forms (tf.nn op and matmul) and the output length."""
+
+    def __init__(self, filters, kwidth=31, stride=2, use_bias=True, spectral_norm=False, kernel_initializer=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kwidth, self.stride, self.use_bias = filters, kwidth, stride, use_bias
+        self.kernel_initializer = kernel_initializer  # a name; None: the reference's truncated normal
+        self.sn = SpectralNorm(name="sn") if spectral_norm else None
+
+    def build(self, input_shape):
+        # An initialiser of its own per layer: a Keras initialiser draws its seed once, so a shared instance
+        # would give every kernel of a shape the same values (DSEGAN's generators identical) whatever the seed.
+        init = (keras.initializers.get(self.kernel_initializer) if self.kernel_initializer
+                else keras.initializers.TruncatedNormal(stddev=KERNEL_STDDEV))
+        self.kernel = self.add_weight(name="kernel", shape=self._kernel_shape(input_shape[-1]),
+                                      initializer=init, autocast=False)  # call() casts
+        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+                     if self.use_bias else None)
+        if self.sn is not None:
+            self.sn.build(self.kernel.shape)
+
+    def call(self, x):
+        length_out = self.compute_output_shape(x.shape)[1]
+        kernel, sigma = tf.convert_to_tensor(self.kernel), None  # float32 under any precision policy
+        if self.sn is not None:
+            sigma = self.sn(kernel)
+            # the conv is linear: divide the kernel or the output, whichever is smaller (unknown: the kernel)
+            outputs = None if None in (x.shape[0], length_out) else x.shape[0] * length_out * self.filters
+            if outputs is None or kernel.shape.num_elements() <= outputs:
+                kernel, sigma = kernel / sigma, None
+        kernel = tf.cast(kernel, x.dtype)
+        if length_out is not None and length_out <= MATMUL_MAX_LENGTH:
+            y = self._matmul_form(x, kernel)
+        else:
+            y = self._tf_form(x, kernel)
+        if sigma is not None:
+            y = y / tf.cast(sigma, y.dtype)
+        if self.bias is not None:
+            y = tf.nn.bias_add(y, self.bias)
+        return y
+
+    def compute_output_shape(self, input_shape):
+        length = input_shape[1]
+        return input_shape[0], None if length is None else self._length_out(length), self.filters
+
+
+class Conv(_Conv):
+    """1-D conv with stride `stride`, SAME padding: [B, T, C_in] -> [B, ceil(T/stride), filters]."""
+
+    def _kernel_shape(self, cin):
+        return (self.kwidth, cin, self.filters)
+
+    def _length_out(self, length):
+        return -(-length // self.stride)
+
+    def _matmul_form(self, x, kernel):
+        return conv_im2col(x, kernel, self.stride)
+
+    def _tf_form(self, x, kernel):
+        return conv_same(x, kernel, self.stride)
+
+
+class Deconv(_Conv):
+    """1-D transposed conv, SAME padding (TF's alignment): [B, T, C_in] -> [B, T*stride, filters]."""
+
+    def _kernel_shape(self, cin):
+        return (self.kwidth, self.filters, cin)
+
+    def _length_out(self, length):
+        return length * self.stride
+
+    def _matmul_form(self, x, kernel):
+        return deconv_col2im(x, kernel, self.stride)
+
+    def _tf_form(self, x, kernel):
+        return deconv_same(x, kernel, self.stride)
+
+
+class PReLU(keras.layers.Layer):
+    """relu(x) + alpha * min(x, 0), one alpha per channel, initialised to 0."""
+
+    def build(self, input_shape):
+        self.alpha = self.add_weight(name="alpha", shape=(input_shape[-1],), initializer="zeros")
+
+    def call(self, x):
+        return prelu(x, tf.cast(self.alpha, x.dtype))
+
+
+def leaky_relu(x):
+    """The reference's LeakyReLU: max(x, 0.3 x)."""
+    return tf.nn.leaky_relu(x, alpha=0.3)

@@ -1,0 +1,1 @@
+"""Training: the distributed D/G steps, validation, the loss history and a run's training loop."""
