@@ -66,3 +66,23 @@ def test_validation_dir_without_pairs_layout_is_refused(tmp_path, capsys):
 
 def test_validation_off_by_default():
     assert cli.parse("isegan", []).valid_wav_dir is None
+
+
+@pytest.mark.slow
+def test_audio_summaries_and_validation_leave_training_unchanged(tiny_records, valid_dir, tmp_path, one_replica):
+    """A checkpoint every iteration, with its TensorBoard audio and validation, trains exactly the weights and
+    spectral-norm states of a run that looks at nothing in between: those extra passes through the chain run
+    no power iteration that sticks (each would move every u one step further than the reference's)."""
+    def final_state(name, extra):
+        args = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--seed", "0",
+                                    "--e2e_dataset", str(tiny_records), "--save_path", str(tmp_path / name),
+                                    "--batch_size", "2", "--max_steps", "4", *extra])
+        TrainingRun(args, one_replica).train()
+        reader = tf.train.load_checkpoint(resolve(str(tmp_path / name), "4"))
+        return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()
+                if not k.startswith("save_counter")}  # how many checkpoints were saved: 1 and 4
+
+    quiet = final_state("quiet", ["--save_freq", "4"])
+    looked = final_state("looked", ["--save_freq", "1", "--valid_wav_dir", str(valid_dir)])
+    assert quiet.keys() == looked.keys() and any("/sn/u/" in k for k in quiet)
+    assert [k for k in quiet if not np.array_equal(quiet[k], looked[k])] == []

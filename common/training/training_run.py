@@ -25,6 +25,7 @@ from common.audio import records, tfdata
 from common.audio.audio import de_emphasis
 from common.config import cli
 from common.config.named_configs import name_of
+from common.nn.spectral_norm import deferred_updates
 from common.rundir import checkpoint_files, flags_file, layout
 from common.rundir.checkpoint_files import warn
 from common.rundir.layout import LOG_DIR, LOSS_FILE
@@ -288,7 +289,8 @@ class TrainingRun:
                                    shuffle_buffer=0, repeat=False)
             self._audio_batch = next(iter(ds))
         clean, noisy = self._audio_batch
-        enhanced = tf.cast(self.trainer.chain(noisy)[-1], tf.float32)
+        with deferred_updates():  # a look, not a training step: the spectral norms' u stay as training left them
+            enhanced = tf.cast(self.trainer.chain(noisy)[-1], tf.float32)
         with writer.as_default(step=step):
             for name, x in (("noisy", noisy), ("enhanced", enhanced), ("clean", clean)):
                 quiet_audio_summary(name, de_emphasis(x.numpy()[..., 0], t.preemph)[..., None], 16000,

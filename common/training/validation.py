@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from common.audio import audio, metrics
 from common.enhancement.enhance import Enhancer
+from common.nn.spectral_norm import deferred_updates
 from common.rundir.layout import BEST_DIR, BEST_FILE
 from common.system.errors import InputError
 
@@ -44,7 +45,9 @@ class Validator:
         """Mean PESQ and STOI over the pairs that can be scored, and how many could."""
         rows = []
         for name, clean, noisy in tqdm(self.pairs, desc="validation", unit="file", leave=False):
-            x, y = clean / 32768.0, self.enhancer(noisy).astype(np.float64)
+            with deferred_updates():  # the spectral norms' u stay as training left them (traced without updates)
+                y = self.enhancer(noisy).astype(np.float64)
+            x = clean / 32768.0
             try:
                 pesq = metrics.FLOORS["pesq"] if metrics.silent(y) else metrics.wideband_pesq(x, y)  # as evaluated
                 rows.append((pesq, metrics.classic_stoi(x, y)))
