@@ -5,9 +5,11 @@ plus DIR/demo_corpus.json listing every file's noise type and SNR."""
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import multiprocessing as mp
 import os
+import shutil
 import sys
 
 from tqdm import tqdm
@@ -55,17 +57,42 @@ def main(argv=None) -> int:
         return make(a)
 
 
+def settings(a) -> dict:
+    return {"generator": demo_corpus.GENERATOR, **{k: getattr(a, k) for k in (
+        "seed", "train_files", "test_files", "train_speakers", "test_speakers", "min_seconds", "max_seconds")}}
+
+
 def make(a) -> int:
-    """Every pair, then the listing (last: it marks the corpus complete for the run scripts)."""
+    """Every pair, then the listing (last: it marks the corpus complete for the run scripts). A corpus made
+    with these settings is left as it is; one made otherwise (an older generator, other sizes) is removed
+    first, with the training records made from it."""
+    listing_path = os.path.join(a.out_dir, demo_corpus.LISTING_FILE)
+    if os.path.exists(listing_path):
+        with open(listing_path) as f:
+            old = json.load(f)
+        if old.get("settings") == settings(a):
+            print(f"demo corpus: {a.out_dir} is up to date")
+            return 0
+        print(f"demo corpus: {a.out_dir} was made with other settings or an older generator; making it anew")
+        os.remove(listing_path)
+        for split in ("train", "test"):
+            for kind in ("clean", "noisy"):
+                shutil.rmtree(os.path.join(a.out_dir, wav_dir(kind, split)), ignore_errors=True)
+        for path in glob.glob(os.path.join(glob.escape(a.out_dir), "*.tfrecords*")):
+            os.remove(path)
     tasks = [(a.out_dir, a.seed, "train", i, a.train_speakers, a.min_seconds, a.max_seconds)
              for i in range(a.train_files)]
     tasks += [(a.out_dir, a.seed, "test", i, a.test_speakers, a.min_seconds, a.max_seconds)
               for i in range(a.test_files)]
-    with mp.get_context("spawn").Pool(max(1, a.jobs)) as pool:
-        made = list(tqdm(pool.imap(make_file, tasks, chunksize=4), total=len(tasks), unit="file"))
+    # each file in a process of its own, forked from a server that has spoken nothing: eSpeak carries state
+    # from one utterance to the next, so a file is a pure function of its arguments only from a fresh start
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(["common.audio.demo_corpus"])
+    with context.Pool(max(1, a.jobs), maxtasksperchild=1) as pool:
+        made = list(tqdm(pool.imap(make_file, tasks), total=len(tasks), unit="file"))
     listing = {split: {name: info for s, name, info in made if s == split} for split in ("train", "test")}
     with open(os.path.join(a.out_dir, demo_corpus.LISTING_FILE), "w") as f:
-        json.dump({"seed": a.seed, **listing}, f, indent=1)
+        json.dump({"settings": settings(a), **listing}, f, indent=1)
     print(f"demo corpus: {a.train_files} train and {a.test_files} test pairs in {a.out_dir}")
     return 0
 

@@ -20,6 +20,7 @@ from common.config.train_config import RUN_SHAPING, TrainConfig  # noqa: E402
 from common.evaluation import aggregate, report  # noqa: E402
 from common.rundir import flags_file  # noqa: E402
 from scripts import make_demo_corpus  # noqa: E402
+from tests import synthetic_speech  # noqa: E402
 
 
 def pytest_configure(config):
@@ -181,7 +182,7 @@ def make_run(root, name, pesq=None, corpus=None, clean_dir=CLEAN, scored=(4, 4, 
 def speech(seconds, seed):
     """Speech-like signal over a -80 dBFS noise floor, like a recording (no digital silence)."""
     rng = np.random.default_rng(seed)
-    x = demo_corpus.speech(seconds, demo_corpus.speaker(rng), rng)
+    x = synthetic_speech.speech(seconds, synthetic_speech.speaker(rng), rng)
     return x + 1e-4 * rng.standard_normal(len(x))
 
 

@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 import soundfile as sf
 
 from common.audio import demo_corpus
@@ -46,9 +45,12 @@ def test_deterministic_for_a_seed_and_different_across_seeds(demo_dir, tmp_path)
 
 
 def test_speech_is_speech_like():
+    """eSpeak NG speech through our voices: pauses and active speech, most energy in the voiced band but
+    consonants above 4 kHz (fricatives), and a harmonic source at a pitch inside the speaker's range."""
     rng = np.random.default_rng(0)
     spk = demo_corpus.speaker(rng)
     x = demo_corpus.speech(3.0, spk, rng)
+    assert len(x) == 48000
     frames = x[: len(x) // 320 * 320].reshape(-1, 320)
     energy = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
     assert np.mean(energy < energy.max() - 40) > 0.05  # pauses
@@ -56,8 +58,41 @@ def test_speech_is_speech_like():
     spectrum = np.abs(np.fft.rfft(x)) ** 2
     f = np.fft.rfftfreq(len(x), 1 / 16000)
     assert spectrum[(f > 80) & (f < 1000)].sum() > spectrum[f > 4000].sum()  # voiced energy dominates
-    # a harmonic source: the autocorrelation peaks at the pitch period of voiced frames
-    loud = frames[np.argmax(energy)]
+    high = [10 * np.log10(np.sum(np.abs(np.fft.rfft(fr)[64:]) ** 2) / np.sum(np.abs(np.fft.rfft(fr)) ** 2) + 1e-12)
+            for fr in frames[energy > energy.max() - 30]]
+    assert max(high) > -6  # some frames mostly above 3.2 kHz: fricatives
+    loud = frames[np.argmax(energy)]  # a harmonic source: autocorrelation peaks at the pitch period
     ac = np.correlate(loud, loud, "full")[len(loud) - 1:]
-    lag = np.argmax(ac[30:200]) + 30
-    assert 16000 / lag == pytest.approx(spk["f0"], rel=0.35)
+    lag = np.argmax(ac[30:250]) + 30
+    low, top = spk["voice"].pitch
+    assert 0.7 * low <= 16000 / lag <= 1.3 * top
+
+
+def test_noise_types_differ_in_spectrum():
+    """Each noise type has its own spectral shape: the vehicle's energy sits below 500 Hz, babble's in the
+    speech band, and none is white."""
+    def low_share(kind):
+        x = demo_corpus.noise(kind, 32000, np.random.default_rng(3))
+        p = np.abs(np.fft.rfft(x)) ** 2
+        f = np.fft.rfftfreq(len(x), 1 / 16000)
+        return p[f < 500].sum() / p.sum()
+    shares = {k: low_share(k) for k in demo_corpus.NOISE_TYPES}
+    assert shares["vehicle"] > 0.8 and all(v > 500 / 8000 * 2 for v in shares.values()), shares
+    assert len({round(v, 2) for v in shares.values()}) == len(shares)
+
+
+def test_a_corpus_of_other_settings_is_made_anew_with_its_records_and_an_equal_one_is_kept(tmp_path):
+    args = ["--out_dir", str(tmp_path), "--train_files", "2", "--test_files", "1", "--min_seconds", "1",
+            "--max_seconds", "1.2", "--jobs", "1"]
+    assert make_demo_corpus.main(args) == 0
+    listing = tmp_path / "demo_corpus.json"
+    made = listing.stat().st_mtime_ns
+    assert make_demo_corpus.main(args) == 0 and listing.stat().st_mtime_ns == made  # up to date: untouched
+    (tmp_path / "segan.tfrecords").write_bytes(b"records of the old corpus")
+    stale = json.loads(listing.read_text())
+    stale["settings"]["generator"] = "formant synthesiser"
+    listing.write_text(json.dumps(stale))
+    assert make_demo_corpus.main(args) == 0
+    assert json.loads(listing.read_text())["settings"]["generator"] == demo_corpus.GENERATOR
+    assert not (tmp_path / "segan.tfrecords").exists()
+    assert len(list((tmp_path / "clean_trainset_wav_16k").iterdir())) == 2

@@ -75,6 +75,21 @@ def test_l1_only_skips_d_without_changing_g(tiny_records, tmp_path):
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(d0, tr.disc.trainable_variables))
 
 
+
+def test_adversarial_term_starts_at_adv_start(tiny_records, tmp_path):
+    """--adv_start K: iterations before K leave D untouched and give G the L1-alone update; from K on, D trains
+    and G's loss has its adversarial term."""
+    tr = tiny_trainer("segan", tmp_path, tiny_records, "--adv_start", "1")
+    assert tr.adversarial and not tr.adversarial_at(0) and tr.adversarial_at(1)
+    clean, noisy = fixed_batch(tiny_records)
+    d0 = [v.numpy().copy() for v in tr.disc.trainable_variables]
+    warm = tr.step(iter([(clean, noisy)] * 2), tr.adversarial_at(0))
+    assert "d_loss" not in warm and "g_adv" not in warm and "g_l1_0" in warm
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(d0, tr.disc.trainable_variables))
+    full = tr.step(iter([(clean, noisy)] * 2), tr.adversarial_at(1))
+    assert {"d_loss", "g_adv"} <= set(full)
+    assert not all(np.array_equal(a, v.numpy()) for a, v in zip(d0, tr.disc.trainable_variables))
+
 def test_loss_history_widens_when_columns_appear(tmp_path):
     from common.training.loss_history import LossHistory
 

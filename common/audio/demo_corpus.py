@@ -1,9 +1,13 @@
-"""A deterministic, offline, speech-like stand-in for VoiceBank-DEMAND.
+"""A deterministic, offline stand-in for VoiceBank-DEMAND (synthetic: never a substitute for it).
 
-Speech: syllables of an unvoiced consonant (band-passed noise) and a voiced vowel (harmonic source with
-a moving pitch, shaped by three moving formant resonators), with pauses; each speaker has its own
-pitch, vocal-tract scale and level. Noise: white, pink, babble (other synthetic speakers), mains hum
-with harmonics, and non-stationary bursts, mixed at a file-level SNR. Every file is a pure function of
+Speech: sentences of common English words spoken by eSpeak NG (common/audio/espeak.py) through voices of
+our own, one per speaker (sex, pitch, vocal-tract scale, breathiness, roughness, speaking rate, level), so
+consonants, formant transitions and spectral tilt come from a real speech synthesiser; the test speakers
+are not the training speakers. Each clean file carries a recording floor 45 dB below the speech, as
+VoiceBank's do. Noise, shaped like everyday noise (VoiceBank's come from DEMAND recordings, which cannot be
+fetched here): babble of other talkers, a cafe (babble, clatter, room tone), a vehicle (engine harmonics
+over low rumble), a street (traffic rumble with passing swells) and an office (ventilation, keyboard,
+a distant talker), mixed at VoiceBank's SNRs over the file. Every file is a pure function of
 (seed, split, index), so a corpus is reproducible and can be made in parallel.
 """
 from __future__ import annotations
@@ -12,112 +16,131 @@ import numpy as np
 import scipy.signal
 
 from common.audio.audio import SAMPLE_RATE
+from common.audio.espeak import Voice, speak
 
 LISTING_FILE = "demo_corpus.json"  # in the corpus root: every file's noise and SNR; marks a demo corpus
-NOISE_TYPES = ("white", "pink", "babble", "hum", "bursts")
+GENERATOR = "espeak-ng 1"  # in the listing; a corpus made by another generator is made anew
+NOISE_TYPES = ("babble", "cafe", "vehicle", "street", "office")
 TRAIN_SNRS = (0.0, 5.0, 10.0, 15.0)
 TEST_SNRS = (2.5, 7.5, 12.5, 17.5)
-# (F1, F2, F3) in Hz of five vowels for an average adult vocal tract.
-VOWELS = np.array([[730, 1090, 2440], [530, 1840, 2480], [270, 2290, 3010],
-                   [570, 840, 2410], [300, 870, 2240]], float)
-BANDWIDTHS = np.array([80.0, 110.0, 160.0])
-BLOCK = 160  # 10 ms: formant filters are updated block by block
+FLOOR_DB = -45.0  # the clean files' recording floor, relative to the speech
+WORDS = """the a of to and in is it that was for on are with as his they be at one have this from by hot
+word but what some we can out other were all there when up use your how said an each she which do their
+time if will way about many then them write would like so these her long make thing see him two has look
+more day could go come did number sound no most people my over know water than call first who may down
+side been now find any new work part take get place made live where after back little only round man year
+came show every good me give our under name very through just form sentence great think say help low line
+differ turn cause much mean before move right boy old too same tell does set three want air well also play
+small end put home read hand port large spell add even land here must big high such follow act why ask men
+change went light kind off need house picture try us again animal point mother world near build self earth
+father head stand own page should country found answer school grow study still learn plant cover food sun
+four between state keep eye never last let thought city tree cross farm hard start might story saw far sea
+draw left late run while press close night real life few north open seem together next white children begin
+got walk example ease paper group always music those both mark often letter until mile river car feet care
+second book carry took science eat room friend began idea fish mountain stop once base hear horse cut sure
+watch colour face wood main enough plain girl usual young ready above ever red list though feel talk bird
+soon body dog family direct pose leave song measure door product black short numeral class wind question
+happen complete ship area half rock order fire south problem piece told knew pass since top whole king space
+heard best hour better during hundred five remember step early hold west ground interest reach fast verb
+sing listen six table travel less morning ten simple several vowel toward war lay against pattern slow
+centre love person money serve appear road map rain rule govern pull cold notice voice unit power town fine
+certain fly fall lead cry dark machine note wait plan figure star box noun field rest correct able pound done
+beauty drive stood contain front teach week final gave green quick develop ocean warm free minute strong
+special mind behind clear tail produce fact street inch multiply nothing course stay wheel full force blue
+object decide surface deep moon island foot system busy test record boat common gold possible plane instead
+dry wonder laugh thousand ago ran check game shape equate miss brought heat snow tire bring yes distant fill
+east paint language among""".split()
 
 
 def speaker(rng: np.random.Generator) -> dict:
+    """A speaker's voice (common/audio/espeak.py), speaking rate and level."""
     female = rng.random() < 0.5
-    return {"f0": rng.uniform(170, 240) if female else rng.uniform(90, 140),
-            "tract": rng.uniform(1.05, 1.18) if female else rng.uniform(0.9, 1.02),
-            "level_db": rng.uniform(-28, -22), "rate": rng.uniform(0.8, 1.2)}
+    low = rng.uniform(150, 200) if female else rng.uniform(75, 110)
+    tract = rng.uniform(1.06, 1.16) if female else rng.uniform(0.92, 1.02)
+    voice = Voice(female=female, pitch=(round(low), round(low * rng.uniform(1.35, 1.6))),
+                  formants=tuple(round(100 * tract * rng.uniform(0.97, 1.03)) for _ in range(5)),
+                  breath=round(rng.uniform(0, 3 if female else 1.5)), roughness=round(rng.uniform(0, 4)))
+    return {"voice": voice, "wpm": round(rng.uniform(140, 185)), "level_db": rng.uniform(-28, -22)}
 
 
-def _resonator(freq: float, bw: float, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    r = np.exp(-np.pi * bw / sr)
-    a = np.array([1.0, -2.0 * r * np.cos(2 * np.pi * freq / sr), r * r])
-    return np.array([a.sum()]), a  # unit gain at DC
-
-
-def _formant_filter(x: np.ndarray, start: np.ndarray, end: np.ndarray, sr: int) -> np.ndarray:
-    """Cascade of three resonators whose frequencies glide from `start` to `end` over the first
-    40 % of the segment, updated every 10 ms with the filter state carried across blocks."""
-    y = np.empty_like(x)
-    states = [np.zeros(2) for _ in range(3)]
-    glide = max(1, int(0.4 * len(x)))
-    for b in range(0, len(x), BLOCK):
-        frac = min(1.0, b / glide)
-        block = x[b:b + BLOCK]
-        for k in range(3):
-            num, den = _resonator(start[k] + frac * (end[k] - start[k]), BANDWIDTHS[k], sr)
-            block, states[k] = scipy.signal.lfilter(num, den, block, zi=states[k])
-        y[b:b + BLOCK] = block
-    return y
-
-
-def _voiced(n: int, f0: float, formants_from, formants_to, rng, sr: int) -> np.ndarray:
-    t = np.arange(n) / sr
-    contour = f0 * (1 + 0.08 * np.sin(2 * np.pi * rng.uniform(2, 5) * t + rng.uniform(0, 6.3))
-                    + rng.uniform(-0.15, 0.15) * t / max(t[-1], 1e-3))
-    phase = 2 * np.pi * np.cumsum(contour) / sr
-    harmonics = np.arange(1, int(4000 / f0) + 1)[:, None]
-    source = (np.sin(harmonics * phase) / harmonics).sum(0)  # sawtooth-like glottal spectrum
-    y = _formant_filter(source, formants_from, formants_to, sr)
-    return y * np.hanning(n) ** 0.3
-
-
-def _unvoiced(n: int, rng, sr: int) -> np.ndarray:
-    lo = rng.uniform(1500, 3500)
-    sos = scipy.signal.butter(4, [lo, min(7800, lo + rng.uniform(2000, 4000))], "bandpass", fs=sr, output="sos")
-    return scipy.signal.sosfilt(sos, rng.standard_normal(n)) * np.hanning(n) * 0.5
+def sentence(n_words: int, rng: np.random.Generator) -> str:
+    return " ".join(WORDS[i] for i in rng.integers(len(WORDS), size=max(1, n_words))) + "."
 
 
 def speech(seconds: float, spk: dict, rng: np.random.Generator, sr: int = SAMPLE_RATE) -> np.ndarray:
-    """An utterance of about `seconds`, starting and ending with a short pause."""
+    """An utterance of exactly `seconds`: a sentence that fits, a short pause before it, silence after."""
     total = int(round(seconds * sr))
-    pieces, length = [np.zeros(int(rng.uniform(0.05, 0.2) * sr))], 0
-    prev = VOWELS[rng.integers(len(VOWELS))] * spk["tract"]
-    while length < total * 0.85:
-        if rng.random() < 0.6:
-            pieces.append(_unvoiced(int(rng.uniform(0.04, 0.12) * sr / spk["rate"]), rng, sr))
-        target = VOWELS[rng.integers(len(VOWELS))] * spk["tract"]
-        n = int(rng.uniform(0.08, 0.3) * sr / spk["rate"])
-        pieces.append(_voiced(n, spk["f0"] * rng.uniform(0.9, 1.1), prev, target, rng, sr))
-        prev = target
-        if rng.random() < 0.2:
-            pieces.append(np.zeros(int(rng.uniform(0.1, 0.35) * sr)))
-        length = sum(len(p) for p in pieces)
-    x = np.concatenate(pieces)[:total]
+    words = max(1, int(seconds * spk["wpm"] / 60))
+    while True:
+        x = speak(sentence(words, rng), spk["voice"], spk["wpm"], seed=int(rng.integers(2 ** 31)))
+        lead = int(rng.uniform(0.05, 0.2) * sr)
+        if lead + len(x) <= total or words == 1:
+            break
+        words -= 1
+    x = np.pad(x, (lead, 0))[:total]
     x = np.pad(x, (0, total - len(x)))
     rms = np.sqrt(np.mean(x ** 2)) + 1e-12
     return x * (10 ** (spk["level_db"] / 20) / rms)
 
 
-def noise(kind: str, n: int, rng: np.random.Generator, sr: int = SAMPLE_RATE) -> np.ndarray:
-    """Unit-RMS noise of one of NOISE_TYPES."""
-    if kind == "white":
-        x = rng.standard_normal(n)
-    elif kind == "pink":
-        spec = np.fft.rfft(rng.standard_normal(n))
-        f = np.fft.rfftfreq(n, 1 / sr)
-        x = np.fft.irfft(spec / np.sqrt(np.maximum(f, 20.0)), n)
-    elif kind == "babble":
-        x = sum(np.roll(speech(n / sr, speaker(rng), rng, sr), rng.integers(n)) for _ in range(5))
-    elif kind == "hum":
-        t = np.arange(n) / sr
-        mains = rng.choice([50.0, 60.0])
-        x = sum(np.sin(2 * np.pi * k * mains * t + rng.uniform(0, 6.3)) / k for k in range(1, 9))
-        x = x + 0.05 * rng.standard_normal(n)
-    elif kind == "bursts":
-        x = 0.05 * rng.standard_normal(n)
-        for _ in range(max(1, int(rng.uniform(2, 5) * n / sr))):
-            length = int(rng.uniform(0.05, 0.3) * sr)
-            start = rng.integers(0, max(1, n - length))
-            lo = rng.uniform(100, 3000)
-            sos = scipy.signal.butter(2, [lo, min(7500.0, lo * rng.uniform(1.5, 3))], "bandpass", fs=sr, output="sos")
-            burst = scipy.signal.sosfilt(sos, rng.standard_normal(length)) * np.exp(-np.arange(length) / (0.2 * length))
-            x[start:start + length] += burst * rng.uniform(2, 8)
+def _lowpass_noise(n: int, cutoff: float, rng, order: int = 2) -> np.ndarray:
+    sos = scipy.signal.butter(order, cutoff, "lowpass", fs=SAMPLE_RATE, output="sos")
+    return scipy.signal.sosfilt(sos, rng.standard_normal(n))
+
+
+def _pink(n: int, rng) -> np.ndarray:
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
+    return np.fft.irfft(spec / np.sqrt(np.maximum(f, 20.0)), n)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+
+
+def _babble(n: int, talkers: int, rng) -> np.ndarray:
+    """`talkers` other speakers, each speaking through the whole length, at random offsets."""
+    out = np.zeros(n)
+    for _ in range(talkers):
+        voice = speech(max(n / SAMPLE_RATE, 1.0), speaker(rng), rng)
+        out += np.roll(np.resize(voice, n), rng.integers(n))
+    return out
+
+
+def _clicks(n: int, per_second: float, rng, decay_s: float, lowest: float) -> np.ndarray:
+    """Short decaying high-passed transients (cutlery, keys) at random times."""
+    x = np.zeros(n)
+    length = int(decay_s * 6 * SAMPLE_RATE)
+    sos = scipy.signal.butter(2, lowest, "highpass", fs=SAMPLE_RATE, output="sos")
+    for _ in range(rng.poisson(per_second * n / SAMPLE_RATE)):
+        start = rng.integers(0, max(1, n - length))
+        burst = scipy.signal.sosfilt(sos, rng.standard_normal(length)) * np.exp(-np.arange(length) / (decay_s * SAMPLE_RATE))
+        x[start:start + length] += burst * rng.uniform(0.3, 1.0)
+    return x
+
+
+def noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit-RMS noise of one of NOISE_TYPES, `n` samples at 16 kHz."""
+    t = np.arange(n) / SAMPLE_RATE
+    if kind == "babble":
+        x = _babble(n, 5, rng)
+    elif kind == "cafe":
+        x = _unit(_babble(n, 4, rng)) + 0.6 * _unit(_clicks(n, 3.0, rng, 0.01, 2000)) + 0.4 * _unit(_pink(n, rng))
+    elif kind == "vehicle":
+        rpm = rng.uniform(25, 45) * (1 + 0.1 * np.sin(2 * np.pi * rng.uniform(0.05, 0.2) * t))
+        phase = 2 * np.pi * np.cumsum(rpm) / SAMPLE_RATE
+        engine = sum(np.sin(k * phase + rng.uniform(0, 6.3)) / k for k in range(1, 7))
+        x = _unit(_lowpass_noise(n, 300, rng, 4)) + 0.5 * _unit(engine) + 0.15 * _unit(_pink(n, rng))
+    elif kind == "street":
+        swell = sum(np.exp(-0.5 * ((t - rng.uniform(0, t[-1] + 1e-3)) / rng.uniform(0.5, 1.5)) ** 2)
+                    for _ in range(max(1, rng.poisson(0.5 * t[-1] + 1))))
+        x = _unit(_lowpass_noise(n, 800, rng)) * (0.4 + swell) + 0.3 * _unit(_pink(n, rng))
+    elif kind == "office":
+        x = (_unit(_lowpass_noise(n, 500, rng)) + 0.5 * _unit(_clicks(n, 6.0, rng, 0.004, 1500))
+             + 0.4 * _unit(_babble(n, 1, rng)))
     else:
         raise ValueError(f"unknown noise type {kind!r}; choose from {NOISE_TYPES}")
-    return x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+    return _unit(x)
 
 
 def mix(clean: np.ndarray, unit_noise: np.ndarray, snr_db: float, peak: float = 0.95):
@@ -138,11 +161,10 @@ def utterance_pair(seed: int, split: str, index: int, n_speakers: int,
     snrs = TRAIN_SNRS if split == "train" else TEST_SNRS
     kind = NOISE_TYPES[index % len(NOISE_TYPES)]
     snr = snrs[(index // len(NOISE_TYPES)) % len(snrs)]
-    seconds = rng.uniform(min_seconds, max_seconds)
-    clean = speech(seconds, spk, rng)
-    # a recording-room floor 45 dB below the speech (VoiceBank's clean files have one too; digital
-    # silence would make the LLR of pause frames, and so CSIG/COVL, meaningless)
-    clean = clean + np.sqrt(np.mean(clean ** 2)) * 10 ** (-45 / 20) * rng.standard_normal(len(clean))
+    clean = speech(rng.uniform(min_seconds, max_seconds), spk, rng)
+    # a recording floor (VoiceBank's clean files have one; digital silence would make the LLR of pause
+    # frames, and so CSIG/COVL, meaningless)
+    clean = clean + np.sqrt(np.mean(clean ** 2)) * 10 ** (FLOOR_DB / 20) * rng.standard_normal(len(clean))
     clean, noisy = mix(clean, noise(kind, len(clean), rng), snr)
     speaker_no = (200 if split == "train" else 900) + spk_id
     name = f"p{speaker_no:03d}_{index // n_speakers + 1:03d}.wav"

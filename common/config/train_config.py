@@ -38,6 +38,8 @@ class TrainConfig:
     l1_remove_epoch: int = field(150, "epoch from which the L1 weight is 0", shapes=True)
     adv_weight: float = field(1.0, "weight of G's adversarial term (1 = the paper; 0 = L1-only generator "
                                    "training)", shapes=True)
+    adv_start: int = field(0, "iteration from which G's adversarial term and D's training start; before it G "
+                              "learns from L1 alone (0: from the first, the paper)", shapes=True, older_runs=0)
     g_learning_rate: float = field(2e-4, "G's RMSProp learning rate", shapes=True)
     d_learning_rate: float = field(2e-4, "D's RMSProp learning rate", shapes=True)
     lr_decay: float = field(0.0, "over this last fraction of the iterations both learning rates fall linearly "
@@ -79,7 +81,7 @@ class TrainConfig:
         for name in ("g_learning_rate", "d_learning_rate"):
             need(getattr(self, name) > 0, name, "positive")
         for name in ("init_noise_std", "denoise_lbound", "denoise_epoch", "init_l1_weight", "l1_remove_epoch",
-                     "adv_weight", "shuffle_buffer"):  # shuffle_buffer 0: the records' order (common/audio/tfdata.py)
+                     "adv_weight", "adv_start", "shuffle_buffer"):  # shuffle_buffer 0: the records' order (common/audio/tfdata.py)
             need(getattr(self, name) >= 0, name, "non-negative")
         need(0 <= self.preemph < 1, "preemph", "in [0, 1)")  # from 1 on, de-emphasis diverges
         need(0 <= self.noise_decay <= 1, "noise_decay", "in [0, 1]")

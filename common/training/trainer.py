@@ -51,6 +51,7 @@ class Trainer:
                 raise UserError(str(e)) from None
         self.cfg, self.training = cfg, training
         # --adv_weight 0: G's loss is L1 alone, which D cannot affect, so D is neither run nor trained
+        # (nor before --adv_start)
         self.adversarial = training.adv_weight != 0
         if training.seed is not None:
             keras.utils.set_random_seed(training.seed)  # the initial weights
@@ -89,11 +90,13 @@ class Trainer:
             share = self._share(loss, self.d_scale)
         return tape.gradient(share, self.disc.trainable_variables), {"d_loss": loss, **terms}
 
-    def g_gradients(self, clean, noisy, zs=None):
-        """Gradients of this replica's share of L_G (L_G / replicas) and the loss terms."""
+    def g_gradients(self, clean, noisy, zs=None, adversarial=None):
+        """Gradients of this replica's share of L_G (L_G / replicas) and the loss terms; `adversarial`
+        (default: the run's) False: of L1 alone."""
+        adversarial = self.adversarial if adversarial is None else adversarial
         with tf.GradientTape() as tape:
             stages = self.chain(noisy, zs=zs)
-            fakes = self.disc.logits_of(clean, stages, noisy) if self.adversarial else None
+            fakes = self.disc.logits_of(clean, stages, noisy) if adversarial else None
             loss, terms = losses.g_loss(fakes, stages, clean, self.l1_lambda, self.training.adv_weight)
             share = self._share(loss, self.g_scale)
         return tape.gradient(share, self.chain.trainable_variables), {"g_loss": loss, **terms}
@@ -107,9 +110,9 @@ class Trainer:
         """One D update on a batch (distributed, or the same on every replica); each replica's loss terms."""
         return self._update(self.d_grads, self.d_opt, self.disc, self.d_scale, (clean, noisy, zs))
 
-    def g_step(self, clean, noisy, zs=None):
+    def g_step(self, clean, noisy, zs=None, adversarial=None):
         """One G update, as d_step."""
-        return self._update(self.g_grads, self.g_opt, self.chain, self.g_scale, (clean, noisy, zs))
+        return self._update(self.g_grads, self.g_opt, self.chain, self.g_scale, (clean, noisy, zs, adversarial))
 
     def _update(self, gradients, opt, model, loss_scale, batch):
         variables = model.trainable_variables
@@ -133,10 +136,16 @@ class Trainer:
         loss_scale.update(finite)
         return values
 
-    def _iteration(self, iterator):
+    def adversarial_at(self, i: int) -> bool:
+        """Whether iteration i (0-based) trains D and G's adversarial term (--adv_weight, --adv_start)."""
+        return self.adversarial and i >= self.training.adv_start
+
+    def _iteration(self, iterator, adversarial=None):
+        """`adversarial` (default: the run's) False: G on L1 alone, D idle (two traces at most)."""
+        adversarial = self.adversarial if adversarial is None else adversarial
         d_batch = next(iterator)  # drawn even when D is off: G sees the batches it sees in the paper's loop
-        d = self.d_step(*d_batch) if self.adversarial else {}
-        g = self.g_step(*next(iterator))
+        d = self.d_step(*d_batch) if adversarial else {}
+        g = self.g_step(*next(iterator), adversarial=adversarial)
         self.iteration.assign_add(1)
         mean = tf.distribute.ReduceOp.MEAN
         return {k: self.strategy.reduce(mean, v, axis=None) for k, v in {**d, **g}.items()}

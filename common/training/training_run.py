@@ -236,7 +236,7 @@ class TrainingRun:
         for i in range(start, total):
             tr.set_learning_rates(i, total)
             try:
-                values = {k: float(v) for k, v in tr.step(iterator).items()}
+                values = {k: float(v) for k, v in tr.step(iterator, tr.adversarial_at(i)).items()}
             except tf.errors.DataLossError:
                 records.count_windows(t.e2e_dataset, verify=True)  # names the corrupt file
                 raise
