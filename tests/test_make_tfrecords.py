@@ -223,3 +223,29 @@ def test_cfg_file_replaces_directory_flags(tmp_path):
     assert make_tfrecords.main(["--cfg", str(cfg), "--save_path", str(tmp_path), "--out_file", "c.tfrecords",
                                 "--jobs", "1"]) == 0
     assert records.count_windows(str(tmp_path / "c.tfrecords")) == 2
+
+
+def test_a_rebuild_from_other_audio_is_another_data_set_to_a_run(tmp_path):
+    """Same files, lengths and window counts, other samples: the index's sha256 and the run's dataset
+    identity tell the two apart (a run trained on the first refuses to resume, or to be called complete, on
+    the second); the same audio built again is the same data set."""
+    from common.rundir import flags_file
+
+    clean, noisy, _ = pair_dirs(tmp_path, [40000, 30000])
+    out = tmp_path / "out"
+    assert run(clean, noisy, out) == 0
+    index = records.read_index(str(out / "t.tfrecords"))
+    assert index["shards"]["t.tfrecords"]["sha256"] == records.file_sha256(str(out / "t.tfrecords"))
+    first = flags_file.dataset_identity(str(out / "t.tfrecords"), 3)
+    assert run(clean, noisy, out, "--force_gen") == 0
+    assert flags_file.dataset_identity(str(out / "t.tfrecords"), 3) == first
+    for name in ("f0.wav", "f1.wav"):
+        x = sf.read(str(clean / name), dtype="int16")[0]
+        sf.write(str(clean / name), (x // 3).astype(np.int16), 16000, subtype="PCM_16")
+    assert run(clean, noisy, out, "--force_gen") == 0
+    other = flags_file.dataset_identity(str(out / "t.tfrecords"), 3)
+    assert other["digest"] != first["digest"] and {k: v for k, v in other.items() if k != "digest"} == \
+        {k: v for k, v in first.items() if k != "digest"}
+    saved = {"model": {}, "training": {}, "dataset": first}
+    assert flags_file.differences(saved, {**saved, "dataset": other}) == [
+        f"dataset.digest: {first['digest']} (saved) vs {other['digest']} (now)"]

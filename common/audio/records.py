@@ -9,6 +9,7 @@ exists, the set is exactly the files it lists: stray files of an older build are
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import re
@@ -56,8 +57,27 @@ def index_path(path: str) -> str:
     return f"{path}.index.json"
 
 
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_digest(path: str) -> str | None:
+    """One digest of a record set's content, from its index's per-file sha256 (make_tfrecords.py writes
+    them), or None for records without such an index (older builds, the reference's, shard lists)."""
+    index = read_index(path) if os.path.exists(index_path(path)) else None
+    shards = (index or {}).get("shards", {})
+    if not shards or not all("sha256" in s for s in shards.values()):
+        return None
+    listed = ";".join(f"{name}:{shards[name]['sha256']}" for name in sorted(shards))
+    return hashlib.sha256(listed.encode()).hexdigest()[:16]
+
+
 def write_index(path: str, canvas: int, shards: dict[str, dict], meta: dict) -> None:
-    """Index of a record set: canvas, {shard basename: {"windows", "bytes"}}, and what made it."""
+    """Index of a record set: canvas, {shard basename: {"windows", "bytes", "sha256"}}, and what made it."""
     tmp = index_path(path) + ".part"
     with open(tmp, "w") as f:
         json.dump({"canvas_size": canvas, "shards": shards, **meta}, f, indent=1)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 
+from common.audio import records
 from common.audio.demo_corpus import LISTING_FILE as DEMO_MARKER
 from common.config import cli
 from common.config.model_config import ModelConfig
@@ -40,11 +41,13 @@ def record(args, replicas: int | None = None, dataset: dict | None = None) -> di
 
 def dataset_identity(path: str, windows: int) -> dict:
     """The training data set as a run records it: absolute path, window count, corpus label ('demo' for
-    the synthetic corpus, else the records' directory)."""
+    the synthetic corpus, else the records' directory) and the digest of its content (None for records
+    whose index has none): records rebuilt from other audio at the same path are another data set."""
     path = ",".join(os.path.abspath(p.strip()) for p in path.split(","))  # a file, shards, glob or list
     root = os.path.dirname(path.split(",")[0])
     return {"path": path, "windows": int(windows),
-            "corpus": "demo" if os.path.exists(os.path.join(root, DEMO_MARKER)) else root}
+            "corpus": "demo" if os.path.exists(os.path.join(root, DEMO_MARKER)) else root,
+            "digest": records.content_digest(path)}
 
 
 def write_flags(run_dir: str, saved: dict) -> None:

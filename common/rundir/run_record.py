@@ -5,7 +5,7 @@
     model      every ModelConfig field
     training   TrainConfig's run-shaping fields (RUN_SHAPING; one that a run predates is absent: OLDER_RUNS)
                and "replicas" (null until the run trains)
-    dataset    null until the run trains, then {"path", "windows", "corpus"}
+    dataset    null until the run trains, then {"path", "windows", "corpus", "digest"}
     flags      every flag of the latest start: those that are TrainConfig fields make its TrainConfig; the others
                (test mode's, the variant's own, flags of older code) are kept unread
     changes    [{"iteration", "changes": [text]}], the changes accepted with --allow_changes
@@ -29,7 +29,7 @@ _TRAIN_TYPES = typing.get_type_hints(TrainConfig)
 MODEL = typing.get_type_hints(ModelConfig)
 TRAINING = {**{name: _TRAIN_TYPES[name] for name in RUN_SHAPING}, "replicas": int | None}
 FLAGS = {f.name: _TRAIN_TYPES[f.name] for f in flag_fields(TrainConfig)}  # the flags that are read
-DATASET = {"path": str, "windows": int, "corpus": str}
+DATASET = {"path": str, "windows": int, "corpus": str, "digest": str | None}  # digest: absent in older runs
 CHANGE = {"iteration": int, "changes": list}
 
 
@@ -75,7 +75,7 @@ def _check(saved) -> None:
         raise ValueError(f"training.replicas: must be positive, got {training['replicas']}")
     _ranges("training", lambda: TrainConfig(**{k: v for k, v in training.items() if k != "replicas"}))
     if saved["dataset"] is not None:
-        _section("dataset", saved["dataset"], DATASET)
+        _section("dataset", saved["dataset"], DATASET, optional=("digest",))
     _section("flags", saved["flags"], FLAGS, optional=FLAGS, others=True)
     _ranges("flags", lambda: train_config(saved))
     if not isinstance(saved["changes"], list):
