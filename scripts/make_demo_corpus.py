@@ -33,6 +33,8 @@ def parse_args(argv=None):
     p.add_argument("--max_seconds", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=os.cpu_count())
+    p.add_argument("--only_if_outdated", action="store_true",
+                   help="leave a corpus of this generator as it is, whatever its settings (the run scripts)")
     args = p.parse_args(argv)
     if not 0 < args.min_seconds <= args.max_seconds:
         p.error("need 0 < --min_seconds <= --max_seconds")
@@ -70,14 +72,16 @@ def make(a) -> int:
     if os.path.exists(listing_path):
         with open(listing_path) as f:
             old = json.load(f)
-        if old.get("settings") == settings(a):
+        made = old.get("settings", {})
+        if made == settings(a) or (a.only_if_outdated and made.get("generator") == demo_corpus.GENERATOR):
             print(f"demo corpus: {a.out_dir} is up to date")
             return 0
         print(f"demo corpus: {a.out_dir} was made with other settings or an older generator; making it anew")
         os.remove(listing_path)
         for split in ("train", "test"):
             for kind in ("clean", "noisy"):
-                shutil.rmtree(os.path.join(a.out_dir, wav_dir(kind, split)), ignore_errors=True)
+                folder = os.path.join(a.out_dir, wav_dir(kind, split))
+                os.unlink(folder) if os.path.islink(folder) else shutil.rmtree(folder, ignore_errors=True)
         for path in glob.glob(os.path.join(glob.escape(a.out_dir), "*.tfrecords*")):
             os.remove(path)
     tasks = [(a.out_dir, a.seed, "train", i, a.train_speakers, a.min_seconds, a.max_seconds)

@@ -88,6 +88,9 @@ def test_a_corpus_of_other_settings_is_made_anew_with_its_records_and_an_equal_o
     listing = tmp_path / "demo_corpus.json"
     made = listing.stat().st_mtime_ns
     assert make_demo_corpus.main(args) == 0 and listing.stat().st_mtime_ns == made  # up to date: untouched
+    other_size = [a if a != "2" else "3" for a in args]
+    assert make_demo_corpus.main([*other_size, "--only_if_outdated"]) == 0  # the run scripts: any size will do
+    assert listing.stat().st_mtime_ns == made
     (tmp_path / "segan.tfrecords").write_bytes(b"records of the old corpus")
     stale = json.loads(listing.read_text())
     stale["settings"]["generator"] = "formant synthesiser"

@@ -106,7 +106,10 @@ def throughput(name: str, rows: list[dict], saved: dict, rate: float) -> str:
     """Iterations/s between the first and the last checkpoint, as a share of the matmul rate."""
     per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
     adversarial = saved["training"]["adv_weight"] != 0
-    its = (rows[-1]["iteration"] - rows[0]["iteration"]) / (rows[-1]["wall_s"] - rows[0]["wall_s"])
+    span = rows[-1]["wall_s"] - rows[0]["wall_s"]
+    if span <= 0:  # wall times are kept to 0.1 s: checkpoints closer than that give no rate
+        return f"{name}: its checkpoints are too close in time (under 0.1 s apart) to measure a rate"
+    its = (rows[-1]["iteration"] - rows[0]["iteration"]) / span
     flops = its * iteration_flops(run_record.model_config(saved), per_iteration, adversarial)
     windows = f"{2 * per_iteration * its:.1f} windows/s, D's and G's batches" if adversarial else \
         f"{per_iteration * its:.1f} windows/s through G; D off"
