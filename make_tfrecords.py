@@ -122,11 +122,10 @@ class Shards:
         self.pairs += 1
 
     def close(self) -> dict[str, dict]:
-        """{file basename: {"windows", "bytes", "sha256"}} of the finished `.part` files."""
+        """{file basename: {"windows", "bytes"}} of the finished `.part` files."""
         for w in self.writers:
             w.close()
-        return {os.path.basename(n): {"windows": c, "bytes": os.path.getsize(n + ".part"),
-                                      "sha256": records.file_sha256(n + ".part")}
+        return {os.path.basename(n): {"windows": c, "bytes": os.path.getsize(n + ".part")}
                 for n, c in zip(self.names, self.windows)}
 
     def discard(self) -> None:

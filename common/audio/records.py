@@ -57,14 +57,6 @@ def index_path(path: str) -> str:
     return f"{path}.index.json"
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def content_digest(path: str) -> str | None:
     """One digest of a record set's content, from its index's per-file sha256 (make_tfrecords.py writes
     them), or None for records without such an index (older builds, the reference's, shard lists)."""
@@ -111,13 +103,14 @@ def remove_partial(path: str) -> None:
 
 def install(path: str, canvas: int, shards: dict[str, dict], meta: dict) -> None:
     """Replace any earlier build of the set `path` by the `.part` files of `shards`, once each reads back whole
-    (CorruptRecordsError otherwise, nothing replaced). The old index goes first and the new one comes last, so a crash at any step never leaves an index that lists files of
+    (CorruptRecordsError otherwise, nothing replaced); the read-back adds each file's sha256 to its entry. The old index goes first and the new one comes last, so a crash at any step never leaves an index that lists files of
     another build (an index on disk always means a complete set)."""
     folder = os.path.dirname(path)
     for name, info in shards.items():  # what was written reads back whole before it replaces anything
-        part = os.path.join(folder, name + ".part")
-        if verify_record_file(part) != info["windows"] or os.path.getsize(part) != info["bytes"]:
+        part, digest = os.path.join(folder, name + ".part"), hashlib.sha256()
+        if verify_record_file(part, digest) != info["windows"] or os.path.getsize(part) != info["bytes"]:
             raise CorruptRecordsError(part, f"does not read back as the {info['windows']} windows written")
+        info["sha256"] = digest.hexdigest()  # the content, for a run's dataset identity (content_digest)
     if os.path.exists(index_path(path)):
         os.remove(index_path(path))
     for f in _set_files(path):
@@ -182,9 +175,10 @@ def frame(data: bytes) -> bytes:
     return header + struct.pack("<I", _masked_crc(header)) + data + struct.pack("<I", _masked_crc(data))
 
 
-def verify_record_file(path: str) -> int:
+def verify_record_file(path: str, digest=None) -> int:
     """Count the records of a TFRecord file, checking the length and data CRCs of each (TensorFlow's
-    reader checks only the length's). Raises CorruptRecordsError naming the file and the record."""
+    reader checks only the length's); `digest` (a hashlib object), if given, takes every byte read. Raises
+    CorruptRecordsError naming the file and the record."""
     count = 0
     with open(path, "rb") as f:
         while header := f.read(12):
@@ -198,6 +192,9 @@ def verify_record_file(path: str) -> int:
                 raise CorruptRecordsError(path, f"record {count} is cut off")
             if _masked_crc(body[:length]) != struct.unpack("<I", body[length:])[0]:
                 raise CorruptRecordsError(path, f"record {count} fails its data checksum")
+            if digest is not None:
+                digest.update(header)
+                digest.update(body)
             count += 1
     return count
 
