@@ -23,7 +23,8 @@ prepare_data() {
     vb="$DATA_DIR/demo"
     echo "The demo (no VoiceBank-DEMAND in $DATA_DIR, or DEMO=1; scripts/download_voicebank.py fetches it):" \
          "the quick recipe on a small synthetic corpus in $vb."
-    forward "$PY" "$ROOT/scripts/make_demo_corpus.py" --out_dir "$vb" --only_if_outdated  # anew if of an older generator
+    # made anew only if an older generator made it
+    forward "$PY" "$ROOT/scripts/make_demo_corpus.py" --out_dir "$vb" --only_if_outdated
   else
     DEMO=0
     vb="$DATA_DIR"

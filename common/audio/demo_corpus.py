@@ -114,7 +114,8 @@ def _clicks(n: int, per_second: float, rng, decay_s: float, lowest: float) -> np
     sos = scipy.signal.butter(2, lowest, "highpass", fs=SAMPLE_RATE, output="sos")
     for _ in range(rng.poisson(per_second * n / SAMPLE_RATE)):
         start = rng.integers(0, max(1, n - length))
-        burst = scipy.signal.sosfilt(sos, rng.standard_normal(length)) * np.exp(-np.arange(length) / (decay_s * SAMPLE_RATE))
+        decay = np.exp(-np.arange(length) / (decay_s * SAMPLE_RATE))
+        burst = scipy.signal.sosfilt(sos, rng.standard_normal(length)) * decay
         x[start:start + length] += burst * rng.uniform(0.3, 1.0)
     return x
 

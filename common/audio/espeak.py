@@ -52,7 +52,8 @@ class _Engine:
             self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
             data = espeakng_loader.get_data_path()
         except (ImportError, OSError, RuntimeError) as e:
-            raise SpeechError(f"eSpeak NG is not usable ({e}): bash scripts/setup.sh installs espeakng-loader") from None
+            raise SpeechError(f"eSpeak NG is not usable ({e}): "
+                              "bash scripts/setup.sh installs espeakng-loader") from None
         self.rate = self.lib.espeak_Initialize(_SYNCHRONOUS, 0, data.encode(), 0)
         if self.rate <= 0:
             raise SpeechError(f"eSpeak NG failed to start with the voice data in {data}")

@@ -103,8 +103,9 @@ def remove_partial(path: str) -> None:
 
 def install(path: str, canvas: int, shards: dict[str, dict], meta: dict) -> None:
     """Replace any earlier build of the set `path` by the `.part` files of `shards`, once each reads back whole
-    (CorruptRecordsError otherwise, nothing replaced); the read-back adds each file's sha256 to its entry. The old index goes first and the new one comes last, so a crash at any step never leaves an index that lists files of
-    another build (an index on disk always means a complete set)."""
+    (CorruptRecordsError otherwise, nothing replaced); the read-back adds each file's sha256 to its entry.
+    The old index goes first and the new one comes last, so a crash at any step never leaves an index that
+    lists files of another build (an index on disk always means a complete set)."""
     folder = os.path.dirname(path)
     for name, info in shards.items():  # what was written reads back whole before it replaces anything
         part, digest = os.path.join(folder, name + ".part"), hashlib.sha256()
