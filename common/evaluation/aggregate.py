@@ -41,6 +41,8 @@ DEFINITIONS = {
     "mean": "per directory, the mean over its scored files",
     "across": "mean and sample std (ddof 1; 0 for one directory, as MATLAB std) over directories of their "
               "means, only when every directory was scored on the same set of files",
+    "test_set": "the clean test set's content: sha256 of its sorted 'name:sha256 of the file' lines (first 16 hex "
+                "digits); null if a clean file could not be read",
     "noisy": "the unprocessed noisy test files, scored as a directory; not in dirs or across",
     "delta": "across mean - noisy mean per metric (higher is better for every metric), only when both are over "
              "the complete test set; verdict: the metrics where it is > 0 (better), < 0 (worse), 0 (equal)",
@@ -59,10 +61,11 @@ def spread(rows: list[dict]) -> tuple[dict, dict]:
 
 
 def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dict], found: list[dict],
-              noisy: tuple | None = None) -> dict:
-    """The JSON document: per directory its file counts, means, problems and notes; the mean ± std over
-    directories, or None and `across_note` saying why not; with `noisy` ((dir, scores, found) of the noisy
-    files), its entry and `compare`'s delta and verdict, or None and `delta_note` saying why not."""
+              noisy: tuple | None = None, test_set: str | None = None) -> dict:
+    """The JSON document: the clean test set's content digest `test_set` (scoring.set_digest); per directory
+    its file counts, means, problems and notes; the mean ± std over directories, or None and `across_note`
+    saying why not; with `noisy` ((dir, scores, found) of the noisy files), its entry and `compare`'s delta
+    and verdict, or None and `delta_note` saying why not."""
     def entry(d, files, issues):
         return {"dir": d, "n_files": len(files), "n_expected": n_expected, "complete": len(files) == n_expected,
                 "mean": mean(list(files.values())), "problems": {k: issues[k] for k in PROBLEMS},
@@ -80,9 +83,9 @@ def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dic
         across = {"n_dirs": len(dirs), **{k: per_dir[0][k] for k in ("n_files", "n_expected", "complete")},
                   "mean": means, "std": stds, "std_ddof": 1}
     noisy_row = entry(*noisy) if noisy else None
-    return {"clean_dir": os.path.abspath(clean_dir), "n_expected": n_expected, "metrics": list(metrics.METRICS),
-            "definitions": DEFINITIONS, "dirs": per_dir, "across": across, "across_note": why,
-            "noisy": noisy_row, **compare(across, why, noisy_row)}
+    return {"clean_dir": os.path.abspath(clean_dir), "n_expected": n_expected, "test_set": test_set,
+            "metrics": list(metrics.METRICS), "definitions": DEFINITIONS, "dirs": per_dir, "across": across,
+            "across_note": why, "noisy": noisy_row, **compare(across, why, noisy_row)}
 
 
 def compare(across: dict | None, across_note: str | None, noisy: dict | None) -> dict:

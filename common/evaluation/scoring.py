@@ -8,6 +8,7 @@ its row incomplete (common/evaluation/aggregate.py). The workers are spawned wit
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +23,19 @@ from common.system.blas import ONE_BLAS_THREAD
 def wav_files(directory: str) -> dict[str, str]:
     """{basename: path} of the .wav files directly in `directory`."""
     return {e.name: e.path for e in os.scandir(directory) if e.is_file() and e.name.lower().endswith(".wav")}
+
+
+def set_digest(clean: dict[str, str]) -> str | None:
+    """The content of a test set ({basename: path}): sha256 of its sorted 'name:sha256 of the file' lines,
+    first 16 hex digits; None if a file cannot be read (its scoring reports it)."""
+    lines = []
+    for name in sorted(clean):
+        try:
+            with open(clean[name], "rb") as f:
+                lines.append(f"{name}:{hashlib.file_digest(f, 'sha256').hexdigest()}")
+        except OSError:
+            return None
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def score_task(task):
@@ -64,8 +78,8 @@ def run(tasks: list, jobs: int):
 def score_dirs(clean_dir: str, enhanced_dirs: list[str], jobs: int = 1, allow_resample: bool = False,
                noisy_dir: str | None = None) -> tuple[dict, list[dict]]:
     """Score every directory, and `noisy_dir` if given, against `clean_dir` (files matched by basename) in
-    one pool: the summary (`summarize`) and the per-file scores of each of its `rows`. Raises ValueError if
-    `clean_dir` holds no .wav file."""
+    one pool: the summary (`summarize`, with the clean set's `set_digest`) and the per-file scores of each
+    of its `rows`. Raises ValueError if `clean_dir` holds no .wav file."""
     clean = wav_files(clean_dir)
     if not clean:
         raise ValueError(f"no .wav files in {clean_dir}")
@@ -87,4 +101,5 @@ def score_dirs(clean_dir: str, enhanced_dirs: list[str], jobs: int = 1, allow_re
             found[i][kind] += [{"file": name, "detail": detail} for detail in details]
     k = 1 if noisy_dir else 0  # the noisy dir comes first
     noisy = (noisy_dir, scores[0], found[0]) if noisy_dir else None
-    return summarize(clean_dir, len(clean), enhanced_dirs, scores[k:], found[k:], noisy), scores
+    summary = summarize(clean_dir, len(clean), enhanced_dirs, scores[k:], found[k:], noisy, set_digest(clean))
+    return summary, scores
