@@ -79,7 +79,8 @@ train_env() {
 
 # run_config CONFIG [NAME]: train the named configuration CONFIG (main.py --config; common/config/named_configs.py) as
 # the run NAME (default CONFIG; run_path NAME), enhance the test set at its last five readable checkpoints, evaluate
-# them (beside the noisy input), print the table and plot the run (spectrograms.png, training.png); in a multi-worker
+# them (beside the noisy input), print the table, plot the run (spectrograms.png, training.png) and write its listening
+# report (report.html, its path the last line printed); in a multi-worker
 # run (WORKERS, TASK) every server trains and the chief tests. Uses GPUS, ATT_LAYER, BATCH_SIZE and EPOCHS (each
 # empty: main.py's default, the paper's; given: passed on, winning over the quick recipe), RUN_DIR, QUICK, XLA (1:
 # --xla in training and testing), PRECISION (training's --mixed_precision) and EXTRA_FLAGS (more flags for
@@ -116,4 +117,20 @@ run_config() {
     --csv "$run/results.csv" --json "$run/results.json" --markdown "$run/results.md"
   forward "$PY" "$ROOT/scripts/plots/run.py" --run "$run" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
   echo "$name: table above, also in $run/results.md (per file: $run/results.csv); pictures above"
+  forward env CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/listening_report.py" --run "$run" \
+    --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"  # its last line: listening report: RUN/report.html
+}
+
+# grid_report NAME...: the listening page of the named runs side by side (scripts/listening_report.py --grid), in
+# the runs' folder (runs_root/grid.html), when two or more of them have results; the chief's job in a cluster.
+grid_report() {
+  local name scored=()
+  [ "${TASK:-0}" = 0 ] || return 0
+  for name in "$@"; do
+    if [ -f "$(run_path "$name")/results.json" ]; then scored+=("$(run_path "$name")"); fi
+  done
+  if [ "${#scored[@]}" -ge 2 ]; then
+    forward env CUDA_VISIBLE_DEVICES="${GPUS%%,*}" "$PY" "$ROOT/scripts/listening_report.py" --grid "${scored[@]}" \
+      --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN" --out "$(runs_root)"  # listening grid: RUNS/grid.html
+  fi
 }

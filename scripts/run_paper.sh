@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The paper's whole grid, one configuration after another, then the table (scripts/paper_table.py).
+# The paper's whole grid, one configuration after another, then the table (scripts/paper_table.py) and the listening
+# page of the runs side by side (grid.html beside them; scripts/listening_report.py --grid).
 # A configuration whose RUN_DIR/<NAME>/results.json exists is skipped (delete it to redo one); a killed
 # one resumes from its last checkpoint. Each trains on as many of GPUS as the paper's run script used (SEGAN and
 # SASEGAN the first, the multi-stage models two) with the batch rule (the paper's windows per iteration split over
@@ -32,3 +33,5 @@ for name in $CONFIGS; do
   echo "$name: done in $(( SECONDS - start )) s"
 done
 "$PY" "$ROOT/scripts/paper_table.py" --runs_root "$(runs_root)" --noisy_dir "$TEST_NOISY" --clean_dir "$TEST_CLEAN"
+read -ra names <<< "$CONFIGS"
+grid_report "${names[@]}"  # the runs side by side: RUN_DIR/grid.html (RUN_DIR/demo/grid.html for the demo)

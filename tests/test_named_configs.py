@@ -127,3 +127,6 @@ def test_run_paper_sh_trains_each_named_configuration_then_the_table(tmp_path, r
     assert models["SASEGAN"].att_layer_ind == (1,)  # ATT_LAYER
     table = (tmp_path / HOSTILE_NAME / "runs" / "demo" / "paper_table.md").read_text()
     assert "| SASEGAN |" in table and "| DSEGAN-2 |" in table and "| Noisy |" in table
+    grid = tmp_path / HOSTILE_NAME / "runs" / "demo" / "grid.html"
+    assert grid.is_file() and out.stdout.rstrip().splitlines()[-1] == f"listening grid: {grid}"
+    assert "SASEGAN" in grid.read_text() and "DSEGAN-2" in grid.read_text()

@@ -256,7 +256,8 @@ def test_seeded_runs_repeat(tiny_records, tmp_path, one_replica):
 
 def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     """The main job itself with a small model: demo corpus → records → training → five checkpoints →
-    enhancement from flags.json → the table beside the noisy input → the pictures, in RUN_DIR/demo/<NAME>;
+    enhancement from flags.json → the table beside the noisy input → the pictures → the listening report, in
+    RUN_DIR/demo/<NAME>;
     with PRECISION=bfloat16 (the default path runs in tests/test_named_configs.py)."""
     env = {**run_script_env, "ATT_LAYER": "2", "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"] + " --max_steps 5",
            "PRECISION": "bfloat16"}
@@ -279,3 +280,5 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     assert "over 5" in table and "| Noisy: " in table and "Δ vs noisy" in table
     for picture in ("spectrograms.png", "training.png"):
         assert (run / picture).stat().st_size > 10_000 and f"wrote {run / picture}" in out.stdout
+    assert (run / "report.html").is_file() and (run / "report" / "training.png").is_file()
+    assert out.stdout.rstrip().splitlines()[-1] == f"listening report: {run / 'report.html'}"  # the job's last line

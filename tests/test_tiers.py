@@ -1,6 +1,6 @@
 """The test tiers (README "Tests"): `slow` is registered in pytest.ini with --strict-markers (a misspelt mark,
 on a test or in -m, is an error, not a test silently left in the fast tier), and the tests the fast tier,
-`bash scripts/test.sh -m "not slow"`, exists to skip carry it."""
+`bash scripts/test.sh -m "not slow"`, exists to skip carry it; the browser tests carry `browser`."""
 import importlib
 
 import pytest
@@ -18,6 +18,9 @@ SLOW = [  # module::test: what makes a tier slow (each 25 s to 3 min on 2 cores)
     "test_reference_io::test_xla_and_low_precision_train_steps_match_the_plain_one",
 ]
 
+BROWSER = ["test_listening_report::test_report_in_a_browser", "test_listening_report::test_grid_in_a_browser",
+           "test_listening_report::test_a_copy_of_the_report_elsewhere_still_plays"]
+
 
 def marks_of(module_name: str, test: str) -> set[str]:
     """The marks pytest gives the test: its own (decorators) and its module's (`pytestmark`)."""
@@ -30,6 +33,12 @@ def marks_of(module_name: str, test: str) -> set[str]:
 def test_slow_is_registered_and_marks_are_strict(pytestconfig):
     assert any(m.split(":")[0].strip() == "slow" for m in pytestconfig.getini("markers"))
     assert pytestconfig.getini("strict_markers") is True
+
+
+def test_the_browser_tests_are_marked_browser(pytestconfig):
+    assert any(m.split(":")[0].strip() == "browser" for m in pytestconfig.getini("markers"))
+    for name in BROWSER:
+        assert "browser" in marks_of(*name.split("::")), name
 
 
 @pytest.mark.parametrize("name", SLOW)

@@ -26,15 +26,20 @@ from common.system.paths import refuse_output_over_input
 class Enhancer:
     """Test-time enhancement of whole utterances with a chain. `all_stages`: return every stage's output
     ([stages, T]) instead of the last one's ([T]); `progress`: a progress bar over the window batches; `xla`:
-    the chain's calls compiled with XLA."""
+    the chain's calls compiled with XLA; `eager`: the chain called eagerly, not traced into a graph (tracing
+    takes seconds: quicker for a few files)."""
 
     def __init__(self, chain, canvas: int, preemph: float, batch: int = 64, overlap: float = 0.0,
-                 all_stages: bool = False, progress: bool = False, xla: bool = False):
+                 all_stages: bool = False, progress: bool = False, xla: bool = False, eager: bool = False):
         self.canvas, self.preemph, self.batch, self.progress = canvas, preemph, batch, progress
         self.hop = max(1, int(round(canvas * (1.0 - overlap))))
         self.all_stages = all_stages
-        self._stages = tf.function(lambda w: tf.cast(tf.stack(chain(w) if all_stages else chain(w)[-1:]), tf.float32),
-                                   input_signature=[tf.TensorSpec([None, canvas, 1], tf.float32)], jit_compile=xla)
+
+        def stages(w):
+            return tf.cast(tf.stack(chain(w) if all_stages else chain(w)[-1:]), tf.float32)
+
+        self._stages = stages if eager else tf.function(
+            stages, input_signature=[tf.TensorSpec([None, canvas, 1], tf.float32)], jit_compile=xla)
 
     def windows_out(self, windows: np.ndarray) -> np.ndarray:
         """[W, canvas] → [stages, W, canvas]: the chain's output (last stage, or every stage) for each

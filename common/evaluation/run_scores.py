@@ -29,6 +29,7 @@ class RunScores:
     scores: dict[str, np.ndarray]  # metric → checkpoints × files
     noisy: dict[str, np.ndarray] | None  # metric → files: the Noisy row (None: scored without it)
     test_set: str | None  # the clean test set's content digest (None: an older results.json)
+    summary: dict  # results.json
 
     @property
     def name(self) -> str:
@@ -65,7 +66,7 @@ def load_run(run_dir: str) -> RunScores:
 
     noisy = summary["noisy"] and {m: v[0] for m, v in matrix([summary["noisy"]]).items()}
     return RunScores(run_dir, flags, files, [os.path.basename(os.path.normpath(r["dir"])) for r in summary["dirs"]],
-                     matrix(summary["dirs"]), noisy, summary.get("test_set"))
+                     matrix(summary["dirs"]), noisy, summary.get("test_set"), summary)
 
 
 def _read(path: str, parse):

@@ -9,6 +9,7 @@
     RUN/worker_tmp/<k>/           a multi-worker run's other workers: their share of each (collective)
                                   checkpoint save, and their losses.csv
     RUN/enhanced/<iter>/          the run scripts' enhanced test set per checkpoint; results.*, *.png
+    RUN/report.html, RUN/report/  the listening report (scripts/listening_report.py)
 
 docs/run_directory.md describes each file.
 """
