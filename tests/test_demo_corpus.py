@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from common.audio import demo_corpus
@@ -99,3 +100,15 @@ def test_a_corpus_of_other_settings_is_made_anew_with_its_records_and_an_equal_o
     assert json.loads(listing.read_text())["settings"]["generator"] == demo_corpus.GENERATOR
     assert not (tmp_path / "segan.tfrecords").exists()
     assert len(list((tmp_path / "clean_trainset_wav_16k").iterdir())) == 2
+
+
+def test_recording_floor_has_voicebanks_band_powers():
+    """The clean files' floor: each band's power relative to unit speech power as FLOOR_BANDS_DB says (a white
+    floor would put 0-62 Hz some 35 dB lower), and a different floor per draw."""
+    floor = demo_corpus.recording_floor(16000 * 10, np.random.default_rng(4))
+    power = np.abs(np.fft.rfft(floor)) ** 2
+    f = np.fft.rfftfreq(len(floor), 1 / 16000)
+    for (low, high), db in demo_corpus.FLOOR_BANDS_DB:
+        share = power[(f >= low) & (f < high)].sum() / power.sum()
+        assert 10 * np.log10(share * np.mean(floor ** 2)) == pytest.approx(db, abs=0.1), (low, high)
+    assert not np.allclose(floor[:100], demo_corpus.recording_floor(16000 * 10, np.random.default_rng(5))[:100])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common.audio import audio, metrics
+from common.audio import audio, demo_corpus, metrics
 from common.evaluation import aggregate, scoring
 from common.system.blas import ONE_BLAS_THREAD
 from scripts import evaluate
@@ -307,3 +307,17 @@ def test_scoring_workers_get_one_blas_thread_and_the_environment_is_restored(tmp
     make_enhanced(tmp_path / "ck_1", signals, 5)
     assert evaluate_cli(tmp_path, "ck_1", extra=["--jobs", "2"], outputs=False)[0] == 0  # spawned workers
     assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "4"
+
+
+def test_a_demo_corpus_test_set_is_named_synthetic(tmp_path):
+    """The table of a test set in a demo corpus (its listing beside the clean folder) says it is the synthetic demo
+    corpus, not VoiceBank-DEMAND; another test set's does not."""
+    signals = make_clean(tmp_path)
+    make_enhanced(tmp_path / "ck", signals, 10)
+    for demo in (False, True):
+        if demo:
+            (tmp_path / demo_corpus.LISTING_FILE).write_text("{}")
+        rc, out = evaluate_cli(tmp_path, "ck")
+        assert rc == 0
+        assert json.loads(out["json"].read_text())["demo_corpus"] is demo
+        assert ("not VoiceBank-DEMAND" in out["md"].read_text()) is demo

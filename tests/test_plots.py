@@ -42,8 +42,9 @@ def test_training_curves_from_loss_histories(tmp_path):
     rng = np.random.default_rng(1)
     for name in ("A", "B"):
         (tmp_path / name).mkdir()
-        rows = "".join(f"{i}," + ",".join(map(str, rng.random(5))) + "\n" for i in range(1, 121))
-        (tmp_path / name / "losses.csv").write_text("iteration,d_loss,g_adv,g_l1_0,g_l1_1,g_loss\n" + rows)
+        rows = "".join(f"{i}," + ",".join(map(str, rng.random(7))) + "\n" for i in range(1, 121))
+        (tmp_path / name / "losses.csv").write_text("iteration,d_loss,g_adv,g_l1_0,g_l1_1,g_stft_0,g_stft_1,g_loss\n"
+                                                    + rows)
     out = tmp_path / "losses.png"
     assert plot_losses.main([str(tmp_path / "A"), str(tmp_path / "B"), "--smooth", "10", "--out", str(out)]) == 0
     assert_png(out)

@@ -3,11 +3,12 @@
 Speech: sentences of common English words spoken by eSpeak NG (common/audio/espeak.py) through voices of
 our own, one per speaker (sex, pitch, vocal-tract scale, breathiness, roughness, speaking rate, level), so
 consonants, formant transitions and spectral tilt come from a real speech synthesiser; the test speakers
-are not the training speakers. Each clean file carries a recording floor 45 dB below the speech, as
-VoiceBank's do. Noise, shaped like everyday noise (VoiceBank's come from DEMAND recordings, which cannot be
-fetched here): babble of other talkers, a cafe (babble, clatter, room tone), a vehicle (engine harmonics
-over low rumble), a street (traffic rumble with passing swells) and an office (ventilation, keyboard,
-a distant talker), mixed at VoiceBank's SNRs over the file. Every file is a pure function of
+are not the training speakers. Each clean file carries a recording floor shaped like the pauses of
+VoiceBank's clean files (FLOOR_BANDS_DB: a low-frequency rumble about 30 dB below the speech, then a floor
+near -46 dB per octave). Noise, shaped like everyday noise (VoiceBank's come from DEMAND recordings, which
+cannot be fetched here): babble of other talkers, a cafe (babble, clatter, room tone), a vehicle (engine
+harmonics over low rumble), a street (traffic rumble with passing swells) and an office (ventilation,
+keyboard, a distant talker), mixed at VoiceBank's SNRs over the file. Every file is a pure function of
 (seed, split, index), so a corpus is reproducible and can be made in parallel.
 """
 from __future__ import annotations
@@ -19,11 +20,14 @@ from common.audio.audio import SAMPLE_RATE
 from common.audio.espeak import Voice, speak
 
 LISTING_FILE = "demo_corpus.json"  # in the corpus root: every file's noise and SNR; marks a demo corpus
-GENERATOR = "espeak-ng 1"  # in the listing; a corpus made by another generator is made anew
+GENERATOR = "espeak-ng 2"  # in the listing; a corpus made by another generator is made anew
 NOISE_TYPES = ("babble", "cafe", "vehicle", "street", "office")
 TRAIN_SNRS = (0.0, 5.0, 10.0, 15.0)
 TEST_SNRS = (2.5, 7.5, 12.5, 17.5)
-FLOOR_DB = -45.0  # the clean files' recording floor, relative to the speech
+# The clean files' recording floor: (band in Hz, its power in dB relative to the speech's mean power), the
+# median over 44 VoiceBank clean files of their quietest 15 % of frames.
+FLOOR_BANDS_DB = (((0, 62), -31.5), ((62, 125), -35.0), ((125, 250), -43.4), ((250, 500), -47.1),
+                  ((500, 1000), -47.7), ((1000, 2000), -43.9), ((2000, 4000), -45.6), ((4000, 8001), -49.3))
 WORDS = """the a of to and in is it that was for on are with as his they be at one have this from by hot
 word but what some we can out other were all there when up use your how said an each she which do their
 time if will way about many then them write would like so these her long make thing see him two has look
@@ -92,6 +96,18 @@ def _pink(n: int, rng) -> np.ndarray:
     spec = np.fft.rfft(rng.standard_normal(n))
     f = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
     return np.fft.irfft(spec / np.sqrt(np.maximum(f, 20.0)), n)
+
+
+def recording_floor(n: int, rng) -> np.ndarray:
+    """n samples of the floor of FLOOR_BANDS_DB, relative to speech of unit mean power: white noise whose
+    spectrum is flat within each band at that band's power."""
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
+    floor = np.zeros(n)
+    for (low, high), power_db in FLOOR_BANDS_DB:
+        band = np.fft.irfft(np.where((f >= low) & (f < high), spec, 0), n)
+        floor += _unit(band) * 10 ** (power_db / 20)
+    return floor
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -165,7 +181,7 @@ def utterance_pair(seed: int, split: str, index: int, n_speakers: int,
     clean = speech(rng.uniform(min_seconds, max_seconds), spk, rng)
     # a recording floor (VoiceBank's clean files have one; digital silence would make the LLR of pause
     # frames, and so CSIG/COVL, meaningless)
-    clean = clean + np.sqrt(np.mean(clean ** 2)) * 10 ** (FLOOR_DB / 20) * rng.standard_normal(len(clean))
+    clean = clean + np.sqrt(np.mean(clean ** 2)) * recording_floor(len(clean), rng)
     clean, noisy = mix(clean, noise(kind, len(clean), rng), snr)
     speaker_no = (200 if split == "train" else 900) + spk_id
     name = f"p{speaker_no:03d}_{index // n_speakers + 1:03d}.wav"

@@ -16,6 +16,7 @@ RECIPES = {
         "g_learning_rate": 1e-3,
         "adv_weight": 0.0,      # L1 alone (D is then neither run nor trained): faster, and it learns
         "preemph": 0.5,         # 0.95 amplifies any low-frequency error of G 20-fold at de-emphasis
+        "stft_weight": 1.0,     # + a multi-resolution STFT loss: less CSIG/COVL lost (docs/quick_recipe.md)
         "max_steps": 1200,      # minutes on 2 CPU cores (docs/quick_recipe.md)
         "lr_decay": 0.4,        # the last 40 % (from 720) fall linearly to 0 (docs/quick_recipe.md)
         "save_freq": 100,       # the five tested checkpoints, 800 … 1200, all lie in the decay

@@ -21,7 +21,7 @@ PRECISIONS = ("float32", "bfloat16", "float16")
 class TrainConfig:
     # ---- what the run computes --------------------------------------------------------------------
     recipe: str = field("paper", "named flag defaults (common/config/recipes.py): paper, or quick (not the paper's: "
-                                 "quarter width, L1 only, minutes on a CPU); flags given explicitly win",
+                                 "quarter width, L1 + STFT loss, minutes on a CPU); flags given explicitly win",
                         choices=tuple(RECIPES), shapes=True, older_runs="paper")
     batch_size: int | None = field(None, "windows per replica (GPU) per batch (default: the paper's windows per "
                                          "iteration for the model, SEGAN 100, SASEGAN 50, ISEGAN and DSEGAN 100, "
@@ -40,6 +40,8 @@ class TrainConfig:
                                    "training)", shapes=True)
     adv_start: int = field(0, "iteration from which G's adversarial term and D's training start; before it G "
                               "learns from L1 alone (0: from the first, the paper)", shapes=True, older_runs=0)
+    stft_weight: float = field(0.0, "weight of a multi-resolution STFT loss on each stage, added to G's loss (not the "
+                                    "paper's; 0: off, the paper)", shapes=True, older_runs=0.0)
     g_learning_rate: float = field(2e-4, "G's RMSProp learning rate", shapes=True)
     d_learning_rate: float = field(2e-4, "D's RMSProp learning rate", shapes=True)
     lr_decay: float = field(0.0, "over this last fraction of the iterations both learning rates fall linearly "
@@ -81,7 +83,8 @@ class TrainConfig:
         for name in ("g_learning_rate", "d_learning_rate"):
             need(getattr(self, name) > 0, name, "positive")
         for name in ("init_noise_std", "denoise_lbound", "denoise_epoch", "init_l1_weight", "l1_remove_epoch",
-                     "adv_weight", "adv_start", "shuffle_buffer"):  # shuffle_buffer 0: the records' order (common/audio/tfdata.py)
+                     "adv_weight", "adv_start", "stft_weight",
+                     "shuffle_buffer"):  # shuffle_buffer 0: the records' order (common/audio/tfdata.py)
             need(getattr(self, name) >= 0, name, "non-negative")
         need(0 <= self.preemph < 1, "preemph", "in [0, 1)")  # from 1 on, de-emphasis diverges
         need(0 <= self.noise_decay <= 1, "noise_decay", "in [0, 1]")

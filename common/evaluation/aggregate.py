@@ -18,6 +18,7 @@ import os
 import numpy as np
 
 from common.audio import metrics
+from common.audio.demo_corpus import LISTING_FILE as DEMO_MARKER
 
 LABELS = {"pesq": "PESQ", "csig": "CSIG", "cbak": "CBAK", "covl": "COVL", "ssnr": "SSNR", "stoi": "STOI"}
 PROBLEMS = {"missing": "missing", "unreadable": "unreadable", "wrong_rate": "wrong sample rate",
@@ -43,6 +44,8 @@ DEFINITIONS = {
               "means, only when every directory was scored on the same set of files",
     "test_set": "the clean test set's content: sha256 of its sorted 'name:sha256 of the file' lines (first 16 hex "
                 "digits); null if a clean file could not be read",
+    "demo_corpus": "true when the test set is the synthetic demo corpus's (scripts/make_demo_corpus.py), not "
+                   "VoiceBank-DEMAND",
     "noisy": "the unprocessed noisy test files, scored as a directory; not in dirs or across",
     "delta": "across mean - noisy mean per metric (higher is better for every metric), only when both are over "
              "the complete test set; verdict: the metrics where it is > 0 (better), < 0 (worse), 0 (equal)",
@@ -62,7 +65,8 @@ def spread(rows: list[dict]) -> tuple[dict, dict]:
 
 def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dict], found: list[dict],
               noisy: tuple | None = None, test_set: str | None = None) -> dict:
-    """The JSON document: the clean test set's content digest `test_set` (scoring.set_digest); per directory
+    """The JSON document: the clean test set's content digest `test_set` (scoring.set_digest); `demo_corpus`,
+    whether it is the synthetic demo corpus's (its listing beside the clean folder); per directory
     its file counts, means, problems and notes; the mean ± std over directories, or None and `across_note`
     saying why not; with `noisy` ((dir, scores, found) of the noisy files), its entry and `compare`'s delta
     and verdict, or None and `delta_note` saying why not."""
@@ -83,7 +87,9 @@ def summarize(clean_dir: str, n_expected: int, dirs: list[str], scores: list[dic
         across = {"n_dirs": len(dirs), **{k: per_dir[0][k] for k in ("n_files", "n_expected", "complete")},
                   "mean": means, "std": stds, "std_ddof": 1}
     noisy_row = entry(*noisy) if noisy else None
+    demo = os.path.exists(os.path.join(os.path.dirname(os.path.abspath(clean_dir)), DEMO_MARKER))
     return {"clean_dir": os.path.abspath(clean_dir), "n_expected": n_expected, "test_set": test_set,
+            "demo_corpus": demo,
             "metrics": list(metrics.METRICS), "definitions": DEFINITIONS, "dirs": per_dir, "across": across,
             "across_note": why, "noisy": noisy_row, **compare(across, why, noisy_row)}
 

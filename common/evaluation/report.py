@@ -11,6 +11,11 @@ from common.evaluation.aggregate import LABELS, NOTES, PROBLEMS, ratio, rows
 from common.evaluation.tables import cell
 
 
+DEMO_NOTE = ("**The synthetic demo corpus, not VoiceBank-DEMAND**: eSpeak NG speech in synthetic noise. A check that "
+             "the pipeline enhances, not a result: nothing here compares with published figures "
+             "(docs/quick_recipe.md gives the same recipe's figures on real speech).")
+
+
 def issue_lines(summary: dict) -> list[str]:
     """One line per problem and per note: 'dir: file: kind: detail'."""
     return [f"{r['dir']}: {e['file']}: {kind}: {e['detail']}" for r in rows(summary)
@@ -26,6 +31,8 @@ def markdown(summary: dict) -> str:
     ms = summary["metrics"]
     lines = [f"Scores against `{summary['clean_dir']}` ({summary['n_expected']} files; mean over files; "
              f"PESQ = wideband MOS-LQO, STOI classic in [0, 1]; files = scored / in the clean test set).", ""]
+    if summary.get("demo_corpus"):
+        lines[-1:-1] = ["", DEMO_NOTE]
     noisy, across = summary["noisy"], summary["across"]
     table = [[f"Noisy: {r['dir']}" if r is noisy else r["dir"], ratio(r), *(cell(r["mean"][m]) for m in ms)]
              for r in rows(summary)]

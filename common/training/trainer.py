@@ -97,7 +97,8 @@ class Trainer:
         with tf.GradientTape() as tape:
             stages = self.chain(noisy, zs=zs)
             fakes = self.disc.logits_of(clean, stages, noisy) if adversarial else None
-            loss, terms = losses.g_loss(fakes, stages, clean, self.l1_lambda, self.training.adv_weight)
+            loss, terms = losses.g_loss(fakes, stages, clean, self.l1_lambda, self.training.adv_weight,
+                                         self.training.stft_weight, self.training.preemph)
             share = self._share(loss, self.g_scale)
         return tape.gradient(share, self.chain.trainable_variables), {"g_loss": loss, **terms}
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Training curves from runs' losses.csv: D loss, G adversarial term, G L1 terms per stage and G loss
+"""Training curves from runs' losses.csv: D loss, G adversarial term, G L1 and STFT terms per stage and G loss
 against the iteration, one line per run (moving average over --smooth iterations).
 
     python scripts/plots/losses.py runs/ISEGAN-SA-2 [runs/DSEGAN-2 ...] [--smooth 50] [--out losses.png]
@@ -15,7 +15,12 @@ import numpy as np  # noqa: E402
 from common.rundir.layout import LOSS_FILE  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 
-PANELS = (("d_loss", "D loss"), ("g_adv", "G adversarial"), ("g_l1_", "G L1 per stage"), ("g_loss", "G loss"))
+# (column or prefix, title, why a run may lack it)
+PANELS = (("d_loss", "D loss", "L1-only training: --adv_weight 0"),
+          ("g_adv", "G adversarial", "L1-only training: --adv_weight 0"),
+          ("g_l1_", "G L1 per stage", ""),
+          ("g_stft_", "G STFT loss per stage", "--stft_weight 0"),
+          ("g_loss", "G loss", ""))
 
 
 def read_losses(run: str) -> np.ndarray:
@@ -45,10 +50,11 @@ def main(argv=None) -> int:
     p.add_argument("--smooth", type=int, default=50, help="moving-average length in iterations")
     p.add_argument("--out", default="losses.png")
     a = p.parse_args(argv)
-    fig, axes = plotlib.plt.subplots(2, 2, figsize=(11, 7), sharex=True)
+    fig, axes = plotlib.plt.subplots(2, 3, figsize=(16, 7), sharex=True)
+    axes.flat[-1].set_visible(False)
     for run in a.runs:
         table, name = read_losses(run), os.path.basename(os.path.normpath(run))
-        for ax, (key, title) in zip(axes.flat, PANELS):
+        for ax, (key, title, _) in zip(axes.flat, PANELS):
             for col in columns(table, key):
                 y = smooth(table[col], a.smooth)
                 label = f"{name} {col}" if key.endswith("_") else name

@@ -2,7 +2,7 @@
 """The pictures of one run, into the run directory (the main job makes them at its end):
 
     RUN/spectrograms.png   one test file: noisy, each stage of the last checkpoint, clean
-    RUN/training.png       the training curves (D and G losses) and PESQ and SSNR of the test set per
+    RUN/training.png       the training curves (D and G losses) and PESQ, CSIG, SSNR and STOI of the test set per
                            evaluated checkpoint, beside the noisy input's (from RUN/results.json)
 
     python scripts/plots/run.py --run RUN --noisy_dir D --clean_dir D [--file NAME]
@@ -24,7 +24,8 @@ from common.system.errors import exit_on_error  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 from scripts.plots import losses as plot_losses, spectrograms as plot_spectrograms  # noqa: E402
 
-SCORES = (("pesq", "PESQ (test set)"), ("ssnr", "SSNR in dB (test set)"))
+SCORES = (("pesq", "PESQ (test set)"), ("csig", "CSIG (test set)"), ("ssnr", "SSNR in dB (test set)"),
+          ("stoi", "STOI (test set)"))
 
 
 def spectrograms(run: str, noisy_path: str, clean_path: str, out: str) -> None:
@@ -38,12 +39,13 @@ def spectrograms(run: str, noisy_path: str, clean_path: str, out: str) -> None:
 
 
 def training(run: str, out: str, smooth: int) -> None:
-    fig, axes = plotlib.plt.subplots(2, 3, figsize=(15, 7))
+    fig, axes = plotlib.plt.subplots(3, 3, figsize=(15, 10))
+    loss_axes, score_axes = axes.flat[:len(plot_losses.PANELS)], axes.flat[len(plot_losses.PANELS):]
     table = plot_losses.read_losses(run)
-    for ax, (key, title) in zip(axes[:, :2].flat, plot_losses.PANELS):
+    for ax, (key, title, why_absent) in zip(loss_axes, plot_losses.PANELS):
         ax.set(title=title, xlabel="iteration")
         if not plot_losses.columns(table, key):
-            ax.text(0.5, 0.5, "not computed\n(L1-only training: --adv_weight 0)", ha="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, f"not computed\n({why_absent})", ha="center", transform=ax.transAxes)
             ax.set(xticks=[], yticks=[], xlabel="")  # no axes that look like data
             continue
         for col in plot_losses.columns(table, key):
@@ -55,7 +57,7 @@ def training(run: str, out: str, smooth: int) -> None:
             results = json.load(f)
     except FileNotFoundError:
         results = None
-    for ax, (metric, title) in zip(axes[:, 2], SCORES):
+    for ax, (metric, title) in zip(score_axes, SCORES):
         ax.set(title=title, xlabel="iteration")
         if results is None:
             ax.text(0.5, 0.5, f"no {RESULTS_JSON} yet", ha="center", transform=ax.transAxes)
