@@ -103,3 +103,17 @@ def test_trainer_weighs_the_stft_loss_by_the_runs_preemphasis(monkeypatch):
     batch = tf.constant(np.random.default_rng(5).normal(0, 0.1, (2, trainer.cfg.canvas_size, 1)).astype(np.float32))
     _, terms = trainer.g_gradients(batch, batch)
     assert seen == [0.8, 0.8] and {"g_stft_0", "g_stft_1"} <= set(terms)
+
+
+def test_stft_loss_leaves_out_resolutions_longer_than_the_window():
+    """A 512-sample canvas (the tests' tiny models) uses the 256 and 512 FFTs, not the 1024 one that would have no
+    frame (and a NaN loss); a window shorter than every FFT is refused."""
+    rng = np.random.default_rng(6)
+    x, y = (tf.constant(rng.normal(size=(2, 512, 1)).astype(np.float32)) for _ in range(2))
+    short = [r for r in RESOLUTIONS if r[0] <= 512]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("common.nn.stft_loss.RESOLUTIONS", tuple(short))
+        expected = float(stft_loss(y, x))
+    assert np.isfinite(float(stft_loss(y, x))) and float(stft_loss(y, x)) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="at least 256 samples, got 128"):
+        stft_loss(y[:, :128], x[:, :128])

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 RESOLUTIONS = ((512, 128), (1024, 256), (256, 64))  # (FFT size = Hann window length, hop) in samples
+MIN_LENGTH = min(n for n, _ in RESOLUTIONS)  # windows shorter than an FFT leave that resolution out
 FLOOR = 1e-7  # added to the magnitudes before the log
 
 
@@ -23,14 +24,18 @@ def deemphasis_gain(n_fft: int, preemph: float) -> np.ndarray:
 
 
 def stft_loss(y, x, preemph: float = 0.0):
-    """y, x [B, T, 1] float32, pre-emphasised by `preemph` -> the scalar loss of y against the reference x."""
+    """y, x [B, T, 1] float32, pre-emphasised by `preemph` -> the scalar loss of y against the reference x, over
+    the resolutions whose FFT fits in T (ValueError when none does)."""
     y, x = y[..., 0], x[..., 0]
+    resolutions = [(n, hop) for n, hop in RESOLUTIONS if n <= x.shape[-1]]
+    if not resolutions:
+        raise ValueError(f"the STFT loss needs windows of at least {MIN_LENGTH} samples, got {x.shape[-1]}")
     total = 0.0
-    for n, hop in RESOLUTIONS:
+    for n, hop in resolutions:
         gain = tf.constant(deemphasis_gain(n, preemph), tf.float32)
         mag_y = gain * tf.abs(tf.signal.stft(y, n, hop, n)) + FLOOR
         mag_x = gain * tf.abs(tf.signal.stft(x, n, hop, n)) + FLOOR
         convergence = tf.norm(mag_y - mag_x) / tf.norm(mag_x)
         log_distance = tf.reduce_mean(tf.abs(tf.math.log(mag_y) - tf.math.log(mag_x)))
         total += convergence + log_distance
-    return total / len(RESOLUTIONS)
+    return total / len(resolutions)

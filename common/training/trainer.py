@@ -28,6 +28,7 @@ from common.models.checkpoint_match import restore_exactly
 from common.nn import losses, spectral_norm
 from common.nn.loss_scale import DynamicLossScale
 from common.nn.optim import TF1RMSProp
+from common.nn.stft_loss import MIN_LENGTH
 from common.system.errors import UserError
 
 
@@ -49,6 +50,8 @@ class Trainer:
                 training = dataclasses.replace(training, batch_size=batch_per_replica(cfg, self.replicas))
             except ValueError as e:
                 raise UserError(str(e)) from None
+        if training.stft_weight and cfg.canvas_size < MIN_LENGTH:
+            raise UserError(f"--stft_weight needs a canvas of at least {MIN_LENGTH} samples, got {cfg.canvas_size}")
         self.cfg, self.training = cfg, training
         # --adv_weight 0: G's loss is L1 alone, which D cannot affect, so D is neither run nor trained
         # (nor before --adv_start)
