@@ -16,8 +16,8 @@ from common.rundir.layout import LOSS_FILE  # noqa: E402
 from scripts.plots import lib as plotlib  # noqa: E402
 
 # (column or prefix, title, why a run may lack it)
-PANELS = (("d_loss", "D loss", "L1-only training: --adv_weight 0"),
-          ("g_adv", "G adversarial", "L1-only training: --adv_weight 0"),
+PANELS = (("d_loss", "D loss", "no adversarial term: --adv_weight 0"),
+          ("g_adv", "G adversarial", "no adversarial term: --adv_weight 0"),
           ("g_l1_", "G L1 per stage", ""),
           ("g_stft_", "G STFT loss per stage", "--stft_weight 0"),
           ("g_loss", "G loss", ""))
