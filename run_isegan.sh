@@ -17,10 +17,12 @@ XLA="${XLA:-0}"                # 1 = XLA-compiled training and test steps (not t
 PRECISION="${PRECISION:-float32}"  # bfloat16 or float16 = mixed-precision training (not the paper's; docs/speed.md)
 WORKERS="${WORKERS:-}"         # several servers: host:port of each, the chief first (docs/running.md)
 TASK="${TASK:-0}"              # this server's index in WORKERS (0 = the chief, which also tests)
-EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes or --seed 1
+SEEDS="${SEEDS:-}"             # e.g. "0 1 2": one run per seed (<name>-seed0, …), then their summary; empty: one
+                               # unseeded run (the paper's)
+EXTRA_FLAGS="${EXTRA_FLAGS:-}" # more main.py flags for training, e.g. --allow_changes
 
 set -euo pipefail
 source "$(dirname "$0")/scripts/run_lib.sh"
 prepare_data
 if [ "$SA" = 1 ]; then name="ISEGAN-SA-$N"; else name="ISEGAN-$N"; fi
-run_config "$name"  # main.py --config NAME: common/config/named_configs.py
+run_seeds "$name"  # main.py --config NAME (common/config/named_configs.py), per seed of SEEDS

@@ -6,6 +6,12 @@ describe, a Noisy row scored from the noisy test files with the same evaluator (
 cached in RUNS_ROOT/noisy_results.json, delete it to rescore), and the published reference rows that have a
 source (common/evaluation/published.py).
 
+The seeds of a configuration (RUNS_ROOT/NAME-seed<S>/, the run scripts' SEEDS; and RUNS_ROOT/NAME/ when its
+flags.json differs only in the seed) make one row: the mean over the seeds, ± the std over the seeds, and
+"(k seeds)" beside the name. Under the table, the papers' claims that the runs present can test (ISEGAN-SA-N vs
+ISEGAN-N, DSEGAN-SA-N vs DSEGAN-N, SASEGAN vs SEGAN, ISEGAN-SA-N vs DSEGAN-N with the generators' sizes), each
+a paired comparison over the test files (scripts/compare_runs.py's statistics) with a verdict per metric.
+
 One corpus per table. Its first line names the corpus (flags.json "dataset" → "corpus"; "unknown" for a
 run without it): the one most runs share, or --corpus. The clean test dir is --clean_dir, or the one most
 of those runs were evaluated on; the Noisy row scores its sibling noisy_testset_wav_16k (or --noisy_dir).
@@ -16,7 +22,8 @@ RUNS_ROOT's direct subdirectories are runs: the demo's runs, in RUNS_ROOT/demo/,
 
     python scripts/paper_table.py [--runs_root runs] [--all_runs] [--corpus LABEL] [--clean_dir D --noisy_dir D]
 
-Writes RUNS_ROOT/paper_table.md and .csv (or --markdown / --csv) and prints the markdown.
+Writes RUNS_ROOT/paper_table.md and .csv, and the claims' comparisons (one row per claim and metric) to
+RUNS_ROOT/paper_claims.csv (or --markdown / --csv / --claims_csv), and prints the markdown.
 """
 
 import argparse
@@ -25,9 +32,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common.evaluation import published  # noqa: E402
-from common.evaluation.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, majority, markdown, noisy_row,
-                                           order, run_summary, select, write_csv)
+from common.config.named_configs import PAPER_CONFIGS  # noqa: E402
+from common.evaluation import paired_report, paper_claims, published  # noqa: E402
+from common.evaluation.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, combine_seeds,  # noqa: E402
+                                           majority, markdown, noisy_row, order, run_summary, select, write_csv)
 from common.rundir import layout  # noqa: E402
 from common.system.errors import RunDirError, exit_on_error  # noqa: E402
 
@@ -43,6 +51,7 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)), help="processes scoring the Noisy row")
     p.add_argument("--markdown", help="default RUNS_ROOT/paper_table.md")
     p.add_argument("--csv", help="default RUNS_ROOT/paper_table.csv")
+    p.add_argument("--claims_csv", help="default RUNS_ROOT/paper_claims.csv")
     a = p.parse_args(argv)
     if not os.path.isdir(a.runs_root):
         p.error(f"--runs_root {a.runs_root} is not a directory")
@@ -62,7 +71,8 @@ def main(argv=None) -> int:
     clean = a.clean_dir or majority({r["name"]: os.path.realpath(r["clean_dir"]) for r in runs
                                      if r["corpus"] == corpus and r["clean_dir"]}, "clean test dir", "--clean_dir")
     rows, left_out = select(runs, corpus, clean)
-    left_out = mismatched + left_out
+    rows, differing = combine_seeds(rows)
+    left_out = mismatched + left_out + differing
     for note in left_out:
         print(f"left out: {note}", file=sys.stderr)
     if not rows:
@@ -80,10 +90,17 @@ def main(argv=None) -> int:
             + (f" (clean test dir `{os.path.abspath(clean)}`)" if clean else ""))
     rows_published = () if corpus == DEMO else published.ROWS
     text = markdown(head, rows, left_out, rows_published)
+    scored = {r["base"]: [run for run in r["runs"] if os.path.exists(os.path.join(run, layout.RESULTS_JSON))]
+              for r in rows if r.get("base") in PAPER_CONFIGS and r["mean"] is not None}
+    claims = paper_claims.tested_claims(scored)
+    text += "\n".join(paper_claims.markdown(claims, set(scored), {r["base"]: r["g_params"] for r in rows
+                                                                   if r.get("base")})) + "\n"
     print(text, end="")
     with open(a.markdown or os.path.join(a.runs_root, "paper_table.md"), "w") as f:
         f.write(text)
     write_csv(a.csv or os.path.join(a.runs_root, "paper_table.csv"), corpus, rows, rows_published)
+    paired_report.write_csv(a.claims_csv or os.path.join(a.runs_root, "paper_claims.csv"),
+                            paper_claims.comparisons(claims))
     if unreadable:
         print(f"error: {len(unreadable)} run(s) left out as unreadable (listed above); the table holds the rest",
               file=sys.stderr)

@@ -2,7 +2,8 @@
 # Shared steps of run_segan.sh / run_isegan.sh / run_dsegan.sh (sourced, not run).
 # Expects DATA_DIR and RUN_DIR (empty: the repository's data/ and runs/; relative: from the caller's folder), DEMO
 # (1: the demo corpus; 0: VoiceBank only; empty: the demo when DATA_DIR is empty and data/ holds no VoiceBank) and
-# QUICK; sets PY, TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO.
+# QUICK, and SEEDS (empty: one unseeded run per configuration, the paper's; "0 1 2": one run per seed); sets PY,
+# TRAIN_RECORDS, TEST_NOISY, TEST_CLEAN and DEMO.
 # Three kinds of run, each in its own folder: the paper's (VoiceBank, default: RUN_DIR/<name>), the quick recipe
 # on VoiceBank (QUICK=1: RUN_DIR/quick/<name>) and the quick recipe on the demo corpus (RUN_DIR/demo/<name>).
 
@@ -17,6 +18,7 @@ RUN_DIR="${RUN_DIR:-$ROOT/runs}"
 # script here, not after the training), make the demo corpus and the training records if missing.
 prepare_data() {
   local vb kind
+  check_seeds
   kind="$("$PY" "$ROOT/scripts/check_data.py" "$DATA_DIR" --runs "$RUN_DIR" --demo "${DEMO:-auto}" ${DATA_GIVEN:+--given})"
   if [ "$kind" = demo ]; then
     DEMO=1
@@ -54,6 +56,56 @@ forward() {
   return "$status"
 }
 
+# check_seeds: SEEDS is empty or distinct non-negative integers, and EXTRA_FLAGS then names no --seed.
+check_seeds() {
+  local seed seen=" " seeds
+  read -ra seeds <<< "${SEEDS:-}"  # split on blanks, never globbed
+  for seed in "${seeds[@]}"; do
+    if ! [[ "$seed" =~ ^[0-9]+$ ]]; then echo "error: SEEDS=\"$SEEDS\": '$seed' is not a non-negative integer" >&2; exit 2; fi
+    if [[ "$seen" == *" $seed "* ]]; then echo "error: SEEDS=\"$SEEDS\": seed $seed is given twice" >&2; exit 2; fi
+    seen+="$seed "
+  done
+  if [ "${#seeds[@]}" != 0 ] && [[ " ${EXTRA_FLAGS:-} " =~ [[:space:]]--seed([[:space:]=]) ]]; then
+    echo "error: EXTRA_FLAGS gives --seed and SEEDS=\"$SEEDS\" gives the seeds: use one of them" >&2; exit 2
+  fi
+}
+
+# seed_runs CONFIG: the runs of a configuration, as RUN_NAMES and RUN_SEEDS (parallel arrays): CONFIG unseeded
+# when SEEDS is empty, else CONFIG-seed<S> with seed S for each of SEEDS (scripts/named_config.py --seed).
+seed_runs() {
+  local seed seeds
+  RUN_NAMES=() RUN_SEEDS=()
+  read -ra seeds <<< "${SEEDS:-}"
+  if [ "${#seeds[@]}" = 0 ]; then RUN_NAMES=("$1") RUN_SEEDS=(""); return; fi
+  for seed in "${seeds[@]}"; do
+    RUN_NAMES+=("$("$PY" "$ROOT/scripts/named_config.py" "$1" --seed "$seed")") RUN_SEEDS+=("$seed")
+  done
+}
+
+# seeds_summary CONFIG: with SEEDS, the configuration over its scored seeds against its noisy input (mean over
+# seeds, their spread, a paired test per metric: scripts/compare_runs.py --noisy), also in runs_root/CONFIG-seeds.md.
+seeds_summary() {
+  local name scored=()
+  seed_runs "$1"
+  [ -n "${RUN_SEEDS[0]}" ] && [ "${TASK:-0}" = 0 ] || return 0
+  for name in "${RUN_NAMES[@]}"; do
+    if [ -f "$(run_path "$name")/results.json" ]; then scored+=("$(run_path "$name")"); fi
+  done
+  [ "${#scored[@]}" -ge 1 ] || return 0
+  echo "$1 over ${#scored[@]} seed(s) against the noisy input:"
+  forward "$PY" "$ROOT/scripts/compare_runs.py" --noisy "${scored[@]}" --markdown "$(runs_root)/$1-seeds.md"
+  echo "$1 over its seeds: $(runs_root)/$1-seeds.md"
+}
+
+# run_seeds CONFIG: run_config for each run of the configuration (seed_runs), then seeds_summary.
+run_seeds() {
+  local i
+  seed_runs "$1"
+  local names=("${RUN_NAMES[@]}") seeds=("${RUN_SEEDS[@]}")
+  for i in "${!names[@]}"; do run_config "$1" "${names[$i]}" "${seeds[$i]}"; done
+  seeds_summary "$1"
+}
+
 quick() {
   [ "$DEMO" = 1 ] || [ "${QUICK:-0}" = 1 ]
 }
@@ -77,8 +129,8 @@ train_env() {
   fi
 }
 
-# run_config CONFIG [NAME]: train the named configuration CONFIG (main.py --config; common/config/named_configs.py) as
-# the run NAME (default CONFIG; run_path NAME), enhance the test set at its last five readable checkpoints, evaluate
+# run_config CONFIG [NAME [SEED]]: train the named configuration CONFIG (main.py --config;
+# common/config/named_configs.py) as the run NAME (default CONFIG; run_path NAME), with --seed SEED when given; enhance the test set at its last five readable checkpoints, evaluate
 # them (beside the noisy input), print the table, plot the run (spectrograms.png, training.png) and write its listening
 # report (report.html, its path the last line printed); in a multi-worker
 # run (WORKERS, TASK) every server trains and the chief tests. Uses GPUS, ATT_LAYER, BATCH_SIZE and EPOCHS (each
@@ -88,11 +140,12 @@ train_env() {
 # enhanced in one process (scripts/enhance_checkpoints.py, file for file what test mode writes).
 run_config() {
   local config="$1" name="${2:-$1}" variant run train_flags=() speed=()
+  if [ -n "${3:-}" ]; then train_flags=(--seed "$3"); fi
   variant="$("$PY" "$ROOT/scripts/named_config.py" "$config")"  # which main.py; an unknown name stops here
   run="$(run_path "$name")"
   if [ "${XLA:-0}" = 1 ]; then speed=(--xla); fi
   if quick; then
-    train_flags=(--recipe quick)  # common/config/recipes.py
+    train_flags+=(--recipe quick)  # common/config/recipes.py
     echo "Quick recipe (not the paper's; docs/quick_recipe.md): $name at a quarter of the channels, in $run."
   fi
   if [ -n "${ATT_LAYER:-}" ]; then train_flags+=(--att_layer_ind "$ATT_LAYER"); fi

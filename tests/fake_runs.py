@@ -44,3 +44,22 @@ def write_run(root, name, checkpoints, noisy=None, seed=0, attention=True, files
     report.write_json(str(run / "results.json"), summary)
     report.write_csv(str(run / "results.csv"), summary, ([noisy_scores] if noisy else []) + scores)
     return run
+
+
+def two_configurations(root, rng, effect, seeds=(0, 1)):
+    """root/ISEGAN-SA-2-seed<S> (A) and root/ISEGAN-2-seed<S> (B) for each of `seeds`, three checkpoints each,
+    with the Noisy row; A − B per metric is `effect` (a shift) plus checkpoint noise, both well above the noisy
+    input. Returns {'A<S>' and 'B<S>': run directory}."""
+    noisy = scores_like(rng)
+    base = {m: v + 0.3 * np.abs(v).mean() for m, v in noisy.items()}
+
+    def checkpoints(shift):
+        return [{m: base[m] + shift.get(m, 0.0) + 0.01 * rng.standard_normal(len(FILES)) for m in base}
+                for _ in range(3)]
+
+    paths = {}
+    for seed in seeds:
+        paths[f"A{seed}"] = str(write_run(root, f"ISEGAN-SA-2-seed{seed}", checkpoints(effect), noisy, seed=seed))
+        paths[f"B{seed}"] = str(write_run(root, f"ISEGAN-2-seed{seed}", checkpoints({}), noisy, seed=seed,
+                                          attention=False))
+    return paths

@@ -97,6 +97,21 @@ def test_a_run_script_with_a_data_dir_without_voicebank_stops_before_any_work(tm
     assert not (tmp_path / "my data").exists() and list((tmp_path / "runs").iterdir()) == []
 
 
+@pytest.mark.parametrize("seeds,extra,error", [
+    ("0 x", "", "error: SEEDS=\"0 x\": 'x' is not a non-negative integer"),
+    ("1 -2", "", "error: SEEDS=\"1 -2\": '-2' is not a non-negative integer"),
+    ("0 1 0", "", "error: SEEDS=\"0 1 0\": seed 0 is given twice"),
+    ("*", "", "error: SEEDS=\"*\": '*' is not a non-negative integer"),
+    ("0 1", "--seed 4", "error: EXTRA_FLAGS gives --seed and SEEDS=\"0 1\" gives the seeds: use one of them"),
+    ("0 1", "--seed=4", "error: EXTRA_FLAGS gives --seed and SEEDS=\"0 1\" gives the seeds: use one of them")])
+def test_bad_seeds_stop_a_run_script_before_any_work(tmp_path, run_script_env, seeds, extra, error):
+    env = {**run_script_env, "SEEDS": seeds, "EXTRA_FLAGS": extra, "RUN_DIR": str(tmp_path / "runs")}
+    out = subprocess.run(["bash", os.path.join(ROOT, "run_segan.sh")], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert (out.returncode, out.stdout, out.stderr.splitlines()) == (2, "", [error])
+    assert not (tmp_path / "runs").exists()
+
+
 def test_records_of_another_canvas_stop_training_before_the_first_step(tiny_records, tmp_path, one_replica):
     from common.training.training_run import TrainingRun
 

@@ -2,11 +2,10 @@
 seeds each, grouped by their flags.json; the printed verdicts, the markdown and CSV files; --noisy; the errors."""
 import csv
 
-import numpy as np
 import pytest
 
 from scripts import compare_runs
-from tests.fake_runs import FILES, scores_like, write_run
+from tests.fake_runs import scores_like, two_configurations, write_run
 
 # A − B per metric: PESQ clearly better, SSNR clearly worse, the others the same up to checkpoint noise
 EFFECT = {"pesq": 0.2, "csig": 0.0, "cbak": 0.0, "covl": 0.0, "ssnr": -1.5, "stoi": 0.0}
@@ -15,20 +14,7 @@ EFFECT = {"pesq": 0.2, "csig": 0.0, "cbak": 0.0, "covl": 0.0, "ssnr": -1.5, "sto
 @pytest.fixture
 def runs(tmp_path, rng):
     """root/ISEGAN-SA-2-seed{0,1} (A) and root/ISEGAN-2-seed{0,1} (B), three checkpoints each, with the Noisy row."""
-    noisy = scores_like(rng)
-    base = {m: v + 0.3 * np.abs(v).mean() for m, v in noisy.items()}  # well above the noisy input
-
-    def checkpoints(effect):
-        return [{m: base[m] + effect.get(m, 0.0) + 0.01 * rng.standard_normal(len(FILES)) for m in base}
-                for _ in range(3)]
-
-    root = tmp_path / "runs"
-    paths = {}
-    for seed in (0, 1):
-        paths[f"A{seed}"] = write_run(root, f"ISEGAN-SA-2-seed{seed}", checkpoints(EFFECT), noisy, seed=seed)
-        paths[f"B{seed}"] = write_run(root, f"ISEGAN-2-seed{seed}", checkpoints({}), noisy, seed=seed,
-                                      attention=False)
-    return {k: str(v) for k, v in paths.items()}
+    return two_configurations(tmp_path / "runs", rng, EFFECT)
 
 
 def test_two_configurations_of_two_seeds(runs, tmp_path, capsys):

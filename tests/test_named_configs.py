@@ -1,5 +1,6 @@
 """The table of named configurations: the models, main.py's --config (which must build exactly those models),
 the batch rule, a run's name from its flags.json, and scripts/run_paper.sh end to end on the demo corpus."""
+import csv
 import os
 import subprocess
 
@@ -113,20 +114,29 @@ def test_names_whatever_the_widths(capsys):
 
 
 @pytest.mark.slow
-def test_run_paper_sh_trains_each_named_configuration_then_the_table(tmp_path, run_script_env):
-    env = {**run_script_env, "CONFIGS": "SASEGAN DSEGAN-2", "ATT_LAYER": "1",
-           "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"] + " --max_steps 2"}
+def test_run_paper_sh_trains_each_named_configuration_per_seed_then_the_table_and_the_claims(tmp_path,
+                                                                                              run_script_env):
+    env = {**run_script_env, "CONFIGS": "SASEGAN SEGAN", "ATT_LAYER": "1", "SEEDS": "3 1",
+           "EXTRA_FLAGS": run_script_env["EXTRA_FLAGS"].replace("--seed 0", "") + " --max_steps 2"}
     out = subprocess.run(["bash", os.path.join(ROOT, "scripts", "run_paper.sh")], env=env, capture_output=True,
                          text=True, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    saved = {name: flags_file.load_flags(str(tmp_path / HOSTILE_NAME / "runs" / "demo" / name))
-             for name in ("SASEGAN", "DSEGAN-2")}
+    runs = tmp_path / HOSTILE_NAME / "runs" / "demo"
+    saved = {f"{name}-seed{seed}": flags_file.load_flags(str(runs / f"{name}-seed{seed}"))
+             for name in ("SASEGAN", "SEGAN") for seed in (3, 1)}
     assert {s["training"]["mixed_precision"] for s in saved.values()} == {"float32"}  # the paper's, by default
+    assert {name: s["training"]["seed"] for name, s in saved.items()} == {
+        "SASEGAN-seed3": 3, "SASEGAN-seed1": 1, "SEGAN-seed3": 3, "SEGAN-seed1": 1}
     models = {name: run_record.model_config(s) for name, s in saved.items()}
-    assert {name: name_of(cfg) for name, cfg in models.items()} == {"SASEGAN": "SASEGAN", "DSEGAN-2": "DSEGAN-2"}
-    assert models["SASEGAN"].att_layer_ind == (1,)  # ATT_LAYER
-    table = (tmp_path / HOSTILE_NAME / "runs" / "demo" / "paper_table.md").read_text()
-    assert "| SASEGAN |" in table and "| DSEGAN-2 |" in table and "| Noisy |" in table
-    grid = tmp_path / HOSTILE_NAME / "runs" / "demo" / "grid.html"
+    assert {name_of(cfg) for name, cfg in models.items() if name.startswith("SASEGAN")} == {"SASEGAN"}
+    assert {name_of(cfg) for name, cfg in models.items() if name.startswith("SEGAN")} == {"SEGAN"}
+    assert models["SASEGAN-seed1"].att_layer_ind == (1,)  # ATT_LAYER
+    table = (runs / "paper_table.md").read_text()
+    assert "| SASEGAN (2 seeds) |" in table and "| SEGAN (2 seeds) |" in table and "| Noisy |" in table
+    assert "### A: SASEGAN vs B: SEGAN: " in table and "2 vs 2 seed(s), " in table
+    with open(runs / "paper_claims.csv") as f:
+        assert [r["a"] + " " + r["b"] for r in csv.DictReader(f)] == ["SASEGAN SEGAN"] * 6
+    grid = runs / "grid.html"  # the first seed of each configuration
     assert grid.is_file() and out.stdout.rstrip().splitlines()[-1] == f"listening grid: {grid}"
-    assert "SASEGAN" in grid.read_text() and "DSEGAN-2" in grid.read_text()
+    assert "SASEGAN-seed3" in grid.read_text() and "SEGAN-seed3" in grid.read_text()
+    assert "seed1" not in grid.read_text()

@@ -101,9 +101,14 @@ def common_name(names: list[str]) -> str:
 
 
 def differences(a: Configuration, b: Configuration) -> list[str]:
-    """What shapes B's runs differently from A's, as 'key: A's value vs B's value': the values both record
-    (not an attention index beside no attention), or, when those agree, every value either records."""
-    x, y = identity(a.runs[0].flags), identity(b.runs[0].flags)
+    """What shapes B's runs differently from A's (differences_of_flags of their first runs)."""
+    return differences_of_flags(a.runs[0].flags, b.runs[0].flags)
+
+
+def differences_of_flags(flags_a: dict, flags_b: dict) -> list[str]:
+    """What shapes run B differently from run A, as 'key: A's value vs B's value': the values both record (not
+    an attention index beside no attention), or, when those agree, every value either records."""
+    x, y = identity(flags_a), identity(flags_b)
     keys = [k for k in sorted(x.keys() | y.keys()) if x.get(k, ...) != y.get(k, ...)]
     return [f"{re.sub(r'^(model|training)[.]', '', k)}: {x.get(k, '—')} vs {y.get(k, '—')}"
             for k in [k for k in keys if k in x and k in y] or keys]

@@ -33,6 +33,18 @@ TESTED_CHECKPOINTS = 5  # the run scripts test the newest five (the paper's mean
 RESULTS_JSON = "results.json"  # their scores (scripts/evaluate.py --json)
 WORKER_DIR = "worker_tmp"  # a multi-worker run's non-chief workers write here, one folder each
 LOCK_FILE = ".lock"  # held by the process writing the run (common/system/locks.py)
+SEED_TAG = "-seed"  # RUNS/<configuration>-seed<S>: seed S of a configuration (the run scripts' SEEDS)
+
+
+def seed_run_name(name: str, seed: int) -> str:
+    """The run directory's name of seed `seed` of the configuration `name` (ISEGAN-SA-2, 1 → ISEGAN-SA-2-seed1)."""
+    return f"{name}{SEED_TAG}{seed}"
+
+
+def split_seed(run_name: str) -> tuple[str, int | None]:
+    """(configuration name, seed) of a run directory's name; (the name, None) when it names no seed."""
+    base, tag, seed = run_name.rpartition(SEED_TAG)
+    return (base, int(seed)) if tag and base and seed.isdigit() else (run_name, None)
 
 
 def lock(run_dir: str):
