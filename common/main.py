@@ -37,7 +37,8 @@ def main(variant: str, argv=None) -> int:
 
 def test(args) -> int:
     """Enhance a directory with the run's chain (model and pre-emphasis from its flags.json)."""
-    from common.enhancement.enhance import Enhancer, enhance_dir
+    from common.enhancement.enhance import Enhancer
+    from common.enhancement.enhance_files import enhance_dir
     from common.system.paths import check_output_folder
     from common.rundir.trained_chain import load_chain
     from common.rundir.layout import lock_enclosing

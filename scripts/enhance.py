@@ -21,7 +21,8 @@ from tqdm import tqdm  # noqa: E402
 
 from common.audio.audio import AudioError  # noqa: E402
 from common.config.flags import add_checkpoint_flag, add_window_flags  # noqa: E402
-from common.enhancement.enhance import Enhancer, enhance_file  # noqa: E402
+from common.enhancement.enhance import Enhancer  # noqa: E402
+from common.enhancement.enhance_files import enhance_file  # noqa: E402
 from common.rundir.trained_chain import load_chain  # noqa: E402
 from common.system.errors import exit_on_error  # noqa: E402
 from common.system.paths import refuse_output_over_input  # noqa: E402

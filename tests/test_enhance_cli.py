@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from common.enhancement.enhance import Enhancer, enhance_signal
+from common.enhancement.enhance import Enhancer
+from common.enhancement.enhance_files import enhance_file
 from scripts import enhance
 from tests.conftest import HalfChain
 
@@ -23,10 +24,13 @@ def test_output_keeps_rate_channels_length_and_format(tiny_run, tmp_path, rate, 
 
 
 @pytest.mark.parametrize("rate", [8000, 44100])
-def test_each_channel_is_enhanced_on_its_own_through_the_resampling(rate):
+def test_each_channel_is_enhanced_on_its_own_through_the_resampling(tmp_path, rate):
     t = np.arange(int(0.5 * rate)) / rate
     x = np.stack([0.4 * np.sin(2 * np.pi * 440 * t), 0.2 * np.sin(2 * np.pi * 1000 * t)], axis=1)
-    y = enhance_signal(Enhancer(HalfChain(), canvas=512, preemph=0.95, batch=4), x, rate)
+    sf.write(tmp_path / "in.wav", x, rate, subtype="FLOAT")
+    enhance_file(Enhancer(HalfChain(), canvas=512, preemph=0.95, batch=4), str(tmp_path / "in.wav"),
+                 str(tmp_path / "out.wav"))
+    y, _ = sf.read(tmp_path / "out.wav")
     assert y.shape == x.shape
     inner = slice(rate // 20, -rate // 20)  # away from the resampler's edge transients
     np.testing.assert_allclose(y[inner], 0.5 * x[inner], atol=3e-3)

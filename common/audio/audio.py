@@ -9,7 +9,9 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import scipy.signal
@@ -17,6 +19,7 @@ import soundfile as sf
 
 SAMPLE_RATE = 16000
 CANVAS = 16384
+BLOCK = 1 << 20  # frames read or resampled at a time by the streamed paths (about a minute at 16 kHz)
 
 
 class AudioError(ValueError):
@@ -37,26 +40,72 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     return soxr.resample(x, sr_in, sr_out, quality="VHQ")
 
 
+def resample_stream(chunks: Iterable[np.ndarray], sr_in: int, sr_out: int) -> Iterator[np.ndarray]:
+    """`resample` of a float32 signal given and returned in pieces: their concatenation is `resample` of the
+    whole signal, sample for sample."""
+    if sr_in == sr_out:
+        yield from chunks
+        return
+    import soxr
+
+    stream = soxr.ResampleStream(sr_in, sr_out, 1, dtype="float32", quality="VHQ")
+    for chunk in chunks:
+        yield stream.resample_chunk(np.asarray(chunk, np.float32), last=False)
+    yield stream.resample_chunk(np.zeros(0, np.float32), last=True)
+
+
 def to_int16(x: np.ndarray) -> np.ndarray:
     """Float in [-1, 1] to int16 with rounding and clipping."""
     return np.clip(np.round(np.asarray(x, np.float64) * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def audio_info(path):
+    """soundfile's info of a readable, non-empty audio file (AudioError otherwise)."""
+    try:
+        info = sf.info(str(path))
+    except Exception as e:  # soundfile raises several types for missing / unreadable files
+        raise AudioError(path, f"unreadable audio file ({e})") from None
+    if info.frames == 0:
+        raise AudioError(path, "is empty (0 samples)")
+    return info
+
+
+def wav_info(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False):
+    """`audio_info` of a mono file at `sample_rate` (another rate allowed with allow_resample; AudioError
+    otherwise)."""
+    info = audio_info(path)
+    if info.channels != 1:
+        raise AudioError(path, f"has {info.channels} channels; mono is required")
+    if info.samplerate != sample_rate and not allow_resample:
+        raise AudioError(path, f"sample rate is {info.samplerate} Hz, expected {sample_rate} Hz "
+                               f"(resample it, or pass the resample option)")
+    return info
+
+
+def read_blocks(path, frames: int | None = None, dtype: str = "float64") -> Iterator[np.ndarray]:
+    """The samples of an audio file as [n, channels] blocks of up to `frames` (default BLOCK) frames, scaled as
+    `read_wav` (AudioError naming the file for unreadable data)."""
+    frames = frames or BLOCK
+    try:
+        f = sf.SoundFile(str(path))
+    except Exception as e:
+        raise AudioError(path, f"unreadable audio file ({e})") from None
+    with f:
+        while True:
+            try:
+                block = f.read(frames, dtype=dtype, always_2d=True)
+            except Exception as e:
+                raise AudioError(path, f"unreadable audio data ({e})") from None
+            if not len(block):
+                return
+            yield block
 
 
 def read_wav(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False) -> np.ndarray:
     """A mono wav at `sample_rate` as float64, whatever its sample format: PCM of 8 to 32 bits and float
     data are scaled alike (full scale 1.0 = int16 32768, so a PCM_16 file's samples are exact). Other rates
     are refused (or resampled when allowed), and so are stereo, empty and unreadable files."""
-    try:
-        info = sf.info(str(path))
-    except Exception as e:  # soundfile raises several types for missing / unreadable files
-        raise AudioError(path, f"unreadable audio file ({e})") from None
-    if info.channels != 1:
-        raise AudioError(path, f"has {info.channels} channels; mono is required")
-    if info.frames == 0:
-        raise AudioError(path, "is empty (0 samples)")
-    if info.samplerate != sample_rate and not allow_resample:
-        raise AudioError(path, f"sample rate is {info.samplerate} Hz, expected {sample_rate} Hz "
-                               f"(resample it, or pass the resample option)")
+    info = wav_info(path, sample_rate, allow_resample)
     try:
         x, _ = sf.read(str(path), dtype="float64")
     except Exception as e:
@@ -90,6 +139,25 @@ def write_wav(path, x: np.ndarray, sample_rate: int = SAMPLE_RATE, subtype: str 
         subtype = "PCM_16" if np.asarray(x).dtype == np.int16 else "FLOAT"
     sf.write(tmp, x, sample_rate, subtype=subtype, format="WAV")
     os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def wav_writer(path, sample_rate: int, channels: int, subtype: str):
+    """An open soundfile to write a wav in pieces, atomically as `write_wav`: under a temporary name, renamed
+    to `path` when the block ends and removed when it raises."""
+    path = str(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.part{os.getpid()}"
+    f = sf.SoundFile(tmp, "w", sample_rate, channels, subtype, format="WAV")
+    try:
+        yield f
+        f.close()
+        os.replace(tmp, path)
+    except BaseException:
+        f.close()
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
 
 
 def normalize(x: np.ndarray) -> np.ndarray:

@@ -1,31 +1,25 @@
-"""Test-time enhancement with a trained chain (docs/design.md §9, docs/decisions.md §5), and of any audio file.
+"""Test-time enhancement of a signal with a trained chain (docs/design.md §9, docs/decisions.md §5).
 
-The whole utterance is normalised and pre-emphasised, cut into non-overlapping canvas-long windows
-(the last zero-padded), all windows of a file go through the chain in batched calls, the last stage's
-output is trimmed to the input length and de-emphasised, and written as a float32 wav under the input's
-name. `overlap` > 0 (not the paper's) instead uses windows with that overlap, blended with a Hann window.
-`enhance_file` takes any rate and channel count (each channel resampled to 16 kHz, enhanced and resampled
-back) and writes the input's rate, channels, sample format and length.
+The utterance is pre-emphasised, cut into non-overlapping canvas-long windows (the last zero-padded), the
+windows go through the chain in batched calls, the last stage's output is trimmed to the input length and
+de-emphasised. `overlap` > 0 (not the paper's) instead uses windows with that overlap, blended with a Hann
+window. A signal of any length streams through in pieces, in memory bounded by the batch (`Enhancer.stream`);
+common/enhancement/enhance_files.py reads and writes files that way.
 """
 from __future__ import annotations
 
-import os
-import sys
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import scipy.signal
-import soundfile as sf
 import tensorflow as tf
-from tqdm import tqdm
 
 from common.audio import audio
-from common.system.errors import InputError
-from common.system.paths import refuse_output_over_input
 
 
 class Enhancer:
     """Test-time enhancement of whole utterances with a chain. `all_stages`: return every stage's output
-    ([stages, T]) instead of the last one's ([T]); `progress`: a progress bar over the window batches; `xla`:
+    ([stages, T]) instead of the last one's ([T]); `progress`: enhance_file shows a bar over the audio; `xla`:
     the chain's calls compiled with XLA; `eager`: the chain called eagerly, not traced into a graph (tracing
     takes seconds: quicker for a few files)."""
 
@@ -44,10 +38,8 @@ class Enhancer:
     def windows_out(self, windows: np.ndarray) -> np.ndarray:
         """[W, canvas] → [stages, W, canvas]: the chain's output (last stage, or every stage) for each
         window, in calls of up to `batch` windows."""
-        starts = range(0, len(windows), self.batch)
-        out = [self._stages(windows[i:i + self.batch, :, None]).numpy()[..., 0]
-               for i in tqdm(starts, unit="batch", leave=False, disable=not self.progress or len(starts) < 2)]
-        return np.concatenate(out, axis=1)
+        return np.concatenate([self._stages(windows[i:i + self.batch, :, None]).numpy()[..., 0]
+                               for i in range(0, len(windows), self.batch)], axis=1)
 
     def __call__(self, samples: np.ndarray) -> np.ndarray:
         """int16 samples of an utterance → the enhanced float32 signal of the same length."""
@@ -56,75 +48,84 @@ class Enhancer:
     def process(self, x: np.ndarray) -> np.ndarray:
         """A float signal in [-1, 1] at 16 kHz → the enhanced float32 signal of the same length
         ([stages, T] with all_stages)."""
-        x = audio.pre_emphasis(x, self.preemph)
-        if self.hop == self.canvas:
-            count = max(1, -(-len(x) // self.canvas))  # an empty signal still runs one (padding) window
-            padded = np.pad(x, (0, count * self.canvas - len(x)))
-            out = self.windows_out(padded.reshape(count, self.canvas))
-            y = out.reshape(len(out), -1)[:, :len(x)]
-        else:
-            y = self._overlap_add(x)
-        y = audio.de_emphasis(y, self.preemph)
-        return y if self.all_stages else y[0]
+        chunks = list(self.stream([x]))
+        return np.concatenate(chunks, axis=-1)
 
-    def _overlap_add(self, x: np.ndarray) -> np.ndarray:
-        lead = self.canvas - self.hop  # every real sample is covered by full window weight
-        count = -(-(len(x) + lead) // self.hop)
-        padded = np.pad(x, (lead, count * self.hop + self.canvas - len(x) - lead))
-        starts = np.arange(count) * self.hop
-        out = self.windows_out(np.stack([padded[s:s + self.canvas] for s in starts]))
-        w = scipy.signal.get_window("hann", self.canvas, fftbins=True).astype(np.float32)
-        acc = np.zeros((len(out), len(padded)), np.float32)
-        norm = np.zeros(len(padded), np.float32)
-        for i, s in enumerate(starts):
-            acc[:, s:s + self.canvas] += w * out[:, i]
-            norm[s:s + self.canvas] += w
-        return (acc / np.maximum(norm, 1e-6))[:, lead:lead + len(x)]
+    def stream(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """Consecutive pieces of one float signal in [-1, 1] at 16 kHz → the pieces of its enhanced float32
+        signal ([n], or [stages, n] with all_stages), ending with the last: their concatenation is the same,
+        sample for sample, whatever the pieces (one piece: `process`). Memory holds about `batch` windows
+        whatever the signal's length: windows go through the chain as soon as `batch` of them are complete,
+        in the same calls (so the same z) as for the whole signal at once."""
+        stream = _WindowStream(self)
+        for chunk in chunks:
+            yield from stream.push(np.asarray(chunk, np.float32))
+        yield from stream.finish()
 
 
-def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
-    """Enhance every .wav of in_dir into out_dir (same names); unusable files are reported by name and
-    skipped. Returns the number of files that failed."""
-    refuse_output_over_input(out_dir, in_dir)
-    names = sorted(f for f in os.listdir(in_dir) if f.lower().endswith(".wav"))
-    if not names:
-        raise InputError(f"no .wav files in {in_dir}")
-    failed = 0
-    bar = tqdm(names, unit="file", desc=f"enhance → {out_dir}")
-    for name in bar:
-        try:
-            samples = audio.read_wav_int16(os.path.join(in_dir, name))
-        except audio.AudioError as e:
-            bar.write(f"skipped: {e}", file=sys.stderr)
-            failed += 1
-            continue
-        audio.write_wav(os.path.join(out_dir, name), enhancer(samples).astype(np.float32))
-    return failed
+class _WindowStream:
+    """The state of one signal going through an Enhancer: pre-emphasis → windows (the paper's, or overlapping
+    ones blended with a Hann window) → the chain, `batch` windows a call → de-emphasis, each filter carrying
+    its state across pieces. Positions are those of the padded signal: `lead` = canvas − hop zeros, then the
+    signal (so every sample is under full window weight), then zeros up to the last window's end."""
 
+    def __init__(self, enhancer: Enhancer):
+        self.e = enhancer
+        self.lead = enhancer.canvas - enhancer.hop
+        self.pending = np.zeros(self.lead, np.float32)  # pre-emphasised, from the next window's start on
+        self.received = self.emitted = self.windows = 0  # signal samples in and out, windows run
+        self.to_drop = self.lead  # outputs before the signal's first sample
+        self.acc = self.norm = None  # overlap: the sums over windows not yet final (the last lead positions)
+        self.pre_state = self.de_state = None  # the filters' states (lfilter zi)
+        self.weight = scipy.signal.get_window("hann", enhancer.canvas, fftbins=True).astype(np.float32)
 
-def enhance_signal(enhancer: Enhancer, x: np.ndarray, sample_rate: int) -> np.ndarray:
-    """A float signal in [-1, 1] at any rate, [T] or [T, C] → the enhanced signal of the same shape and
-    rate: each channel resampled to 16 kHz, enhanced, resampled back and cut or zero-padded to T."""
-    channels = np.asarray(x, np.float32).reshape(len(x), -1).T
-    out = np.zeros(channels.shape, np.float32)
-    for c, signal in enumerate(channels):
-        x16 = audio.resample(signal, sample_rate, audio.SAMPLE_RATE)
-        if len(x16):  # a few samples at a high rate can resample to none: their output stays 0
-            y = audio.resample(enhancer.process(x16), audio.SAMPLE_RATE, sample_rate)[:len(x)]
-            out[c, :len(y)] = y
-    return out.T.reshape(np.shape(x))
+    def push(self, x: np.ndarray) -> Iterator[np.ndarray]:
+        if self.e.preemph > 0 and len(x):
+            if self.pre_state is None:
+                self.pre_state = np.zeros(1, np.float32)
+            x, self.pre_state = scipy.signal.lfilter([1.0, -self.e.preemph], [1.0], x, zi=self.pre_state)
+            x = x.astype(np.float32)
+        self.received += len(x)
+        self.pending = np.concatenate([self.pending, x])
+        full = (self.e.batch - 1) * self.e.hop + self.e.canvas  # the samples of a batch of windows
+        while len(self.pending) >= full:
+            yield from self._run(self.e.batch)
 
+    def finish(self) -> Iterator[np.ndarray]:
+        total = max(1, -(-(self.received + self.lead) // self.e.hop))  # windows over the whole signal
+        left = total - self.windows
+        self.pending = np.pad(self.pending, (0, max(0, (left - 1) * self.e.hop + self.e.canvas - len(self.pending))))
+        while left > 0:
+            yield from self._run(min(self.e.batch, left))
+            left -= min(self.e.batch, left)
 
-def enhance_file(enhancer: Enhancer, in_path: str, out_path: str) -> None:
-    """Enhance one audio file into a wav of the same rate, channels, length and sample format (float
-    when the input's format has no wav equivalent). Raises audio.AudioError naming unusable input."""
-    refuse_output_over_input(out_path, in_path)
-    x, sample_rate = audio.read_audio(in_path)
-    subtype = sf.info(in_path).subtype
-    if not sf.check_format("WAV", subtype):
-        subtype = "FLOAT"
-    y = enhance_signal(enhancer, x, sample_rate)
-    if not subtype.startswith(("FLOAT", "DOUBLE")):
-        y = np.clip(y, -1.0, 1.0)  # integer formats would wrap around
-    audio.write_wav(out_path, y, sample_rate, subtype=subtype)
-
+    def _run(self, count: int) -> Iterator[np.ndarray]:
+        """The next `count` windows through the chain; yields the outputs that are then final."""
+        canvas, hop = self.e.canvas, self.e.hop
+        starts = np.arange(count) * hop
+        out = self.e.windows_out(np.stack([self.pending[s:s + canvas] for s in starts]))
+        self.windows += count
+        self.pending = self.pending[count * hop:]
+        if hop == canvas:  # the paper's windows: the outputs side by side
+            y = out.reshape(len(out), -1)
+        else:  # each position: the Hann-weighted sum over the windows covering it, over the sum of the weights
+            acc = np.zeros((len(out), (count - 1) * hop + canvas), np.float32)
+            norm = np.zeros(acc.shape[1], np.float32)
+            if self.acc is not None:
+                acc[:, :self.lead], norm[:self.lead] = self.acc, self.norm
+            for i, s in enumerate(starts):
+                acc[:, s:s + canvas] += self.weight * out[:, i]
+                norm[s:s + canvas] += self.weight
+            final = count * hop  # later windows start here: what lies before is complete
+            self.acc, self.norm = acc[:, final:], norm[final:]
+            y = acc[:, :final] / np.maximum(norm[:final], 1e-6)
+        drop, self.to_drop = min(self.to_drop, y.shape[1]), self.to_drop - min(self.to_drop, y.shape[1])
+        y = y[:, drop:drop + self.received - self.emitted]  # the padding after the signal's end goes
+        self.emitted += y.shape[1]
+        if self.e.preemph > 0 and y.shape[1]:  # (an empty piece would lose the filter's state)
+            if self.de_state is None:
+                self.de_state = np.zeros((len(y), 1))
+            y, self.de_state = scipy.signal.lfilter([1.0], [1.0, -self.e.preemph], y.astype(np.float64), axis=-1,
+                                                    zi=self.de_state)
+        y = y.astype(np.float32)
+        yield y if self.e.all_stages else y[0]

@@ -5,7 +5,8 @@ import os
 
 import tensorflow as tf
 
-from common.enhancement.enhance import Enhancer, enhance_dir
+from common.enhancement.enhance import Enhancer
+from common.enhancement.enhance_files import enhance_dir
 from common.rundir.layout import ENHANCED_DIR
 from common.rundir.trained_chain import load_chain
 
