@@ -7,7 +7,7 @@ import pytest
 
 SLOW = [  # module::test: what makes a tier slow (each 25 s to 3 min on 2 cores)
     "test_run_faults::test_run_isegan_sh_demo_end_to_end",  # run scripts end to end
-    "test_named_configs::test_run_paper_sh_trains_each_named_configuration_then_the_table",
+    "test_named_configs::test_run_paper_sh_trains_each_named_configuration_per_seed_then_the_table_and_the_claims",
     "test_bench_learning::test_learning_benchmark_scores_every_checkpoint",
     "test_run_faults::test_kill_9_mid_training_then_resume",  # kill -9 and SIGTERM
     "test_run_faults::test_sigterm_saves_at_the_current_iteration_and_the_resume_loses_none",
@@ -16,6 +16,7 @@ SLOW = [  # module::test: what makes a tier slow (each 25 s to 3 min on 2 cores)
     "test_precision::test_low_precision_training_follows_the_float32_loss_curve",  # 2 x 200 iterations
     "test_xla::test_xla_training_runs_on_two_replicas_and_keeps_the_spectral_norm_state",  # XLA compilation
     "test_reference_io::test_xla_and_low_precision_train_steps_match_the_plain_one",
+    "test_export::test_exports_equal_test_mode_for_the_same_z_in_a_fresh_process",  # SavedModel and TFLite
 ]
 
 BROWSER = ["test_listening_report::test_report_in_a_browser", "test_listening_report::test_grid_in_a_browser",

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Export a trained run's generator chain for deployment: a SavedModel and a TFLite model.
+
+    python scripts/export.py --run runs/ISEGAN-SA-2 [--weights N|latest|best] [--test_overlap 0.5] --out DIR
+
+Writes DIR/saved_model/ (signatures `enhance`: waveform → enhanced, z drawn inside from N(0, 1); and
+`enhance_with_z`: waveform, z → enhanced), DIR/enhancer.tflite (`enhance_with_z`) and DIR/export.json (the run,
+the checkpoint, the windowing, the z shape rule). A waveform is float32 at 16 kHz, mono, any length; the output
+has the same length and is what test mode computes (common/enhancement/export.py says how, and how z is drawn).
+Each export is loaded back and checked against the chain it came from on a test signal before this exits;
+README "Deployment" shows how to load each.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common.system.quiet_tf import import_tensorflow  # noqa: E402
+
+import_tensorflow()
+
+from common.config.flags import add_checkpoint_flag, overlap_fraction  # noqa: E402
+from common.enhancement.export import write_exports  # noqa: E402
+from common.rundir.trained_chain import load_chain  # noqa: E402
+from common.system.errors import exit_on_error  # noqa: E402
+from common.system.paths import check_output_folder  # noqa: E402
+
+
+@exit_on_error
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, help="run directory (flags.json, checkpoints/)")
+    add_checkpoint_flag(p)
+    p.add_argument("--test_overlap", "--overlap", dest="test_overlap", type=overlap_fraction, default=0.0,
+                   help="window overlap (0 = the paper's non-overlapping windows; 0.5 = overlap-add with a Hann window)")
+    p.add_argument("--out", required=True, help="the export folder (made; must not hold an export already)")
+    a = p.parse_args(argv)
+    check_output_folder(a.out, "--out")
+    trained = load_chain(a.run, a.weights)
+    print(f"exporting {trained.path}", file=sys.stderr)
+    report = write_exports(trained, a.out, a.test_overlap)
+    for line in report:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
