@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Export a trained run's generator chain for deployment: a SavedModel and a TFLite model.
+"""Export a trained run's generator chain for deployment: a SavedModel, a TFLite model and an ONNX model.
 
     python scripts/export.py --run runs/ISEGAN-SA-2 [--weights N|latest|best] [--test_overlap 0.5] --out DIR
 
 Writes DIR/saved_model/ (signatures `enhance`: waveform → enhanced, z drawn inside from N(0, 1); and
-`enhance_with_z`: waveform, z → enhanced), DIR/enhancer.tflite (`enhance_with_z`) and DIR/export.json (the run,
+`enhance_with_z`: waveform, z → enhanced), DIR/enhancer.tflite and DIR/enhancer.onnx (`enhance_with_z`; ONNX
+by tf2onnx, opset 17) and DIR/export.json (the run,
 the checkpoint, the windowing, the z shape rule). A waveform is float32 at 16 kHz, mono, any length; the output
 has the same length and is what test mode computes (common/enhancement/export.py says how, and how z is drawn).
 Each export is loaded back and checked against the chain it came from on a test signal before this exits;

@@ -1,5 +1,6 @@
-"""scripts/export.py: the SavedModel and the TFLite model of a run, loaded back in a fresh process, equal test mode
-for the same z (≤ 1e-5 and ≤ 1e-4), at lengths around the window edges, with the paper's windows and with overlap."""
+"""scripts/export.py: the SavedModel, TFLite and ONNX models of a run, loaded back in a fresh process, equal test mode
+for the same z (≤ 1e-5, ≤ 1e-4, ≤ 1e-4), at lengths around the window edges, with the paper's windows and with
+overlap."""
 import json
 import os
 import subprocess
@@ -19,13 +20,14 @@ LOAD_BACK = """
 import sys, numpy as np
 from common.system.quiet_tf import import_tensorflow
 import_tensorflow()
-from common.enhancement.export import run_saved_model, run_tflite
+from common.enhancement.export import run_onnx, run_saved_model, run_tflite
 out, inputs = sys.argv[1], np.load(sys.argv[2])
 results = {}
 for n in range(len(inputs.files) // 2):
     x, z = inputs[f"x{n}"], inputs[f"z{n}"]
     results[f"saved{n}"] = run_saved_model(out + "/saved_model", x, z)
     results[f"tflite{n}"] = run_tflite(out + "/enhancer.tflite", x, z)
+    results[f"onnx{n}"] = run_onnx(out + "/enhancer.onnx", x, z)
 import tensorflow as tf
 drawn = tf.saved_model.load(out + "/saved_model").signatures["enhance"]
 results["drawn"] = np.stack([drawn(waveform=tf.constant(inputs["x3"]))["enhanced"].numpy() for _ in range(2)])
@@ -61,6 +63,7 @@ def test_exports_equal_test_mode_for_the_same_z_in_a_fresh_process(tiny_run, tmp
         assert results[f"saved{n}"].shape == results[f"tflite{n}"].shape == (LENGTHS[n],)
         assert np.max(np.abs(results[f"saved{n}"] - want)) <= 1e-5
         assert np.max(np.abs(results[f"tflite{n}"] - want)) <= 1e-4
+        assert results[f"onnx{n}"].shape == (LENGTHS[n],) and np.max(np.abs(results[f"onnx{n}"] - want)) <= 1e-4
     drawn = results["drawn"]  # z drawn inside: the same length, another z each call
     assert drawn.shape == (2, LENGTHS[3]) and np.all(np.isfinite(drawn)) and not np.array_equal(drawn[0], drawn[1])
 

@@ -114,3 +114,17 @@ def test_every_claim_names_two_paper_configurations():
     from common.config.named_configs import PAPER_CONFIGS
     assert all(c.a in PAPER_CONFIGS and c.b in PAPER_CONFIGS and c.a != c.b for c in paper_claims.CLAIMS)
     assert len({(c.a, c.b) for c in paper_claims.CLAIMS}) == len(paper_claims.CLAIMS) == 10
+
+
+def test_a_verdict_that_the_seeds_spread_could_undo_is_flagged():
+    from types import SimpleNamespace
+
+    def config(name, stds):
+        return SimpleNamespace(name=name, seed_std=lambda metric: stds.get(metric))
+    results = [MetricComparison("pesq", 0, 0, 0.10, 0, 0, 0, 0.01, 1), MetricComparison("stoi", 0, 0, 0.02, 0, 0, 0, 0.01, 1),
+               MetricComparison("ssnr", 0, 0, 0.50, 0, 0, 0, 0.30, 0)]
+    a, b = config("A", {"pesq": 0.05, "stoi": 0.001, "ssnr": 2.0}), config("B", {"pesq": 0.02, "stoi": 0.04})
+    caveat = paired_report.seed_caveat(paired_report.Comparison(a, b, results))
+    assert caveat.startswith("Caution: the seeds differ by as much as the verdict on STOI (|Δ| 0.0200; std over "
+                             "seeds: B 0.0400).")  # not PESQ (spread below |Δ|), not SSNR (no verdict)
+    assert paired_report.seed_caveat(paired_report.Comparison(a, None, results[:1])) is None

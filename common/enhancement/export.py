@@ -1,5 +1,5 @@
-"""A trained chain as a self-contained TensorFlow graph (scripts/export.py writes it as a SavedModel and a TFLite
-model): a float32 16 kHz waveform of any length in, the enhanced waveform of the same length out, computed as
+"""A trained chain as a self-contained TensorFlow graph (scripts/export.py writes it as a SavedModel, a TFLite and
+an ONNX model): a float32 16 kHz waveform of any length in, the enhanced waveform of the same length out, computed as
 test mode computes it (common/enhancement/enhance.py): pre-emphasis, the paper's non-overlapping windows (or
 `overlap` with a Hann blend), every stage, the last stage's output trimmed and de-emphasised.
 
@@ -104,7 +104,8 @@ class ExportedEnhancer(tf.Module):
         return tf.reshape(total, [-1])
 
 
-SAVED_MODEL, TFLITE, RECORD = "saved_model", "enhancer.tflite", "export.json"
+SAVED_MODEL, TFLITE, ONNX, RECORD = "saved_model", "enhancer.tflite", "enhancer.onnx", "export.json"
+ONNX_OPSET = 17
 CHECK_SECONDS = 1.5  # the test signal each export is checked on
 
 
@@ -123,8 +124,9 @@ class FixedZ:
 
 
 def write_exports(trained, out: str, overlap: float) -> list[str]:
-    """DIR/saved_model, DIR/enhancer.tflite and DIR/export.json of a TrainedChain, each loaded back and
-    compared with test mode on a test signal; returns the report's lines. InputError when DIR holds an export."""
+    """DIR/saved_model, DIR/enhancer.tflite, DIR/enhancer.onnx and DIR/export.json of a TrainedChain, each
+    loaded back and compared with test mode on a test signal; returns the report's lines. InputError when DIR
+    holds an export."""
     import json
     import os
 
@@ -132,7 +134,7 @@ def write_exports(trained, out: str, overlap: float) -> list[str]:
     from common.enhancement.enhance import Enhancer
     from common.system.errors import InputError
 
-    paths = {k: os.path.join(out, k) for k in (SAVED_MODEL, TFLITE, RECORD)}
+    paths = {k: os.path.join(out, k) for k in (SAVED_MODEL, TFLITE, ONNX, RECORD)}
     if any(os.path.exists(p) for p in paths.values()):
         raise InputError(f"--out {out} already holds an export ({', '.join(k for k in paths if os.path.exists(paths[k]))}): "
                          "choose another folder or remove it")
@@ -145,11 +147,14 @@ def write_exports(trained, out: str, overlap: float) -> list[str]:
     with open(paths[TFLITE] + ".part", "wb") as f:
         f.write(tflite_model(module))
     os.replace(paths[TFLITE] + ".part", paths[TFLITE])
+    onnx_model(paths[SAVED_MODEL], paths[ONNX] + ".part")
+    os.replace(paths[ONNX] + ".part", paths[ONNX])
 
     rng = np.random.default_rng(0)
     x = (0.1 * rng.standard_normal(int(CHECK_SECONDS * SAMPLE_RATE))).astype(np.float32)
     z = rng.standard_normal((cfg.stages, module.windows_of(len(x)), *module.z_shape)).astype(np.float32)
-    outputs = {SAVED_MODEL: run_saved_model(paths[SAVED_MODEL], x, z), TFLITE: run_tflite(paths[TFLITE], x, z)}
+    outputs = {SAVED_MODEL: run_saved_model(paths[SAVED_MODEL], x, z), TFLITE: run_tflite(paths[TFLITE], x, z),
+               ONNX: run_onnx(paths[ONNX], x, z)}
     test_mode = Enhancer(FixedZ(trained.chain, z), cfg.canvas_size, trained.preemph, batch=len(z[0]), overlap=overlap,
                          eager=True).process(x)
     errors = {k: float(np.max(np.abs(y - test_mode))) for k, y in outputs.items()}
@@ -170,6 +175,27 @@ def tflite_model(module: ExportedEnhancer) -> bytes:
 
     frozen = convert_variables_to_constants_v2(module.enhance_with_z.get_concrete_function())
     return tf.lite.TFLiteConverter.from_concrete_functions([frozen], module).convert()
+
+
+def onnx_model(saved_model: str, path: str) -> None:
+    """The SavedModel's `enhance_with_z` as an ONNX model (tf2onnx's converter, opset ONNX_OPSET, weights as
+    initialisers) written to `path`; RuntimeError with the converter's last lines if it fails."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--saved-model", saved_model, "--signature_def",
+                           "enhance_with_z", "--opset", str(ONNX_OPSET), "--output", path],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"tf2onnx could not convert {saved_model}: " + " | ".join(done.stderr.splitlines()[-5:]))
+
+
+def run_onnx(path: str, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The ONNX model written by write_exports on one waveform, in onnxruntime on the CPU."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    return session.run(None, {"waveform": x, "z": z})[0]
 
 
 def run_saved_model(path: str, x: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -46,6 +46,21 @@ def verdict_lines(c: Comparison) -> list[str]:
     return [paired.verdict(r, c.a.name, c.b_name) for r in c.results]
 
 
+def seed_caveat(c: Comparison) -> str | None:
+    """A warning when, on some metric with a verdict, a configuration's std over seeds is at least |Δ|: the test
+    resamples files, not seeds, so another seed could undo that verdict (None: no such metric)."""
+    shaky = []
+    for r in c.results:
+        spreads = [(x.name, x.seed_std(r.metric)) for x in (c.a, c.b) if x is not None]
+        wide = [f"{name} {std:.4f}" for name, std in spreads if std is not None and std >= abs(r.delta)]
+        if r.direction and wide:
+            shaky.append(f"{LABELS[r.metric]} (|Δ| {abs(r.delta):.4f}; std over seeds: {', '.join(wide)})")
+    if not shaky:
+        return None
+    return ("Caution: the seeds differ by as much as the verdict on " + "; ".join(shaky) + ". The interval and "
+            "the test resample files, not seeds: more seeds would tell whether these verdicts hold.")
+
+
 def markdown(configs: list[Configuration], comparisons: list[Comparison], alpha: float, resamples: int) -> str:
     lines = ["Configurations (runs whose flags.json differ only in the seed are seeds of one): per metric the mean "
              "over files, checkpoints and seeds, and in brackets its spreads: the std over checkpoints of their "
@@ -66,6 +81,8 @@ def markdown(configs: list[Configuration], comparisons: list[Comparison], alpha:
               paired.p_text(r.p), paired.p_text(r.p_holm), ("A " if r.direction else "") + SAYS[r.direction]]
              for r in c.results])
         lines += [""] + [f"- {line}" for line in verdict_lines(c)]
+        if caveat := seed_caveat(c):
+            lines += ["", caveat]
     lines += ["", f"Δ: A − B per file, averaged over the files (higher is better for every metric); CI: percentile "
               f"bootstrap over files ({resamples} resamples, seed {paired.BOOTSTRAP_SEED}); p: two-sided Wilcoxon "
               f"signed-rank test over files; Holm p: p adjusted over the {len(METRICS)} metrics (Holm). A is better "

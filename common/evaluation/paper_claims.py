@@ -108,6 +108,8 @@ def markdown(tested: list[Tested], present: set[str], g_params: dict[str, int]) 
         runs = f"{len(c.a.runs)} vs {len(c.b.runs)} seed(s), {len(c.a.files)} files{sizes}"
         lines += ["", head, "", f"{runs}: {t.reading()}.", ""]
         lines += [f"- {line}" for line in paired_report.verdict_lines(c)]
+        if caveat := paired_report.seed_caveat(c):
+            lines += ["", caveat]
     missing = untestable(present)
     if missing:
         lines += ["", "Not testable from these runs (a configuration without scored runs): "
