@@ -5,7 +5,7 @@
 
 Writes DIR/saved_model/ (signatures `enhance`: waveform → enhanced, z drawn inside from N(0, 1); and
 `enhance_with_z`: waveform, z → enhanced), DIR/enhancer.tflite and DIR/enhancer.onnx (`enhance_with_z`; ONNX
-by tf2onnx, opset 17) and DIR/export.json (the run,
+by tf2onnx from the TFLite model, opset 17; each conversion in a process of its own) and DIR/export.json (the run,
 the checkpoint, the windowing, the z shape rule). A waveform is float32 at 16 kHz, mono, any length; the output
 has the same length and is what test mode computes (common/enhancement/export.py says how, and how z is drawn).
 Each export is loaded back and checked against the chain it came from on a test signal before this exits;
@@ -21,7 +21,7 @@ from common.system.quiet_tf import import_tensorflow  # noqa: E402
 import_tensorflow()
 
 from common.config.flags import add_checkpoint_flag, overlap_fraction  # noqa: E402
-from common.enhancement.export import write_exports  # noqa: E402
+from common.enhancement.export_files import write_exports  # noqa: E402
 from common.rundir.trained_chain import load_chain  # noqa: E402
 from common.system.errors import exit_on_error  # noqa: E402
 from common.system.paths import check_output_folder  # noqa: E402

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from common.enhancement.enhance import Enhancer
-from common.enhancement.export import FixedZ
+from common.enhancement.export_files import FixedZ
 from common.rundir.trained_chain import load_chain
 from scripts import export
 
@@ -20,7 +20,7 @@ LOAD_BACK = """
 import sys, numpy as np
 from common.system.quiet_tf import import_tensorflow
 import_tensorflow()
-from common.enhancement.export import run_onnx, run_saved_model, run_tflite
+from common.enhancement.export_files import run_onnx, run_saved_model, run_tflite
 out, inputs = sys.argv[1], np.load(sys.argv[2])
 results = {}
 for n in range(len(inputs.files) // 2):
