@@ -17,6 +17,9 @@ def main(variant: str, argv=None) -> int:
     args = cli.parse(variant, argv)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
+    from common.nn import conv_kernels
+
+    conv_kernels.use(args.kernels)
     from common.training.training_run import TrainingRun
 
     try:

@@ -20,9 +20,11 @@ import_tensorflow()
 from tqdm import tqdm  # noqa: E402
 
 from common.audio.audio import AudioError  # noqa: E402
-from common.config.flags import add_checkpoint_flag, add_window_flags  # noqa: E402
+from common.config.flags import add_checkpoint_flag, add_field_flags, add_window_flags  # noqa: E402
 from common.enhancement.enhance import Enhancer  # noqa: E402
 from common.enhancement.enhance_files import enhance_file  # noqa: E402
+from common.config.train_config import TrainConfig  # noqa: E402
+from common.nn import conv_kernels  # noqa: E402
 from common.rundir.trained_chain import load_chain  # noqa: E402
 from common.system.errors import exit_on_error  # noqa: E402
 from common.system.paths import refuse_output_over_input  # noqa: E402
@@ -53,7 +55,9 @@ def main(argv=None) -> int:
     add_checkpoint_flag(p)
     add_window_flags(p)
     p.add_argument("--seed", type=int, help="seed the generator's z (repeatable output; default: unseeded)")
+    add_field_flags(p, TrainConfig, only=("kernels",))
     a = p.parse_args(argv)
+    conv_kernels.use(a.kernels)
     pairs = jobs(a.input, a.output)
     trained = load_chain(a.run, a.weights)
     if a.seed is not None:

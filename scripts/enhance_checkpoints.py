@@ -21,6 +21,7 @@ import_tensorflow()
 from common.config.flags import add_field_flags, positive_int  # noqa: E402
 from common.config.train_config import TrainConfig  # noqa: E402
 from common.enhancement.run_enhance import enhance_checkpoints  # noqa: E402
+from common.nn import conv_kernels  # noqa: E402
 from common.rundir import layout  # noqa: E402
 from common.rundir.checkpoint_files import good_steps  # noqa: E402
 from common.rundir.layout import CHECKPOINT_DIR, ENHANCED_DIR, TESTED_CHECKPOINTS  # noqa: E402
@@ -37,13 +38,14 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, help="seed z before each checkpoint (default: unseeded, as test mode)")
     p.add_argument("--test_batch", "--batch", dest="test_batch", type=positive_int, default=64,
                    help="windows per generator call")
-    add_field_flags(p, TrainConfig, only=("xla",))
+    add_field_flags(p, TrainConfig, only=("xla", "kernels"))
     a = p.parse_args(argv)
     if a.last < 1:
         p.error("--last must be at least 1")
     if not os.path.isdir(a.test_wav_dir):
         print(f"error: {a.test_wav_dir}: no such directory", file=sys.stderr)
         return 1
+    conv_kernels.use(a.kernels)
     steps = good_steps(a.run, a.last)
     if not steps:
         print(f"error: no readable checkpoint in {os.path.join(a.run, CHECKPOINT_DIR)}", file=sys.stderr)

@@ -2,7 +2,8 @@
 # On a GPU server, after scripts/setup.sh and the CUDA build of TensorFlow (README "Quick start"): which GPU
 # TensorFlow sees, then the training speed of every configuration of the paper's grid at the paper's windows
 # on one GPU (the batch rule: SASEGAN 50, the others 100) in each mode (default fp32, --xla, --mixed_precision bfloat16 and
-# float16; bfloat16 is fast on Ampere and newer GPUs, float16 on Volta and newer), and the hours a paper run
+# float16; bfloat16 is fast on Ampere and newer GPUs, float16 on Volta and newer) with each kernel form (tuned and
+# native, common/nn/conv_kernels.py), and the hours a paper run
 # and the whole grid would take on that GPU. Takes some minutes (each model is built and traced per mode,
 # each configuration in a process of its own).
 #   bash scripts/gpu_check.sh [more scripts/bench/train.py flags, e.g. --configs SEGAN ISEGAN-SA-2]
@@ -22,4 +23,4 @@ for g in gpus:
 "
 # shellcheck disable=SC2046  # the grid's names are single words
 exec "$PY" scripts/bench/train.py --configs $("$PY" scripts/named_config.py --paper) \
-  --modes default xla bfloat16 float16 --iterations 3 --hours "$@"
+  --modes default xla bfloat16 float16 --kernels tuned native --iterations 3 --hours "$@"

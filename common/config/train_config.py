@@ -15,6 +15,7 @@ from common.config.recipes import RECIPES
 
 # --mixed_precision: the compute dtype of training (variables and optimizer state stay float32)
 PRECISIONS = ("float32", "bfloat16", "float16")
+KERNEL_FORMS = ("auto", "tuned", "native")  # common/nn/conv_kernels.py
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +54,9 @@ class TrainConfig:
                                  shapes=True, older_runs="float32")
     xla: bool = field(False, "compile the training step's forward and backward passes and test mode's generator "
                              "calls with XLA (not the paper's; the same results within float32 rounding)")
+    kernels: str = field("auto", "the layers' kernel forms (common/nn/conv_kernels.py): tuned (fastest on CPU), native "
+                                 "(TensorFlow's own conv ops and gradients, as on cuDNN) or auto (tuned without a GPU, "
+                                 "native with one); the same results within float32 rounding", choices=KERNEL_FORMS)
     shuffle_buffer: int = field(1000, "windows in the shuffle buffer", shapes=True)
     seed: int | None = field(None, "seed the initial weights, data order and z (default: unseeded); in test "
                                    "mode, the z of the enhancement", type=int, shapes=True)

@@ -3,13 +3,15 @@ attention block: strided conv / transposed conv (SAME padding, truncated-normal(
 zero bias, optional spectral norm), PReLU (alpha initialised to 0) and LeakyReLU(0.3).
 
 Kernel layouts are Keras' (= TF1's with the dummy spatial axis dropped): conv [k, C_in, C_out],
-transposed conv [k, C_out, C_in]. Each layer computes its map in one of two equal forms from
-common/nn/conv_kernels.py: one matmul where the output is short (at most MATMUL_MAX_LENGTH steps),
-else TensorFlow's conv op with a faster kernel gradient.
+transposed conv [k, C_out, C_in]. With the tuned kernel forms (common/nn/conv_kernels.py) each layer computes
+its map in one of two equal forms: one matmul where the output is short (at most MATMUL_MAX_LENGTH steps),
+else TensorFlow's conv op with a faster kernel gradient; with the native forms, TensorFlow's conv op and its
+own gradients, the kernel divided by sigma.
 """
 import keras
 import tensorflow as tf
 
+from common.nn import conv_kernels
 from common.nn.conv_kernels import (MATMUL_MAX_LENGTH, conv_im2col, conv_same, deconv_col2im, deconv_same,
                                     prelu)
 from common.nn.spectral_norm import SpectralNorm
@@ -43,14 +45,17 @@ class _Conv(keras.layers.Layer):
     def call(self, x):
         length_out = self.compute_output_shape(x.shape)[1]
         kernel, sigma = tf.convert_to_tensor(self.kernel), None  # float32 under any precision policy
+        native = conv_kernels.native()
         if self.sn is not None:
             sigma = self.sn(kernel)
             # the conv is linear: divide the kernel or the output, whichever is smaller (unknown: the kernel)
             outputs = None if None in (x.shape[0], length_out) else x.shape[0] * length_out * self.filters
-            if outputs is None or kernel.shape.num_elements() <= outputs:
+            if native or outputs is None or kernel.shape.num_elements() <= outputs:
                 kernel, sigma = kernel / sigma, None
         kernel = tf.cast(kernel, x.dtype)
-        if length_out is not None and length_out <= MATMUL_MAX_LENGTH:
+        if native:
+            y = self._native_form(x, kernel)
+        elif length_out is not None and length_out <= MATMUL_MAX_LENGTH:
             y = self._matmul_form(x, kernel)
         else:
             y = self._tf_form(x, kernel)
@@ -80,6 +85,9 @@ class Conv(_Conv):
     def _tf_form(self, x, kernel):
         return conv_same(x, kernel, self.stride)
 
+    def _native_form(self, x, kernel):
+        return tf.nn.conv1d(x, kernel, self.stride, "SAME")
+
 
 class Deconv(_Conv):
     """1-D transposed conv, SAME padding (TF's alignment): [B, T, C_in] -> [B, T*stride, filters]."""
@@ -95,6 +103,11 @@ class Deconv(_Conv):
 
     def _tf_form(self, x, kernel):
         return deconv_same(x, kernel, self.stride)
+
+    def _native_form(self, x, kernel):
+        shape = tf.shape(x)
+        return tf.nn.conv1d_transpose(x, kernel, tf.stack([shape[0], shape[1] * self.stride, self.filters]),
+                                      self.stride, "SAME")
 
 
 class PReLU(keras.layers.Layer):

@@ -8,7 +8,8 @@ with l2n(a) = a / (||a|| + 1e-12) and no stop-gradient (u itself is a variable: 
 The gradient of sigma with respect to W is written out (`_power_iteration`): it has rank two,
 v^T g_b + g_a^T u, and is formed by one [m, 2] x [2, n] product. Automatic differentiation formed the
 two outer products apart and added them, which at the deep layers' kernels of up to 32 M weights
-cost two more passes over a kernel-sized tensor. The normalised kernel is kernel / sigma;
+cost two more passes over a kernel-sized tensor (the native kernel forms, common/nn/conv_kernels.py, still
+differentiate it automatically). The normalised kernel is kernel / sigma;
 since the conv is linear a caller may divide the conv output by sigma instead, the same function with
 the same gradients: common/nn/conv.py divides whichever of the two is smaller. Under mixed precision the power
 iteration runs in float32 (the layer's dtype) and sigma is returned in the caller's compute dtype.
@@ -17,6 +18,8 @@ import contextlib
 
 import keras
 import tensorflow as tf
+
+from common.nn import conv_kernels
 
 _EPS = 1e-12
 _pending = None  # while updates are deferred: {id(u): (u, its latest value)}
@@ -55,7 +58,8 @@ class SpectralNorm(keras.layers.Layer):
             u = self.u
         else:  # the value an assignment would have left, read like a variable: no gradient through it
             u = _pending[id(self.u)][1]
-        sigma, u = _power_iteration(w, tf.convert_to_tensor(u))
+        iteration = _power_iteration_native if conv_kernels.native() else _power_iteration
+        sigma, u = iteration(w, tf.convert_to_tensor(u))
         if _pending is None:
             self.u.assign(u)
         else:
@@ -65,6 +69,15 @@ class SpectralNorm(keras.layers.Layer):
 
 def _norm(a):
     return tf.sqrt(tf.reduce_sum(tf.square(a)))
+
+
+def _power_iteration_native(w, u):
+    """`_power_iteration` differentiated automatically (the native kernel forms)."""
+    a = tf.matmul(tf.stop_gradient(u), w, transpose_b=True)
+    v = a / (_norm(a) + _EPS)
+    b = tf.matmul(v, w)
+    u_new = b / (_norm(b) + _EPS)
+    return tf.reduce_sum(b * u_new), tf.stop_gradient(u_new)
 
 
 @tf.custom_gradient

@@ -2,10 +2,11 @@
 """Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
 
     python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default xla bfloat16]
-                                  [--batch_size B [B ...]] [--iterations 4]
+                                  [--kernels tuned native] [--batch_size B [B ...]] [--iterations 4]
 
 For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16 or float16: --mixed_precision;
-xla+bfloat16, xla+float16: both): seconds per iteration (one D step and one G step, each on its own batch of
+xla+bfloat16, xla+float16: both), and each kernel form of --kernels (default auto: tuned on a CPU, native on a
+GPU; common/nn/conv_kernels.py): seconds per iteration (one D step and one G step, each on its own batch of
 --batch_size windows; default: the batch rule on one device, the paper's windows per iteration, SASEGAN 50,
 the others 100), windows/s with both batches counted, and the FLOP rate that implies as a share of the matmul rate. FLOP per iteration: counted
 on the graph TensorFlow traces for one D and one G step (scripts/bench/lib.py counted_iteration_flops: every
@@ -40,6 +41,8 @@ tf = import_tensorflow()
 
 from common.config import cli  # noqa: E402
 from common.config.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
+from common.config.train_config import KERNEL_FORMS  # noqa: E402
+from common.nn import conv_kernels  # noqa: E402
 from common.system.errors import exit_on_error  # noqa: E402
 from common.training.trainer import Trainer  # noqa: E402
 from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate  # noqa: E402
@@ -54,6 +57,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=PAPER_CONFIGS)
     p.add_argument("--modes", nargs="+", default=["default"], choices=tuple(MODES))
+    p.add_argument("--kernels", nargs="+", default=["auto"], choices=KERNEL_FORMS,
+                   help="the layers' kernel forms to time each mode with (common/nn/conv_kernels.py)")
     p.add_argument("--batch_size", "--batch", dest="batch_sizes", nargs="+", type=int,
                    help="windows per batch (default: the batch rule on one device, SASEGAN 50, the others 100); two "
                         "or more: also the fixed and per-window cost of an iteration")
@@ -61,13 +66,14 @@ def main(argv=None) -> int:
     p.add_argument("--matmul_size", type=int, default=4096)
     p.add_argument("--hours", action="store_true", help="also the hours of a paper run at each rate, and their sum")
     a = p.parse_args(argv)
+    a.variants = [(mode, form) for mode in a.modes for form in a.kernels]  # each timed apart
     if a.batch_sizes:
         a.batch_sizes = sorted(set(a.batch_sizes))  # the fit needs distinct sizes; its share is at the smallest
     if a.hours and a.batch_sizes and len(a.batch_sizes) > 1:
         p.error("--hours takes one --batch_size")
     # One process per configuration: its trainers (one per mode and batch) and XLA programs are freed with it,
     # so the grid needs the memory of its largest configuration, not of all of them together.
-    hours, failed = {mode: 0.0 for mode in a.modes}, []
+    hours, failed = {_label(a, mode, form): 0.0 for mode, form in a.variants}, []
     for i, name in enumerate(a.configs):
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             try:
@@ -85,6 +91,10 @@ def main(argv=None) -> int:
     return 1 if failed else 0
 
 
+def _label(a, mode, form):
+    return mode if len(a.kernels) == 1 else f"{mode}, {form} kernels"
+
+
 def _bench_config(name, a, show_device):
     """Time every mode and batch of one configuration, interleaved with the matmul rate; print a line per
     (mode, batch) and the fit; return the hours of a paper run per mode (at the single batch)."""
@@ -93,29 +103,31 @@ def _bench_config(name, a, show_device):
     if show_device:
         print(f"device: {device}" + ("" if gpus else " (TensorFlow sees no GPU)"), flush=True)
     batch_sizes = a.batch_sizes or [paper_windows(named_config(name))]  # the batch rule on one device
-    runs, steps = [(mode, b) for b in batch_sizes for mode in a.modes], []
-    for mode, b in runs:
+    runs, steps = [(_label(a, mode, form), mode, form, b) for b in batch_sizes for mode, form in a.variants], []
+    for _, mode, form, b in runs:
         variant, flags = main_argv(name)
-        args = cli.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b)])
+        args = cli.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b), "--kernels", form])
         cfg = cli.model_config(args)
         tr = Trainer(cfg, cli.train_config(args), tf.distribute.MirroredStrategy([device]))
         batch = tf.random.normal([b, cfg.canvas_size, 1]) * 0.1
         iterator = iter(tr.strategy.experimental_distribute_dataset(
             tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
-        steps.append(lambda tr=tr, it=iterator: {k: v.numpy() for k, v in tr.step(it).items()})
+        # the forms are read when the step is traced, at its first call: each step sets its own first
+        steps.append(lambda tr=tr, it=iterator, form=form: (conv_kernels.use(form),
+                                                            {k: v.numpy() for k, v in tr.step(it).items()}))
     with tf.device(device):
         rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # all timed interleaved
     flops = {b: counted_iteration_flops(tr, b) for b in batch_sizes}  # the same graph in every mode
     hours = {}
-    for (mode, b), s in zip(runs, seconds):
+    for (mode, _, _, b), s in zip(runs, seconds):
         hours[mode] = PAPER_RUN_WINDOWS * s / (2 * b) / 3600
         print(f"{name} {mode}: {2 * b / s:.2f} windows/s (both batches of {b}; "
               f"{s:.2f} s/iteration), {flops[b] / 1e9:.0f} GFLOP/iteration -> {flops[b] / s / 1e9:.1f} GFLOP/s = "
               f"{100 * flops[b] / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)"
               + (f"; a paper run: {hours[mode]:.1f} h" if a.hours else ""), flush=True)
     if len(batch_sizes) > 1:
-        for mode in a.modes:
-            times = [s for (m, _), s in zip(runs, seconds) if m == mode]
+        for mode in dict.fromkeys(label for label, *_ in runs):
+            times = [s for (m, *_), s in zip(runs, seconds) if m == mode]
             fixed, per_window, per_window_flops = _fit(batch_sizes, times, [flops[b] for b in batch_sizes])
             print(f"{name} {mode}, seconds/iteration = {fixed:.3f} + {per_window:.4f} x batch: the part that does "
                   f"not grow with the batch is {100 * fixed / times[0]:.0f} % of an iteration at batch "
