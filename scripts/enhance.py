@@ -20,7 +20,7 @@ import_tensorflow()
 from tqdm import tqdm  # noqa: E402
 
 from common.audio.audio import AudioError  # noqa: E402
-from common.config.flags import add_checkpoint_flag, add_field_flags, add_window_flags  # noqa: E402
+from common.config.flags import add_checkpoint_flag, add_field_flags, add_run_flag, add_window_flags  # noqa: E402
 from common.enhancement.enhance import Enhancer  # noqa: E402
 from common.enhancement.enhance_files import enhance_file  # noqa: E402
 from common.config.train_config import TrainConfig  # noqa: E402
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="an audio file or a directory of .wav files")
     p.add_argument("-o", "--output", help="output file (for a file) or directory (for a directory)")
-    p.add_argument("--run", required=True, help="run directory (flags.json, checkpoints/)")
+    add_run_flag(p)
     add_checkpoint_flag(p)
     add_window_flags(p)
     p.add_argument("--seed", type=int, help="seed the generator's z (repeatable output; default: unseeded)")

@@ -18,7 +18,7 @@ from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common.config.flags import add_field_flags, positive_int  # noqa: E402
+from common.config.flags import add_field_flags, add_run_flag, positive_int  # noqa: E402
 from common.config.train_config import TrainConfig  # noqa: E402
 from common.enhancement.run_enhance import enhance_checkpoints  # noqa: E402
 from common.nn import conv_kernels  # noqa: E402
@@ -32,7 +32,7 @@ from common.system.paths import refuse_output_over_input  # noqa: E402
 @exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True, help="run directory (flags.json, checkpoints/)")
+    add_run_flag(p)
     p.add_argument("--test_wav_dir", required=True, help="the noisy .wav files to enhance")
     p.add_argument("--last", type=int, default=TESTED_CHECKPOINTS, help="how many of the newest readable checkpoints")
     p.add_argument("--seed", type=int, help="seed z before each checkpoint (default: unseeded, as test mode)")

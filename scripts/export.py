@@ -20,9 +20,9 @@ from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 import_tensorflow()
 
-from common.config.flags import add_checkpoint_flag, add_field_flags, overlap_fraction  # noqa: E402
-from common.enhancement.export_files import write_exports  # noqa: E402
+from common.config.flags import add_checkpoint_flag, add_field_flags, add_overlap_flag, add_run_flag  # noqa: E402
 from common.config.train_config import TrainConfig  # noqa: E402
+from common.enhancement.export_files import write_exports  # noqa: E402
 from common.nn import conv_kernels  # noqa: E402
 from common.rundir.trained_chain import load_chain  # noqa: E402
 from common.system.errors import exit_on_error  # noqa: E402
@@ -32,10 +32,9 @@ from common.system.paths import check_output_folder  # noqa: E402
 @exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", required=True, help="run directory (flags.json, checkpoints/)")
+    add_run_flag(p)
     add_checkpoint_flag(p)
-    p.add_argument("--test_overlap", "--overlap", dest="test_overlap", type=overlap_fraction, default=0.0,
-                   help="window overlap (0 = the paper's non-overlapping windows; 0.5 = overlap-add with a Hann window)")
+    add_overlap_flag(p)
     p.add_argument("--out", required=True, help="the export folder (made; must not hold an export already)")
     add_field_flags(p, TrainConfig, only=("kernels",))
     a = p.parse_args(argv)

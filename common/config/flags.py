@@ -52,10 +52,20 @@ def add_checkpoint_flag(parser) -> None:
                         help="checkpoint: iteration number, latest, or best (kept by --valid_wav_dir)")
 
 
+def add_run_flag(parser) -> None:
+    """--run: the trained run a tool reads (its flags.json and checkpoints)."""
+    parser.add_argument("--run", required=True, help="run directory (flags.json, checkpoints/)")
+
+
 def add_window_flags(parser) -> None:
     """--test_batch and --test_overlap: how test-time enhancement cuts a file (aliases --batch, --overlap)."""
     parser.add_argument("--test_batch", "--batch", dest="test_batch", type=positive_int, default=64,
                         help="windows per generator call")
+    add_overlap_flag(parser)
+
+
+def add_overlap_flag(parser) -> None:
+    """--test_overlap (alias --overlap): the windows' overlap at test time."""
     parser.add_argument("--test_overlap", "--overlap", dest="test_overlap", type=overlap_fraction, default=0.0,
                         help="window overlap at test time (0 = the paper's non-overlapping windows; 0.5 = "
                              "overlap-add with a Hann window)")
