@@ -61,7 +61,8 @@ def main(argv=None) -> int:
                 ax.plot(table["iteration"][len(table) - len(y):], y, label=label)
             ax.set(title=title)
     for ax in axes.flat:
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:  # a panel no run has a column for stays without a legend
+            ax.legend(fontsize=7)
     for ax in axes[1]:
         ax.set_xlabel("iteration")
     plotlib.save(fig, a.out)
