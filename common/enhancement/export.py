@@ -1,7 +1,8 @@
-"""A trained chain as a self-contained TensorFlow graph (common/enhancement/export_files.py writes it as a SavedModel,
-a TFLite and an ONNX model): a float32 16 kHz waveform of any length in, the enhanced waveform of the same length out, computed as
-test mode computes it (common/enhancement/enhance.py): pre-emphasis, the paper's non-overlapping windows (or
-`overlap` with a Hann blend), every stage, the last stage's output trimmed and de-emphasised.
+"""A trained chain as a self-contained TensorFlow graph (common/enhancement/export_files.py writes it as a
+SavedModel, a TFLite and an ONNX model): a float32 16 kHz waveform of any length in, the enhanced waveform of the
+same length out, computed as test mode computes it (common/enhancement/enhance.py): pre-emphasis, the paper's
+non-overlapping windows (or `overlap` with a Hann blend), every stage, the last stage's output trimmed and
+de-emphasised.
 
 z: `enhance_with_z(waveform, z)` takes it, shape [stages, windows, *z_shape] (`windows_of(T)` windows of a
 T-sample waveform; draw it from N(0, 1) as test mode does); `enhance(waveform)` draws it inside from N(0, 1).
