@@ -268,7 +268,7 @@ def test_run_isegan_sh_demo_end_to_end(demo_dir, tmp_path, run_script_env):
     assert checkpoint_files.checkpoint_steps(str(run)) == [1, 2, 3, 4, 5]
     saved = flags_file.load_flags(str(run))
     assert saved["dataset"]["corpus"] == "demo" and saved["model"]["g_enc_depths"] == [8, 8, 16, 16, 32]
-    assert saved["training"]["recipe"] == "quick" and saved["training"]["preemph"] == 0.5
+    assert saved["training"]["recipe"] == "quick" and saved["training"]["preemph"] == 0.8
     assert saved["training"]["mixed_precision"] == "bfloat16" and saved["flags"]["xla"] is False
     tests = sorted(os.listdir(demo_dir / "noisy_testset_wav_16k"))
     for step in range(1, 6):

@@ -28,7 +28,7 @@ def test_resume_continues_counter_and_history(tiny_records, tmp_path):
 def test_recipe_is_recorded_and_a_resume_without_it_names_it(tiny_records, tmp_path):
     TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--recipe", "quick", "--max_steps", "2")).train()
     training = flags_file.load_flags(str(tmp_path))["training"]
-    assert (training["recipe"], training["preemph"], training["adv_weight"]) == ("quick", 0.5, 0.0)
+    assert (training["recipe"], training["preemph"], training["adv_weight"]) == ("quick", 0.8, 0.0)
     with pytest.raises(FlagsMismatch, match="recipe: quick \\(saved\\) vs paper"):
         TrainingRun(tiny_args("segan", tmp_path, tiny_records, "--max_steps", "4")).train()
 
