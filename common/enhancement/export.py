@@ -86,7 +86,8 @@ class ExportedEnhancer(tf.Module):
         return tf.nn.conv1d(history, self.deemphasis[:, None, None], 1, "VALID")[0, :, 0]
 
     # Framing and overlap-add in hop-long blocks (a window spans `reach` blocks): slices, pads and reshapes only,
-    # which TFLite's built-in ops hold (tf.signal.frame and overlap_and_add need ops it has not).
+    # which TFLite's built-in ops hold (tf.signal.frame and overlap_and_add need ops it has not); unlike
+    # common/nn/conv_kernels.py's overlap-add, for a window count known only when the graph runs.
     @property
     def reach(self) -> int:
         return -(-self.canvas // self.hop)
