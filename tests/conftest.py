@@ -24,16 +24,16 @@ from tests import synthetic_speech  # noqa: E402
 
 
 def pytest_configure(config):
-    """Two logical CPU devices, so tf.distribute code runs with two replicas on a machine without GPUs.
-    Not in pytest-xdist's controller, which runs no test: TensorFlow stays out of that process."""
+    """Two logical CPU devices, so tf.distribute code runs with two replicas on a machine without GPUs (and two
+    logical GPUs from a single GPU: tests/devices.py). Not in pytest-xdist's controller, which runs no test:
+    TensorFlow stays out of that process."""
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
         return
     from common.system.quiet_tf import import_tensorflow
+    from tests import devices
 
-    tf = import_tensorflow()
-    tf.config.set_logical_device_configuration(
-        tf.config.list_physical_devices("CPU")[0],
-        [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+    import_tensorflow()
+    devices.configure()
 
 
 def seed_of(node) -> int:
@@ -130,6 +130,29 @@ def one_replica():
     import tensorflow as tf
 
     return tf.distribute.MirroredStrategy(["/cpu:0"])
+
+
+@pytest.fixture(scope="session")
+def device_replicas(request):
+    """Two replicas on the devices under test (tests/devices.py): the two GPUs, else the two logical CPUs (the
+    session's one strategy over them)."""
+    import tensorflow as tf
+
+    from tests import devices
+
+    if not tf.config.list_logical_devices("GPU"):
+        return request.getfixturevalue("two_replicas")
+    return tf.distribute.MirroredStrategy(devices.under_test())
+
+
+@pytest.fixture(scope="session")
+def device_replica():
+    """One replica on the device under test."""
+    import tensorflow as tf
+
+    from tests import devices
+
+    return tf.distribute.MirroredStrategy(devices.under_test()[:1])
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ SLOW = [  # module::test: what makes a tier slow (each 25 s to 3 min on 2 cores)
     "test_precision::test_low_precision_training_follows_the_float32_loss_curve",  # 2 x 200 iterations
     "test_xla::test_xla_training_runs_on_two_replicas_and_keeps_the_spectral_norm_state",  # XLA compilation
     "test_reference_io::test_xla_and_low_precision_train_steps_match_the_plain_one",
+    "test_gpu::test_an_xla_iteration_on_the_device_equals_the_plain_one_on_the_cpu",
     "test_export::test_exports_equal_test_mode_for_the_same_z_in_a_fresh_process",  # SavedModel and TFLite
 ]
 

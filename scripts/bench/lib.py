@@ -1,14 +1,49 @@
-"""Shared by the benchmark scripts: FLOP counts of the reference networks and timings taken in the
-same run as the machine's fp32 matmul rate, so that ratios between them are meaningful."""
+"""Shared by the benchmark scripts: FLOP counts of the reference networks, timings taken in the
+same run as the machine's fp32 matmul rate, so that ratios between them are meaningful, and the training step of
+a named configuration in each speed mode."""
 import argparse
 import math
 import time
 
 import tensorflow as tf
 
+from common.config import cli
+from common.config.named_configs import main_argv, named_config, paper_windows, tiny
+from common.nn import conv_kernels
+from common.training.trainer import Trainer
+
 # windows through the training step in a paper run: 48,700 iterations x 2 batches x 100 windows, or SASEGAN's
 # 97,400 x 2 x 50 (docs/design.md, Appendix B)
 PAPER_RUN_WINDOWS = 48_700 * 2 * 100
+
+
+# speed modes: main.py's flags. fp32 turns TF32 off (true float32 convs and matmuls); every other mode leaves
+# TensorFlow's default, which runs them as TF32 on GPUs that have it (Ampere and newer; none on a CPU).
+MODES = {"fp32": [], "tf32": [], "xla": ["--xla"],
+         **{p: ["--mixed_precision", p] for p in ("bfloat16", "float16")},
+         **{f"xla+{p}": ["--xla", "--mixed_precision", p] for p in ("bfloat16", "float16")}}
+
+
+def timed_step(name, mode, form, batch=None, device="/cpu:0", small=False):
+    """(trainer, windows per batch, step): one training iteration of a named configuration (`small`: its tiny
+    version, tests' size) in a speed mode with a kernel form, on one device, each call on the same in-memory
+    batch (the batch rule's windows by default). The forms and TF32 are set at each call: several steps can be
+    timed interleaved."""
+    variant, flags = main_argv(name)
+    batch = batch or paper_windows(named_config(name))
+    args = cli.parse(variant, [*flags, *MODES[mode], "--batch_size", str(batch), "--kernels", form])
+    cfg = tiny(name) if small else cli.model_config(args)
+    tr = Trainer(cfg, cli.train_config(args), tf.distribute.MirroredStrategy([device]))
+    windows = tf.random.normal([batch, cfg.canvas_size, 1]) * 0.1
+    iterator = iter(tr.strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensors((windows, windows + 0.01)).repeat()))
+
+    def step():  # the forms are read when the step is traced, at its first call
+        conv_kernels.use(form)
+        tf.config.experimental.enable_tensor_float_32_execution(mode != "fp32")
+        return {k: v.numpy() for k, v in tr.step(iterator).items()}
+
+    return tr, batch, step
 
 
 def conv_layers(cfg):
@@ -99,10 +134,17 @@ def best_times(fns, repeats):
 
 
 def matmul_rate(size, fns, repeats):
-    """(fp32 matmul FLOP/s, best seconds of each of `fns`), all timed interleaved in one run."""
+    """(fp32 matmul FLOP/s with TF32 off, best seconds of each of `fns`), all timed interleaved in one run."""
     a = tf.random.normal([size, size])
     matmul = tf.function(lambda: tf.matmul(a, a))
-    t_mm, *times = best_times([lambda: matmul().numpy(), *fns], repeats)
+
+    def fp32_matmul():  # TF32 off, whatever the timed steps set
+        tf32 = tf.config.experimental.tensor_float_32_execution_enabled()
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+        matmul().numpy()
+        tf.config.experimental.enable_tensor_float_32_execution(tf32)
+
+    t_mm, *times = best_times([fp32_matmul, *fns], repeats)
     return 2 * size ** 3 / t_mm, *times
 
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
 
-    python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes default xla bfloat16]
+    python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes tf32 xla bfloat16]
                                   [--kernels tuned native] [--batch_size B [B ...]] [--iterations 4]
 
-For each configuration and mode (default: the paper's fp32; xla: --xla; bfloat16 or float16: --mixed_precision;
-xla+bfloat16, xla+float16: both), and each kernel form of --kernels (default auto: tuned on a CPU, native on a
+For each configuration and mode (scripts/bench/lib.py MODES; default tf32: the paper's float32 as TensorFlow runs it,
+TF32 on GPUs that have it; fp32: TF32 off; xla: --xla; bfloat16 or float16: --mixed_precision; xla+bfloat16,
+xla+float16: both), and each kernel form of --kernels (default auto: tuned on a CPU, native on a
 GPU; common/nn/conv_kernels.py): seconds per iteration (one D step and one G step, each on its own batch of
 --batch_size windows; default: the batch rule on one device, the paper's windows per iteration, SASEGAN 50,
 the others 100), windows/s with both batches counted, and the FLOP rate that implies as a share of the matmul rate. FLOP per iteration: counted
@@ -25,7 +26,7 @@ configuration in a process of its own, so a grid needs the memory of its largest
 --hours adds the hours that the paper's 100 epochs of VoiceBank would take at each measured rate on one such
 device: every configuration's run feeds its step PAPER_RUN_WINDOWS windows (48,700 iterations x 2 batches
 x 100 windows, or SASEGAN's 97,400 x 2 x 50; docs/design.md, Appendix B); a run on two GPUs takes about half.
-scripts/gpu_check.sh runs it for the whole paper grid.
+scripts/gpu_check.sh times one configuration per process and mode on a GPU and reports the grid's hours.
 """
 import argparse
 import multiprocessing
@@ -39,24 +40,18 @@ from common.system.quiet_tf import import_tensorflow  # noqa: E402
 
 tf = import_tensorflow()
 
-from common.config import cli  # noqa: E402
-from common.config.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, named_config, paper_windows  # noqa: E402
 from common.config.train_config import KERNEL_FORMS  # noqa: E402
-from common.nn import conv_kernels  # noqa: E402
 from common.system.errors import exit_on_error  # noqa: E402
-from common.training.trainer import Trainer  # noqa: E402
-from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate  # noqa: E402
-
-MODES = {"default": [], "xla": ["--xla"],  # mode: main.py flags
-         **{p: ["--mixed_precision", p] for p in ("bfloat16", "float16")},
-         **{f"xla+{p}": ["--xla", "--mixed_precision", p] for p in ("bfloat16", "float16")}}
+from scripts.bench.lib import MODES, PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate, timed_step  # noqa: E402
 
 
 @exit_on_error
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--configs", nargs="+", default=["SEGAN", "ISEGAN-SA-2", "DSEGAN-2"], choices=PAPER_CONFIGS)
-    p.add_argument("--modes", nargs="+", default=["default"], choices=tuple(MODES))
+    p.add_argument("--modes", nargs="+", default=["tf32"], choices=tuple(MODES),
+                   help="speed modes (scripts/bench/lib.py MODES; tf32 is TensorFlow's default, fp32 TF32 off)")
     p.add_argument("--kernels", nargs="+", default=["auto"], choices=KERNEL_FORMS,
                    help="the layers' kernel forms to time each mode with (common/nn/conv_kernels.py)")
     p.add_argument("--batch_size", "--batch", dest="batch_sizes", nargs="+", type=int,
@@ -105,16 +100,8 @@ def _bench_config(name, a, show_device):
     batch_sizes = a.batch_sizes or [paper_windows(named_config(name))]  # the batch rule on one device
     runs, steps = [(_label(a, mode, form), mode, form, b) for b in batch_sizes for mode, form in a.variants], []
     for _, mode, form, b in runs:
-        variant, flags = main_argv(name)
-        args = cli.parse(variant, [*flags, *MODES[mode], "--batch_size", str(b), "--kernels", form])
-        cfg = cli.model_config(args)
-        tr = Trainer(cfg, cli.train_config(args), tf.distribute.MirroredStrategy([device]))
-        batch = tf.random.normal([b, cfg.canvas_size, 1]) * 0.1
-        iterator = iter(tr.strategy.experimental_distribute_dataset(
-            tf.data.Dataset.from_tensors((batch, batch + 0.01)).repeat()))
-        # the forms are read when the step is traced, at its first call: each step sets its own first
-        steps.append(lambda tr=tr, it=iterator, form=form: (conv_kernels.use(form),
-                                                            {k: v.numpy() for k, v in tr.step(it).items()}))
+        tr, _, step = timed_step(name, mode, form, b, device)
+        steps.append(step)
     with tf.device(device):
         rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # all timed interleaved
     flops = {b: counted_iteration_flops(tr, b) for b in batch_sizes}  # the same graph in every mode
