@@ -1,4 +1,9 @@
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -7,6 +12,7 @@ import soundfile as sf
 from common.audio import demo_corpus
 from scripts import make_demo_corpus
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPLITS = {"train": demo_corpus.TRAIN_SNRS, "test": demo_corpus.TEST_SNRS}
 
 
@@ -112,3 +118,20 @@ def test_recording_floor_has_voicebanks_band_powers():
         share = power[(f >= low) & (f < high)].sum() / power.sum()
         assert 10 * np.log10(share * np.mean(floor ** 2)) == pytest.approx(db, abs=0.1), (low, high)
     assert not np.allclose(floor[:100], demo_corpus.recording_floor(16000 * 10, np.random.default_rng(5))[:100])
+
+
+@pytest.mark.parametrize("length", ["short", "long"])
+def test_any_temporary_folder_works_and_the_worker_processes_leave_nothing_in_it(length, tmp_path):
+    """eSpeak's voice files live only while a voice is set (worker processes end without running finalisers), in a
+    folder of a path short enough for eSpeak NG (a long TMPDIR: /tmp instead)."""
+    temporary = tempfile.mkdtemp(prefix="t" if length == "short" else "t" * 40)  # 40: too long for eSpeak
+    try:
+        out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make_demo_corpus.py"), "--out_dir",
+                              str(tmp_path / "corpus"), "--train_files", "2", "--test_files", "2", "--min_seconds",
+                              "1", "--max_seconds", "1.5", "--jobs", "2"], capture_output=True, text=True,
+                             timeout=300, env={**os.environ, "TMPDIR": temporary})
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert len(list((tmp_path / "corpus" / "clean_trainset_wav_16k").iterdir())) == 2
+        assert os.listdir(temporary) == []
+    finally:
+        shutil.rmtree(temporary)

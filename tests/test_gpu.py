@@ -29,11 +29,10 @@ def dut() -> str:
     return devices.under_test()[0]
 
 
-def inputs(cfg, batch, rng, stages=None):
+def inputs(cfg, batch, rng):
     """A clean and a noisy batch and a z per stage."""
     clean, noisy = (tf.constant(0.3 * rng.standard_normal((batch, cfg.canvas_size, 1)), tf.float32) for _ in "cn")
-    return clean, noisy, [tf.constant(rng.standard_normal(cfg.z_shape(batch)), tf.float32)
-                          for _ in range(stages or cfg.stages)]
+    return clean, noisy, [tf.constant(rng.standard_normal(cfg.z_shape(batch)), tf.float32) for _ in range(cfg.stages)]
 
 
 def gradient_deviations(got, want):

@@ -20,6 +20,7 @@ from common.audio.audio import SAMPLE_RATE, resample
 _SYNCHRONOUS = 2               # espeak_AUDIO_OUTPUT: samples handed to the callback, no playback
 _POS_CHARACTER, _CHARS_UTF8 = 1, 1
 _RATE = 1                      # espeak_PARAMETER: words per minute
+_MAX_VOICE_PATH = 54           # the longest voice-file path measured to load
 _engine = None
 
 
@@ -57,7 +58,6 @@ class _Engine:
         self.rate = self.lib.espeak_Initialize(_SYNCHRONOUS, 0, data.encode(), 0)
         if self.rate <= 0:
             raise SpeechError(f"eSpeak NG failed to start with the voice data in {data}")
-        self.voices = tempfile.TemporaryDirectory(prefix="espeak_voices_")  # removed with the engine
         self.chunks: list[np.ndarray] = []
         callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
         self._callback = callback(self._collect)  # kept alive as long as the engine
@@ -68,18 +68,20 @@ class _Engine:
             self.chunks.append(np.ctypeslib.as_array(samples, shape=(n,)).copy())
         return 0
 
-    def _voice_file(self, voice: Voice) -> str:
-        text = voice.file_text()
-        path = os.path.join(self.voices.name, hashlib.sha1(text.encode()).hexdigest()[:16])
-        if not os.path.exists(path):
+    def _set_voice(self, voice: Voice) -> None:
+        """eSpeak reads a voice from a file, once, when it is set: the file lives only that long (a folder kept for
+        the process would outlive worker processes, which end without running finalisers)."""
+        with tempfile.TemporaryDirectory(prefix="espeak_", dir=_short_temporary_folder()) as folder:
+            text = voice.file_text()
+            path = os.path.join(folder, hashlib.sha1(text.encode()).hexdigest()[:12])  # a name per voice
             with open(path, "w") as f:
                 f.write(text)
-        return path
+            if self.lib.espeak_SetVoiceByFile(path.encode()) != 0:
+                raise SpeechError(f"eSpeak NG rejected the voice {voice}")
 
     def say(self, text: str, voice: Voice, wpm: int, seed: int) -> np.ndarray:
         self.chunks = []
-        if self.lib.espeak_SetVoiceByFile(self._voice_file(voice).encode()) != 0:
-            raise SpeechError(f"eSpeak NG rejected the voice {voice}")
+        self._set_voice(voice)
         self.lib.espeak_SetParameter(_RATE, int(wpm), 0)
         self.lib.espeak_ng_SetRandSeed(int(seed))
         encoded = text.encode()
@@ -87,6 +89,17 @@ class _Engine:
             raise SpeechError(f"eSpeak NG could not speak {text[:40]!r}")
         self.lib.espeak_Synchronize()
         return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16)
+
+
+def _short_temporary_folder() -> str:
+    """The temporary folder, or /tmp where its path is too long for eSpeak NG, which silently cuts a voice file's
+    path (measured: 54 characters load, 64 do not; ours adds 29 to the folder's)."""
+    for folder in (tempfile.gettempdir(), "/tmp"):
+        if len(folder) + 29 <= _MAX_VOICE_PATH and os.access(folder, os.W_OK):
+            return folder
+    raise SpeechError(f"no temporary folder with a path of at most {_MAX_VOICE_PATH - 29} characters for eSpeak NG's "
+                      f"voice files ({tempfile.gettempdir()} is {len(tempfile.gettempdir())}, /tmp not writable): "
+                      f"set TMPDIR to a shorter one")
 
 
 def speak(text: str, voice: Voice, wpm: int = 160, seed: int = 0) -> np.ndarray:

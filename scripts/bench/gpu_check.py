@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def main(argv=None) -> int:
               f"--device cpu writes the report from the CPU)")
         return 0
     os.makedirs(a.out_dir, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # a scheduler's stop: children stopped
     with locks.exclusive(os.path.join(a.out_dir, ".gpu_check.lock"), f"GPU check {a.out_dir}"):
         return _check(a, gpu)
 
@@ -141,6 +143,9 @@ def _in_child(fn, *args, timeout=None):
         except EOFError:
             process.join()
             return {"error": f"the process died (exit status {process.exitcode}; killed, e.g. out of memory)"}
+    except BaseException:  # Ctrl-C, SIGTERM: no process outlives the check
+        process.kill()
+        raise
     finally:
         process.join()
 
