@@ -33,7 +33,8 @@ def test_learning_benchmark_scores_every_checkpoint(demo_dir, tiny_records, tmp_
         # every 10th iteration, and where the time cap's SIGINT stopped it (a save at the current iteration)
         assert steps and steps == sorted(set(steps)) and all(s % 10 == 0 for s in steps[:-1]), steps
         walls = [float(r["wall_s"]) for r in mine]
-        assert walls == sorted(walls) and 0 < walls[-1] < minutes * 60 + 5
+        # stopped by the cap: its last save may take tens of seconds on a loaded machine (49.9 s seen in CI)
+        assert walls == sorted(walls) and 0 < walls[-1] < minutes * 60 + 60
         assert all(math.isfinite(float(r[m])) for r in mine for m in ("pesq", "ssnr", "stoi"))
         assert int(mine[0]["windows"]) == 2 * 2 * steps[0]  # two batches of 2 per iteration
         assert len(os.listdir(out / name / "enhanced" / str(steps[-1]))) == 4
