@@ -8,6 +8,7 @@ from common.system.quiet_tf import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from common.config import cli  # noqa: E402
+from common.system import cpu_threads  # noqa: E402
 from common.system.errors import TrainingDiverged, exit_on_error, os_fault  # noqa: E402
 from common.system.stop_signals import GracefulStop  # noqa: E402
 
@@ -15,6 +16,7 @@ from common.system.stop_signals import GracefulStop  # noqa: E402
 @exit_on_error
 def main(variant: str, argv=None) -> int:
     args = cli.parse(variant, argv)
+    cpu_threads.use(tf, args.cpu_op_threads)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
     from common.nn import conv_kernels

@@ -16,6 +16,7 @@ from common.config.recipes import RECIPES
 # --mixed_precision: the compute dtype of training (variables and optimizer state stay float32)
 PRECISIONS = ("float32", "bfloat16", "float16")
 KERNEL_FORMS = ("auto", "tuned", "native")  # common/nn/conv_kernels.py
+CPU_OP_THREADS = ("all", "one", "auto")  # common/system/cpu_threads.py
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +58,11 @@ class TrainConfig:
     kernels: str = field("auto", "the layers' kernel forms (common/nn/conv_kernels.py): tuned (fastest on CPU), native "
                                  "(TensorFlow's own conv ops and gradients, as on cuDNN) or auto (tuned without a GPU, "
                                  "native with one); the same results within float32 rounding", choices=KERNEL_FORMS)
+    cpu_op_threads: str = field("all", "TensorFlow's CPU ops: all (its default: each op split over every core), one "
+                                       "(each op on one core, as many ops at once as there are cores: 1.2x faster for "
+                                       "the quick recipe's narrow layers on 2 cores, 4%% slower at full width; "
+                                       "docs/speed.md) or auto (one on up to 2 cores, where it was measured, else all); "
+                                       "the same results within float32 rounding", choices=CPU_OP_THREADS)
     shuffle_buffer: int = field(1000, "windows in the shuffle buffer", shapes=True)
     seed: int | None = field(None, "seed the initial weights, data order and z (default: unseeded); in test "
                                    "mode, the z of the enhancement", type=int, shapes=True)

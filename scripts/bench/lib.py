@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from common.config import cli
 from common.config.named_configs import main_argv, named_config, paper_windows, tiny
+from common.config.recipes import RECIPES
 from common.nn import conv_kernels
 from common.training.trainer import Trainer
 
@@ -24,14 +25,15 @@ MODES = {"fp32": [], "tf32": [], "xla": ["--xla"],
          **{f"xla+{p}": ["--xla", "--mixed_precision", p] for p in ("bfloat16", "float16")}}
 
 
-def timed_step(name, mode, form, batch=None, device="/cpu:0", small=False):
+def timed_step(name, mode, form, batch=None, device="/cpu:0", small=False, recipe="paper"):
     """(trainer, windows per batch, step): one training iteration of a named configuration (`small`: its tiny
-    version, tests' size) in a speed mode with a kernel form, on one device, each call on the same in-memory
-    batch (the batch rule's windows by default). The forms and TF32 are set at each call: several steps can be
-    timed interleaved."""
+    version, tests' size) under a recipe (common/config/recipes.py) in a speed mode with a kernel form, on one
+    device, each call on the same in-memory batch (default: the recipe's batch, else the batch rule's windows).
+    The forms and TF32 are set at each call: several steps can be timed interleaved."""
     variant, flags = main_argv(name)
-    batch = batch or paper_windows(named_config(name))
-    args = cli.parse(variant, [*flags, *MODES[mode], "--batch_size", str(batch), "--kernels", form])
+    batch = batch or RECIPES[recipe].get("batch_size") or paper_windows(named_config(name))
+    args = cli.parse(variant, [*flags, "--recipe", recipe, *MODES[mode], "--batch_size", str(batch),
+                               "--kernels", form])
     cfg = tiny(name) if small else cli.model_config(args)
     tr = Trainer(cfg, cli.train_config(args), tf.distribute.MirroredStrategy([device]))
     windows = tf.random.normal([batch, cfg.canvas_size, 1]) * 0.1
@@ -133,19 +135,20 @@ def best_times(fns, repeats):
     return best
 
 
-def matmul_rate(size, fns, repeats):
-    """(fp32 matmul FLOP/s with TF32 off, best seconds of each of `fns`), all timed interleaved in one run."""
-    a = tf.random.normal([size, size])
-    matmul = tf.function(lambda: tf.matmul(a, a))
+def matmul_rate(size, fns, repeats, parallel=1):
+    """(fp32 matmul FLOP/s with TF32 off, best seconds of each of `fns`), all timed interleaved in one run;
+    `parallel` matmuls at once (one per core when each op runs on one core: --cpu_op_threads one)."""
+    a = [tf.random.normal([size, size]) for _ in range(parallel)]
+    matmul = tf.function(lambda: [tf.matmul(x, x) for x in a])
 
     def fp32_matmul():  # TF32 off, whatever the timed steps set
         tf32 = tf.config.experimental.tensor_float_32_execution_enabled()
         tf.config.experimental.enable_tensor_float_32_execution(False)
-        matmul().numpy()
+        [m.numpy() for m in matmul()]
         tf.config.experimental.enable_tensor_float_32_execution(tf32)
 
     t_mm, *times = best_times([fp32_matmul, *fns], repeats)
-    return 2 * size ** 3 / t_mm, *times
+    return parallel * 2 * size ** 3 / t_mm, *times
 
 
 def model_bench_parser(doc: str, batch: int) -> argparse.ArgumentParser:

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Training throughput at full size against this machine's fp32 matmul rate, measured in the same run.
+"""Training throughput (full size, or a recipe's) against this machine's fp32 matmul rate, measured in the same run.
 
     python scripts/bench/train.py [--configs SEGAN ISEGAN-SA-2 DSEGAN-2] [--modes tf32 xla bfloat16]
                                   [--kernels tuned native] [--batch_size B [B ...]] [--iterations 4]
+                                  [--recipe quick] [--cpu_op_threads all one]
 
 For each configuration and mode (scripts/bench/lib.py MODES; default tf32: the paper's float32 as TensorFlow runs it,
 TF32 on GPUs that have it; fp32: TF32 off; xla: --xla; bfloat16 or float16: --mixed_precision; xla+bfloat16,
@@ -16,6 +17,10 @@ convs' forward costs G and D (4.32 and 1.45 GFLOP per window at full size) with 
 stages (iteration_flops):
   D step: N·G (chain) + 3·(N+2)·D (reference, real and N fake passes, forward and backward)
   G step: 3·N·G (chain forward and backward) + 3·(N+1)·D (reference and N fake passes)
+--recipe quick times the quick recipe's step instead (quarter width, L1 and STFT loss, G alone: an iteration is
+one G step, 3·N·G, on its batch of 8). --cpu_op_threads times each threading of TensorFlow's CPU ops in a
+process of its own (common/system/cpu_threads.py), with the matmul rate measured under the same threading
+(under "one", one matmul per core at once, since each op then runs on one core).
 With two or more batch sizes it also fits seconds/iteration = fixed + per_window x batch per mode: the fixed
 part is the work whose cost does not grow with the batch (reading and writing the weights and their gradients,
 the optimizer update, spectral norm's power iteration), and the per-window part's FLOP rate is what the
@@ -41,7 +46,9 @@ from common.system.quiet_tf import import_tensorflow  # noqa: E402
 tf = import_tensorflow()
 
 from common.config.named_configs import PAPER_CONFIGS, named_config, paper_windows  # noqa: E402
-from common.config.train_config import KERNEL_FORMS  # noqa: E402
+from common.config.recipes import RECIPES  # noqa: E402
+from common.config.train_config import CPU_OP_THREADS, KERNEL_FORMS  # noqa: E402
+from common.system import cpu_threads  # noqa: E402
 from common.system.errors import exit_on_error  # noqa: E402
 from scripts.bench.lib import MODES, PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate, timed_step  # noqa: E402
 
@@ -54,6 +61,12 @@ def main(argv=None) -> int:
                    help="speed modes (scripts/bench/lib.py MODES; tf32 is TensorFlow's default, fp32 TF32 off)")
     p.add_argument("--kernels", nargs="+", default=["auto"], choices=KERNEL_FORMS,
                    help="the layers' kernel forms to time each mode with (common/nn/conv_kernels.py)")
+    p.add_argument("--recipe", default="paper", choices=tuple(RECIPES),
+                   help="flag defaults (common/config/recipes.py): paper (full size), or quick (quarter width, G "
+                        "alone, batch 8)")
+    p.add_argument("--cpu_op_threads", nargs="+", default=["all"], choices=CPU_OP_THREADS,
+                   help="TensorFlow's CPU threading (common/system/cpu_threads.py), each in a process of its own; "
+                        "the matmul rate is measured with the same threading (under one: a matmul per core)")
     p.add_argument("--batch_size", "--batch", dest="batch_sizes", nargs="+", type=int,
                    help="windows per batch (default: the batch rule on one device, SASEGAN 50, the others 100); two "
                         "or more: also the fixed and per-window cost of an iteration")
@@ -66,13 +79,15 @@ def main(argv=None) -> int:
         a.batch_sizes = sorted(set(a.batch_sizes))  # the fit needs distinct sizes; its share is at the smallest
     if a.hours and a.batch_sizes and len(a.batch_sizes) > 1:
         p.error("--hours takes one --batch_size")
+    if a.hours and (len(a.cpu_op_threads) > 1 or a.recipe != "paper"):
+        p.error("--hours takes one --cpu_op_threads and the paper recipe")
     # One process per configuration: its trainers (one per mode and batch) and XLA programs are freed with it,
     # so the grid needs the memory of its largest configuration, not of all of them together.
     hours, failed = {_label(a, mode, form): 0.0 for mode, form in a.variants}, []
-    for i, name in enumerate(a.configs):
+    for i, (name, threads) in enumerate((n, t) for n in a.configs for t in a.cpu_op_threads):
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             try:
-                for mode, h in pool.submit(_bench_config, name, a, i == 0).result().items():
+                for mode, h in pool.submit(_bench_config, name, threads, a, i == 0).result().items():
                     hours[mode] += h
             except BrokenProcessPool:
                 failed.append(name)
@@ -90,25 +105,30 @@ def _label(a, mode, form):
     return mode if len(a.kernels) == 1 else f"{mode}, {form} kernels"
 
 
-def _bench_config(name, a, show_device):
-    """Time every mode and batch of one configuration, interleaved with the matmul rate; print a line per
-    (mode, batch) and the fit; return the hours of a paper run per mode (at the single batch)."""
+def _bench_config(name, threads, a, show_device):
+    """Time every mode and batch of one configuration under one CPU threading, interleaved with the matmul
+    rate; print a line per (mode, batch) and the fit; return the hours of a paper run per mode (at the single
+    batch)."""
+    threads = cpu_threads.use(tf, threads)  # before TensorFlow's first op in this process
     gpus = tf.config.list_logical_devices("GPU")
     device = gpus[0].name if gpus else "/cpu:0"
     if show_device:
         print(f"device: {device}" + ("" if gpus else " (TensorFlow sees no GPU)"), flush=True)
-    batch_sizes = a.batch_sizes or [paper_windows(named_config(name))]  # the batch rule on one device
+    # the recipe's batch, else the batch rule on one device
+    batch_sizes = a.batch_sizes or [RECIPES[a.recipe].get("batch_size") or paper_windows(named_config(name))]
     runs, steps = [(_label(a, mode, form), mode, form, b) for b in batch_sizes for mode, form in a.variants], []
     for _, mode, form, b in runs:
-        tr, _, step = timed_step(name, mode, form, b, device)
+        tr, _, step = timed_step(name, mode, form, b, device, recipe=a.recipe)
         steps.append(step)
-    with tf.device(device):
-        rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations)  # all timed interleaved
+    with tf.device(device):  # all timed interleaved
+        rate, *seconds = matmul_rate(a.matmul_size, steps, a.iterations,
+                                     cpu_threads.cores() if threads == "one" and not gpus else 1)
+    name = f"{name}{'' if a.recipe == 'paper' else ', ' + a.recipe + ' recipe'}, CPU op threads {threads}"
     flops = {b: counted_iteration_flops(tr, b) for b in batch_sizes}  # the same graph in every mode
-    hours = {}
+    hours, batches = {}, 2 if tr.adversarial else 1  # an iteration: a D and a G step, or (L1 alone) a G step
     for (mode, _, _, b), s in zip(runs, seconds):
-        hours[mode] = PAPER_RUN_WINDOWS * s / (2 * b) / 3600
-        print(f"{name} {mode}: {2 * b / s:.2f} windows/s (both batches of {b}; "
+        hours[mode] = PAPER_RUN_WINDOWS * s / (batches * b) / 3600
+        print(f"{name} {mode}: {batches * b / s:.2f} windows/s ({'both batches' if batches == 2 else 'the batch'} of {b}; "
               f"{s:.2f} s/iteration), {flops[b] / 1e9:.0f} GFLOP/iteration -> {flops[b] / s / 1e9:.1f} GFLOP/s = "
               f"{100 * flops[b] / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)"
               + (f"; a paper run: {hours[mode]:.1f} h" if a.hours else ""), flush=True)
