@@ -20,7 +20,7 @@ RECIPES = {
         "stft_weight": 1.0,     # + a multi-resolution STFT loss: less CSIG/COVL lost (docs/quick_recipe.md)
         "max_steps": 2200,      # about 7.5 minutes on 2 CPU cores: the main job within 10 (docs/quick_recipe.md)
         "lr_decay": 0.4,        # the last 40 % (from 1320) fall linearly to 0 (docs/quick_recipe.md)
-        "cpu_op_threads": "auto",  # narrow layers: one core per op, ops side by side on 2 cores (1.2x; docs/speed.md)
+        "cpu_op_threads": "auto",  # narrow layers: one core per op, ops side by side on 2 cores (1.1x; docs/speed.md)
         "save_freq": 50,        # the paper's: the five tested checkpoints are 2000 … 2200, late in the decay
     },
 }

@@ -59,10 +59,10 @@ class TrainConfig:
                                  "(TensorFlow's own conv ops and gradients, as on cuDNN) or auto (tuned without a GPU, "
                                  "native with one); the same results within float32 rounding", choices=KERNEL_FORMS)
     cpu_op_threads: str = field("all", "TensorFlow's CPU ops: all (its default: each op split over every core), one "
-                                       "(each op on one core, as many ops at once as there are cores: 1.2x faster for "
+                                       "(each op on one core, as many ops at once as there are cores: 1.1x faster for "
                                        "the quick recipe's narrow layers on 2 cores, 4%% slower at full width; "
-                                       "docs/speed.md) or auto (one on up to 2 cores, where it was measured, else all); "
-                                       "the same results within float32 rounding", choices=CPU_OP_THREADS)
+                                       "docs/speed.md) or auto (one on up to 2 cores, where it was measured, else "
+                                       "all); the same results within float32 rounding", choices=CPU_OP_THREADS)
     shuffle_buffer: int = field(1000, "windows in the shuffle buffer", shapes=True)
     seed: int | None = field(None, "seed the initial weights, data order and z (default: unseeded); in test "
                                    "mode, the z of the enhancement", type=int, shapes=True)

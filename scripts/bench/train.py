@@ -125,10 +125,11 @@ def _bench_config(name, threads, a, show_device):
                                      cpu_threads.cores() if threads == "one" and not gpus else 1)
     name = f"{name}{'' if a.recipe == 'paper' else ', ' + a.recipe + ' recipe'}, CPU op threads {threads}"
     flops = {b: counted_iteration_flops(tr, b) for b in batch_sizes}  # the same graph in every mode
-    hours, batches = {}, 2 if tr.adversarial else 1  # an iteration: a D and a G step, or (L1 alone) a G step
+    batches = 2 if tr.adversarial else 1  # an iteration: a D and a G step, or (L1 alone) a G step
+    which, hours = "both batches" if batches == 2 else "the batch", {}
     for (mode, _, _, b), s in zip(runs, seconds):
         hours[mode] = PAPER_RUN_WINDOWS * s / (batches * b) / 3600
-        print(f"{name} {mode}: {batches * b / s:.2f} windows/s ({'both batches' if batches == 2 else 'the batch'} of {b}; "
+        print(f"{name} {mode}: {batches * b / s:.2f} windows/s ({which} of {b}; "
               f"{s:.2f} s/iteration), {flops[b] / 1e9:.0f} GFLOP/iteration -> {flops[b] / s / 1e9:.1f} GFLOP/s = "
               f"{100 * flops[b] / s / rate:.1f} % of the fp32 matmul rate ({rate / 1e9:.1f} GFLOP/s)"
               + (f"; a paper run: {hours[mode]:.1f} h" if a.hours else ""), flush=True)
