@@ -135,7 +135,7 @@ def test_every_training_flag_reaches_its_field_and_flags_json_records_the_run_sh
     from common.config.train_config import RUN_SHAPING, TrainConfig
 
     given = {"recipe": "quick", "e2e_dataset": "x.tfrecords", "save_path": str(tmp_path), "valid_wav_dir": None,
-             "mixed_precision": "bfloat16", "kernels": "native"}
+             "mixed_precision": "bfloat16", "kernels": "native", "cpu_op_threads": "one"}
     argv = []
     for f in flag_fields(TrainConfig):
         if isinstance(f.default, bool):
