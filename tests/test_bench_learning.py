@@ -40,3 +40,11 @@ def test_learning_benchmark_scores_every_checkpoint(demo_dir, tiny_records, tmp_
         assert len(os.listdir(out / name / "enhanced" / str(steps[-1]))) == 4
     assert "% of the fp32 matmul rate" in (out / "learning.md").read_text()
     assert (out / "learning.png").stat().st_size > 20_000
+
+
+def test_a_single_checkpoint_gives_no_rate_and_says_why():
+    from scripts.bench.learning import throughput
+
+    saved = {"training": {"batch_size": 2, "replicas": 1, "adv_weight": 1.0}}
+    line = throughput("paper", [{"iteration": 1, "wall_s": 0.7}], saved, 1e11)
+    assert "one checkpoint only" in line and "%" not in line

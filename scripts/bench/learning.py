@@ -107,6 +107,8 @@ def throughput(name: str, rows: list[dict], saved: dict, rate: float) -> str:
     per_iteration = saved["training"]["batch_size"] * saved["training"]["replicas"]
     adversarial = saved["training"]["adv_weight"] != 0
     span = rows[-1]["wall_s"] - rows[0]["wall_s"]
+    if len(rows) < 2:
+        return f"{name}: one checkpoint only (stopped by the time cap before its second): no rate to measure"
     if span <= 0:  # wall times are kept to 0.1 s: checkpoints closer than that give no rate
         return f"{name}: its checkpoints are too close in time (under 0.1 s apart) to measure a rate"
     its = (rows[-1]["iteration"] - rows[0]["iteration"]) / span
