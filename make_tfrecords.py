@@ -22,12 +22,11 @@ import tomllib
 
 from tqdm import tqdm
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common.audio import audio, records  # noqa: E402
-from common.config.flags import add_bool  # noqa: E402
-from common.system import locks  # noqa: E402
-from common.system.paths import same_place, unwritable  # noqa: E402
+from common.audio import audio, records
+from common.config.flags import add_bool
+from common.system import locks
+from common.system.paths import same_place, unwritable
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import sys
 
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.tf_quietly import tf  # first: TensorFlow without its start-up noise
 
-tf = import_tensorflow()
-
-from common.config import cli  # noqa: E402
-from common.system import cpu_threads  # noqa: E402
-from common.system.errors import TrainingDiverged, exit_on_error, os_fault  # noqa: E402
-from common.system.stop_signals import GracefulStop  # noqa: E402
+from common.config import cli
+from common.system import cpu_threads
+from common.system.errors import TrainingDiverged, exit_on_error, os_fault
+from common.system.stop_signals import GracefulStop
 
 
 @exit_on_error

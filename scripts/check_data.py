@@ -16,10 +16,9 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.audio import demo_corpus, records  # noqa: E402
-from common.audio.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
-from common.system.paths import same_place, unwritable  # noqa: E402
+from common.audio import demo_corpus, records
+from common.audio.voicebank import TRAIN_RECORDS, wav_dir
+from common.system.paths import same_place, unwritable
 
 DEMO_DIR = "demo"  # the demo corpus's folder in DATA_DIR
 FOLDERS = [wav_dir(kind, split) for split in ("train", "test") for kind in ("clean", "noisy")]

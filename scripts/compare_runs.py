@@ -20,13 +20,11 @@ warning. Prints the markdown (the configurations with their spreads, a table and
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.evaluation import configurations, paired, paired_report, run_scores  # noqa: E402
-from common.system.errors import UserError, exit_on_error  # noqa: E402
-from common.system.paths import check_output_file  # noqa: E402
+from common.evaluation import configurations, paired, paired_report, run_scores
+from common.system.errors import UserError, exit_on_error
+from common.system.paths import check_output_file
 
 
 def parse_args(argv=None):

@@ -16,10 +16,9 @@ import urllib.request
 
 from tqdm import tqdm
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from common.audio import voicebank
 
-from common.audio import voicebank  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BASE_URL = "https://datashare.ed.ac.uk/bitstream/handle/10283/2791/"
 

@@ -12,22 +12,19 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
+from tqdm import tqdm
 
-from tqdm import tqdm  # noqa: E402
-
-from common.audio.audio import AudioError  # noqa: E402
-from common.config.flags import add_checkpoint_flag, add_field_flags, add_run_flag, add_window_flags  # noqa: E402
-from common.enhancement.enhance import Enhancer  # noqa: E402
-from common.enhancement.enhance_files import enhance_file  # noqa: E402
-from common.config.train_config import TrainConfig  # noqa: E402
-from common.nn import conv_kernels  # noqa: E402
-from common.rundir.trained_chain import load_chain  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from common.system.paths import refuse_output_over_input  # noqa: E402
+from common.audio.audio import AudioError
+from common.config.flags import add_checkpoint_flag, add_field_flags, add_run_flag, add_window_flags
+from common.enhancement.enhance import Enhancer
+from common.enhancement.enhance_files import enhance_file
+from common.config.train_config import TrainConfig
+from common.nn import conv_kernels
+from common.rundir.trained_chain import load_chain
+from common.system.errors import exit_on_error
+from common.system.paths import refuse_output_over_input
 
 
 def jobs(src: str, dst: str | None) -> list[tuple[str, str]]:

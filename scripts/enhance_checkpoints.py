@@ -13,20 +13,17 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
-
-from common.config.flags import add_field_flags, add_run_flag, positive_int  # noqa: E402
-from common.config.train_config import TrainConfig  # noqa: E402
-from common.enhancement.run_enhance import enhance_checkpoints  # noqa: E402
-from common.nn import conv_kernels  # noqa: E402
-from common.rundir import layout  # noqa: E402
-from common.rundir.checkpoint_files import good_steps  # noqa: E402
-from common.rundir.layout import CHECKPOINT_DIR, ENHANCED_DIR, TESTED_CHECKPOINTS  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from common.system.paths import refuse_output_over_input  # noqa: E402
+from common.config.flags import add_field_flags, add_run_flag, positive_int
+from common.config.train_config import TrainConfig
+from common.enhancement.run_enhance import enhance_checkpoints
+from common.nn import conv_kernels
+from common.rundir import layout
+from common.rundir.checkpoint_files import good_steps
+from common.rundir.layout import CHECKPOINT_DIR, ENHANCED_DIR, TESTED_CHECKPOINTS
+from common.system.errors import exit_on_error
+from common.system.paths import refuse_output_over_input
 
 
 @exit_on_error

@@ -28,11 +28,10 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.evaluation import aggregate, report, scoring  # noqa: E402
-from common.rundir import layout  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from common.system.paths import check_output_file  # noqa: E402
+from common.evaluation import aggregate, report, scoring
+from common.rundir import layout
+from common.system.errors import exit_on_error
+from common.system.paths import check_output_file
 
 
 def parse_args(argv=None):

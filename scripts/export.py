@@ -12,21 +12,17 @@ Each export is loaded back and checked against the chain it came from on a test 
 README "Deployment" shows how to load each.
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
-
-from common.config.flags import add_checkpoint_flag, add_field_flags, add_overlap_flag, add_run_flag  # noqa: E402
-from common.config.train_config import TrainConfig  # noqa: E402
-from common.enhancement.export_files import write_exports  # noqa: E402
-from common.nn import conv_kernels  # noqa: E402
-from common.rundir.trained_chain import load_chain  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from common.system.paths import check_output_folder  # noqa: E402
+from common.config.flags import add_checkpoint_flag, add_field_flags, add_overlap_flag, add_run_flag
+from common.config.train_config import TrainConfig
+from common.enhancement.export_files import write_exports
+from common.nn import conv_kernels
+from common.rundir.trained_chain import load_chain
+from common.system.errors import exit_on_error
+from common.system.paths import check_output_folder
 
 
 @exit_on_error

@@ -15,16 +15,13 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.tf_quietly import tf  # first: TensorFlow without its start-up noise
 
-tf = import_tensorflow()
-
-from common.config import cli, variants  # noqa: E402
-from common.models import tf1_import  # noqa: E402
-from common.rundir import flags_file, layout  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from common.training.training_run import TrainingRun  # noqa: E402
+from common.config import cli, variants
+from common.models import tf1_import
+from common.rundir import flags_file, layout
+from common.system.errors import exit_on_error
+from common.training.training_run import TrainingRun
 
 
 @exit_on_error

@@ -17,21 +17,18 @@ import os
 import shutil
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from common.audio import audio  # noqa: E402
-from common.enhancement.enhance import Enhancer  # noqa: E402
-from common.evaluation import listening, listening_page as pages, run_scores  # noqa: E402
-from common.evaluation.paper_table import CORPUS_LABELS  # noqa: E402
-from common.rundir import layout  # noqa: E402
-from common.rundir.trained_chain import load_chain  # noqa: E402
-from common.system.errors import InputError, exit_on_error  # noqa: E402
-from scripts.plots import lib as plotlib, spectrograms as plot_spectrograms  # noqa: E402
+from common.audio import audio
+from common.enhancement.enhance import Enhancer
+from common.evaluation import listening, listening_page as pages, run_scores
+from common.evaluation.paper_table import CORPUS_LABELS
+from common.rundir import layout
+from common.rundir.trained_chain import load_chain
+from common.system.errors import InputError, exit_on_error
+from scripts.plots import lib as plotlib, spectrograms as plot_spectrograms
 
 REPORT, GRID = "report", "grid"  # RUN/report.html beside RUN/report/; DIR/grid.html beside DIR/grid/
 DPI = 90  # the spectrograms: 8 inches wide, 720 pixels

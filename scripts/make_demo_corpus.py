@@ -14,12 +14,11 @@ import sys
 
 from tqdm import tqdm
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common.audio import audio, demo_corpus  # noqa: E402
-from common.audio.voicebank import wav_dir  # noqa: E402
-from common.system import locks  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
+from common.audio import audio, demo_corpus
+from common.audio.voicebank import wav_dir
+from common.system import locks
+from common.system.errors import exit_on_error
 
 
 def parse_args(argv=None):

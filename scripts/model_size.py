@@ -6,17 +6,13 @@ Prints `NAME G_PARAMS D_PARAMS` per configuration (default: the paper's, docs/de
 --markdown prints the footprint table of docs/decisions.md §7 instead.
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
-
-from common.config.named_configs import PAPER_CONFIGS, named_config  # noqa: E402
-from common.evaluation import tables  # noqa: E402
-from common.models.build import parameter_counts  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, named_config
+from common.evaluation import tables
+from common.models.build import parameter_counts
 
 
 def main(argv=None) -> int:

@@ -4,12 +4,10 @@
 the paper's configurations, space-separated, or with --seed S the name of the run directory of seed S (the run
 scripts' SEEDS). An unknown name is an error naming the families. No TensorFlow."""
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common.config.named_configs import PAPER_CONFIGS, named_config, paper_gpus  # noqa: E402
-from common.rundir.layout import seed_run_name  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, named_config, paper_gpus
+from common.rundir.layout import seed_run_name
 
 
 def main(argv=None) -> int:

@@ -30,14 +30,13 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common.config.named_configs import PAPER_CONFIGS  # noqa: E402
-from common.evaluation import paired_report, paper_claims, published  # noqa: E402
-from common.evaluation.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, combine_seeds,  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS
+from common.evaluation import paired_report, paper_claims, published
+from common.evaluation.paper_table import (CORPUS_LABELS, DEMO, NOISY_CACHE, NOISY_DIR, combine_seeds,
                                            majority, markdown, noisy_row, order, run_summary, select, write_csv)
-from common.rundir import layout  # noqa: E402
-from common.system.errors import RunDirError, exit_on_error  # noqa: E402
+from common.rundir import layout
+from common.system.errors import RunDirError, exit_on_error
 
 
 @exit_on_error

@@ -16,7 +16,7 @@ COMMAND_LINES = len(PACKAGES)  # common/main.py, the variants' main.py, make_tfr
 # Packages whose modules import without TensorFlow (constants, configuration, data, run records, reports),
 # but for the modules named: each needs TensorFlow for its one job.
 TF_FREE_PACKAGES = ["system", "config", "audio", "rundir", "evaluation"]
-NEEDS_TF = {"common.system.quiet_tf", "common.audio.tfdata", "common.rundir.trained_chain"}
+NEEDS_TF = {"common.system.quiet_tf", "common.system.tf_quietly", "common.audio.tfdata", "common.rundir.trained_chain"}
 
 
 def project_modules() -> dict[str, str]:
@@ -114,3 +114,9 @@ def test_constants_configuration_and_reports_import_without_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]", out.stdout[:300]
+
+
+def test_tools_import_the_installed_package_without_path_insertion():
+    """pyproject.toml makes the code importable (scripts/setup.sh installs it editable): no tool edits sys.path."""
+    inserting = [m for m, path in project_modules().items() if "sys.path.insert(" in open(path).read()]
+    assert not inserting, f"modules that insert into sys.path: {inserting}"

@@ -9,18 +9,14 @@ forward conv, what the models use).
 One line per layer of G and D whose output is longer than MATMUL_MAX_LENGTH (the shorter ones run as
 matmuls), then the totals. --batch is the windows per call (the D step stacks N + 2 batches).
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.tf_quietly import tf  # first: TensorFlow without its start-up noise
+from common.config.named_configs import named_config
+from common.nn.conv_kernels import MATMUL_MAX_LENGTH, kernel_gradient
+from scripts.bench.lib import conv_layers, matmul_rate, model_bench_parser
 
-tf = import_tensorflow()
 tf.get_logger().setLevel("ERROR")  # two tf.functions per layer: TF's retracing warning is expected here
-
-from common.config.named_configs import named_config  # noqa: E402
-from common.nn.conv_kernels import MATMUL_MAX_LENGTH, kernel_gradient  # noqa: E402
-from scripts.bench.lib import conv_layers, matmul_rate, model_bench_parser  # noqa: E402
 
 
 def main(argv=None) -> int:

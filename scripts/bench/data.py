@@ -9,14 +9,11 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
-
-import make_tfrecords  # noqa: E402
-from common.audio.voicebank import wav_dir  # noqa: E402
-from scripts import make_demo_corpus  # noqa: E402
+import make_tfrecords
+from common.audio.voicebank import wav_dir
+from scripts import make_demo_corpus
 
 
 def main(argv=None) -> int:

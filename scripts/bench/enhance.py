@@ -19,17 +19,14 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from common.audio import audio  # noqa: E402
-from common.config.flags import add_window_flags  # noqa: E402
-from common.config.named_configs import named_config  # noqa: E402
-from scripts.bench.lib import conv_flops, matmul_rate  # noqa: E402
+from common.audio import audio
+from common.config.flags import add_window_flags
+from common.config.named_configs import named_config
+from scripts.bench.lib import conv_flops, matmul_rate
 
 
 def peak_rss_mb() -> float:

@@ -35,10 +35,10 @@ import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 
+from common.system import locks
+from common.system.errors import exit_on_error
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
-from common.system import locks  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
 
 FIGURES_ENV = "GPU_CHECK_FIGURES"  # a JSON-lines file the `gpu` tests append their figures to (tests/devices.py)
 REPORT_JSON, REPORT_MD, TESTS_LOG = "gpu_check.json", "gpu_check.md", "gpu_tests.log"

@@ -11,22 +11,17 @@ VoiceBank (PAPER_RUN_WINDOWS).
 The rates are assumptions, stated in the table's header: on a GPU, scripts/gpu_check.sh measures them.
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
+import keras
 
-tf = import_tensorflow()
-
-import keras  # noqa: E402
-
-from common.config import cli  # noqa: E402
-from common.config.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows  # noqa: E402
-from common.evaluation import tables  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from common.training.trainer import Trainer  # noqa: E402
-from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops  # noqa: E402
+from common.config import cli
+from common.config.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows
+from common.evaluation import tables
+from common.system.errors import exit_on_error
+from common.training.trainer import Trainer
+from scripts.bench.lib import PAPER_RUN_WINDOWS, counted_iteration_flops
 
 
 def rate(text: str) -> tuple[str, float]:

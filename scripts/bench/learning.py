@@ -19,21 +19,18 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
-
-from common.audio import metrics  # noqa: E402
-from common.audio.voicebank import TRAIN_RECORDS, wav_dir  # noqa: E402
-from common.config.named_configs import main_argv  # noqa: E402
-from common.enhancement.run_enhance import enhance_checkpoints  # noqa: E402
-from common.evaluation import scoring, tables  # noqa: E402
-from common.evaluation.tables import cell  # noqa: E402
-from common.rundir import checkpoint_files, flags_file, run_record  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from scripts.plots import lib as plotlib  # noqa: E402
-from scripts.bench.lib import iteration_flops, matmul_rate  # noqa: E402
+from common.audio import metrics
+from common.audio.voicebank import TRAIN_RECORDS, wav_dir
+from common.config.named_configs import main_argv
+from common.enhancement.run_enhance import enhance_checkpoints
+from common.evaluation import scoring, tables
+from common.evaluation.tables import cell
+from common.rundir import checkpoint_files, flags_file, run_record
+from common.system.errors import exit_on_error
+from scripts.plots import lib as plotlib
+from scripts.bench.lib import iteration_flops, matmul_rate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VARIANT, MODEL = main_argv("ISEGAN-SA-2")  # the paper's headline configuration

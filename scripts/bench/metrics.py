@@ -13,13 +13,12 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from common.system.blas import ONE_BLAS_THREAD  # noqa: E402
+from common.system.blas import ONE_BLAS_THREAD
 
 os.environ.update(ONE_BLAS_THREAD)  # before numpy loads: the evaluation's workers run with one BLAS thread
 
-from common.audio import audio, demo_corpus, metrics  # noqa: E402
+from common.audio import audio, demo_corpus, metrics
 
 EVALUATE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "evaluate.py")
 

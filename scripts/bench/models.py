@@ -8,17 +8,13 @@ implies (conv/deconv multiply-adds only, 2 FLOP each: 4.32 GFLOP per 16384-sampl
 G, 1.45 for D) and that figure as a share of the matmul rate. Every timing is the best of
 `--repeats` runs of a tf.function.
 """
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.tf_quietly import tf  # first: TensorFlow without its start-up noise
 
-tf = import_tensorflow()
-
-from common.config.named_configs import named_config  # noqa: E402
-from common.models.build import build_models  # noqa: E402
-from scripts.bench.lib import conv_flops, matmul_rate, model_bench_parser  # noqa: E402
+from common.config.named_configs import named_config
+from common.models.build import build_models
+from scripts.bench.lib import conv_flops, matmul_rate, model_bench_parser
 
 
 def main(argv=None) -> int:

@@ -14,14 +14,11 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.tf_quietly import tf  # first: TensorFlow without its start-up noise
 
-tf = import_tensorflow()
-
-from common.config.named_configs import named_config  # noqa: E402
-from common.config.train_config import TrainConfig  # noqa: E402
-from common.training.trainer import Trainer  # noqa: E402
+from common.config.named_configs import named_config
+from common.config.train_config import TrainConfig
+from common.training.trainer import Trainer
 
 
 def save_seconds(name: str, folder: str, repeats: int) -> tuple[list[float], int]:

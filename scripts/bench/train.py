@@ -35,22 +35,18 @@ scripts/gpu_check.sh times one configuration per process and mode on a GPU and r
 """
 import argparse
 import multiprocessing
-import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+from common.system.tf_quietly import tf  # first: TensorFlow without its start-up noise
 
-tf = import_tensorflow()
-
-from common.config.named_configs import PAPER_CONFIGS, named_config, paper_windows  # noqa: E402
-from common.config.recipes import RECIPES  # noqa: E402
-from common.config.train_config import CPU_OP_THREADS, KERNEL_FORMS  # noqa: E402
-from common.system import cpu_threads  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from scripts.bench.lib import MODES, PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate, timed_step  # noqa: E402
+from common.config.named_configs import PAPER_CONFIGS, named_config, paper_windows
+from common.config.recipes import RECIPES
+from common.config.train_config import CPU_OP_THREADS, KERNEL_FORMS
+from common.system import cpu_threads
+from common.system.errors import exit_on_error
+from scripts.bench.lib import MODES, PAPER_RUN_WINDOWS, counted_iteration_flops, matmul_rate, timed_step
 
 
 @exit_on_error

@@ -12,9 +12,8 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from common.audio import metrics  # noqa: E402
+from common.audio import metrics
 
 # (our key, reference column)
 COLUMNS = [("pesq", "pesq_wb_itu"), ("csig", "csig"), ("cbak", "cbak"), ("covl", "covl"), ("ssnr", "ssnr"),

@@ -15,24 +15,20 @@ its upstream TF1 name in the upstream layout (common/models/tf1_import.py).
 """
 import argparse
 import dataclasses
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
+import numpy as np
+import tensorflow as tf
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from common.config.flags import add_checkpoint_flag, add_field_flags  # noqa: E402
-from common.config.train_config import TrainConfig  # noqa: E402
-from common.models import tf1_import  # noqa: E402
-from common.models.checkpoint_match import restore_exactly  # noqa: E402
-from common.rundir import checkpoint_files, flags_file, run_record  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from common.training.trainer import Trainer  # noqa: E402
+from common.config.flags import add_checkpoint_flag, add_field_flags
+from common.config.train_config import TrainConfig
+from common.models import tf1_import
+from common.models.checkpoint_match import restore_exactly
+from common.rundir import checkpoint_files, flags_file, run_record
+from common.system.errors import exit_on_error
+from common.training.trainer import Trainer
 
 
 SPEED_FLAGS = ("xla", "mixed_precision")  # main.py's flags for how the step is computed (compiled, precision)

@@ -11,13 +11,12 @@ import os
 import sys
 import textwrap
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from common.config.named_configs import name_of  # noqa: E402
-from common.evaluation import published  # noqa: E402
-from common.evaluation.paper_table import run_summary  # noqa: E402
-from common.rundir import layout, run_record  # noqa: E402
-from scripts.plots import lib as plotlib  # noqa: E402
+from common.config.named_configs import name_of
+from common.evaluation import published
+from common.evaluation.paper_table import run_summary
+from common.rundir import layout, run_record
+from scripts.plots import lib as plotlib
 
 
 def layer(k: int) -> int:

@@ -9,18 +9,15 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from common.audio import audio  # noqa: E402
-from common.config.flags import add_checkpoint_flag  # noqa: E402
-from common.rundir.trained_chain import load_chain  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from scripts.plots import lib as plotlib  # noqa: E402
+from common.audio import audio
+from common.config.flags import add_checkpoint_flag
+from common.rundir.trained_chain import load_chain
+from common.system.errors import exit_on_error
+from scripts.plots import lib as plotlib
 
 
 def attention_maps(chain, window: np.ndarray, stage: int) -> dict:

@@ -8,12 +8,11 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from common.rundir.layout import LOSS_FILE  # noqa: E402
-from scripts.plots import lib as plotlib  # noqa: E402
+from common.rundir.layout import LOSS_FILE
+from scripts.plots import lib as plotlib
 
 # (column or prefix, title, why a run may lack it)
 PANELS = (("d_loss", "D loss", "no adversarial term: --adv_weight 0"),

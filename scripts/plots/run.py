@@ -12,17 +12,14 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from common.system.quiet_tf import import_tensorflow  # noqa: E402
+import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 
-import_tensorflow()
-
-from common.enhancement.enhance import Enhancer  # noqa: E402
-from common.rundir.layout import RESULTS_JSON  # noqa: E402
-from common.rundir.trained_chain import load_chain  # noqa: E402
-from common.system.errors import exit_on_error  # noqa: E402
-from scripts.plots import lib as plotlib  # noqa: E402
-from scripts.plots import losses as plot_losses, spectrograms as plot_spectrograms  # noqa: E402
+from common.enhancement.enhance import Enhancer
+from common.rundir.layout import RESULTS_JSON
+from common.rundir.trained_chain import load_chain
+from common.system.errors import exit_on_error
+from scripts.plots import lib as plotlib
+from scripts.plots import losses as plot_losses, spectrograms as plot_spectrograms
 
 SCORES = (("pesq", "PESQ (test set)"), ("csig", "CSIG (test set)"), ("ssnr", "SSNR in dB (test set)"),
           ("stoi", "STOI (test set)"))
