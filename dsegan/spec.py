@@ -49,13 +49,14 @@ def tf1_layer(layer: str, n: int) -> str:
     raise KeyError(layer)
 
 
-def tf1_detect(names: set) -> tuple[int, list[str]] | None:
-    """(generators, --stages and --att_generators) read off a TF1 checkpoint's names; None without enc_{n}_{i}."""
+def tf1_detect(names: set) -> tuple[int, dict] | None:
+    """(generators, the fields stages and att_generators) read off a TF1 checkpoint's names; None without
+    enc_{n}_{i}."""
     gens = {int(m[1]) for n in names if (m := re.fullmatch(r"g_ae/enc_(\d+)_\d+/W", n))}
     if not gens:
         return None
     att = sorted({int(m[1]) for n in names if (m := re.match(r"g_ae/encoder_attention_layer_(\d+)_\d+/", n))})
-    own = ["--stages", str(len(gens))]
+    own = {"stages": len(gens)}
     if att and len(att) < len(gens):
-        own += ["--att_generators", ",".join(map(str, att))]
+        own["att_generators"] = tuple(att)
     return len(gens), own

@@ -47,7 +47,7 @@ def main(argv=None) -> int:
         values = tf1_import.read_checkpoint(ckpt)
     except tf1_import.ImportFailure as e:
         p.error(str(e))
-    variant, detected = tf1_import.detect_flags({n: list(v.shape) for n, v in values.items()})
+    variant, detected = tf1_import.detect_model({n: list(v.shape) for n, v in values.items()})
     named = variant is not None and variants.own_tf1_names(variant)  # identified by its names (DSEGAN)
     if args.variant and args.variant != variant and (named or variants.own_tf1_names(args.variant)):
         holds = variant or f"one-generator ({' or '.join(v for v in variants.VARIANTS if not variants.own_tf1_names(v))})"
@@ -56,8 +56,8 @@ def main(argv=None) -> int:
     if variant is None:
         p.error("SEGAN and ISEGAN-N have the same variables: give --variant segan, or --variant isegan "
                 "--stages N")
-    flags = cli.parse(variant, detected + model_argv + ["--save_path", args.out])
-    run = TrainingRun(flags, tf.distribute.get_strategy())
+    command = cli.parse(variant, model_argv + ["--save_path", args.out], model=detected)
+    run = TrainingRun(command, tf.distribute.get_strategy())
     trainer = run.trainer
     try:
         warnings = tf1_import.import_values(values, trainer, args.allow_partial)
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
         print(f"warning: {w}", file=sys.stderr)
     step = re.search(r"-(\d+)$", os.path.basename(ckpt))
     trainer.iteration.assign(int(step.group(1)) // args.towers if step else 0)
-    flags_file.save_flags(flags, args.out)
+    flags_file.save_flags(command, args.out)
     print(f"{ckpt} → {run.save()} ({variant}, {len(values)} checkpoint variables)")
     return 0
 

@@ -31,17 +31,19 @@ def test_bad_flags_are_refused_with_a_message(argv, words, capsys):
 
 def test_reference_flag_spellings_and_defaults(capsys):
     a = cli.parse("isegan", ["--iteration", "3", "--bias_D_conv", "False", "--nobias_deconv"])
-    assert (a.stages, a.bias_D_conv, a.bias_deconv, a.bias_downconv) == (3, False, False, True)
+    assert (a.model.stages, a.model.bias_D_conv, a.model.bias_deconv, a.model.bias_downconv) == (3, False, False, True)
+    assert a.given == {"stages", "bias_D_conv", "bias_deconv"} and not a.testing
     a = cli.parse("isegan", ["--step", "best", "--overlap", "0.5", "--batch", "8"])  # the tools' aliases
-    assert (a.weights, a.test_overlap, a.test_batch) == ("best", 0.5, 8)
+    assert (a.test.weights, a.test.test_overlap, a.test.test_batch) == ("best", 0.5, 8)
     d = cli.parse("dsegan", ["--self_attention", "--att_generators", "1"])
-    cfg = cli.model_config(d)
+    cfg = d.model
     assert cfg.stages == 2 and cfg.att_generators == (1,)
     s = cli.parse("segan", [])
-    assert (s.batch_size, s.epoch, s.save_freq, s.init_l1_weight, s.init_noise_std, s.g_nl, s.preemph,
-            s.g_learning_rate, s.d_learning_rate, s.keep_checkpoints) == (None, 100, 50, 100.0, 0.0, "prelu", 0.95,
+    t = s.training
+    assert (t.batch_size, t.epoch, t.save_freq, t.init_l1_weight, t.init_noise_std, s.model.g_nl, t.preemph,
+            t.g_learning_rate, t.d_learning_rate, t.keep_checkpoints) == (None, 100, 50, 100.0, 0.0, "prelu", 0.95,
                                                                          2e-4, 2e-4, 5)
-    assert (a.batch_size, d.batch_size) == (None, None)  # the batch rule, applied by training (test_named_configs)
+    assert (a.training.batch_size, d.training.batch_size) == (None, None)  # the batch rule, applied by training (test_named_configs)
     with pytest.raises(SystemExit):
         cli.parse("dsegan", ["--att_generators", "1"])  # without --self_attention
     assert "att_generators given but self_attention is off" in capsys.readouterr().err
@@ -51,12 +53,13 @@ def test_recipe_sets_defaults_that_explicit_flags_override(capsys):
     from common.config.recipes import RECIPES
 
     quick = cli.parse("dsegan", ["--recipe", "quick"])
-    assert RECIPES["quick"] and all(getattr(quick, k) == v for k, v in RECIPES["quick"].items())
-    assert cli.parse("dsegan", ["--recipe", "quick", "--batch_size", "3", "--preemph", "0.95"]).batch_size == 3
+    assert RECIPES["quick"] and all(getattr(quick.model if hasattr(quick.model, k) else quick.training, k) == v
+                                    for k, v in RECIPES["quick"].items())
+    assert cli.parse("dsegan", ["--recipe", "quick", "--batch_size", "3", "--preemph", "0.95"]).training.batch_size == 3
     paper = cli.parse("dsegan", [])
-    assert paper.recipe == "paper" and cli.model_config(paper) == cli.model_config(
-        cli.parse("dsegan", ["--recipe", "paper"]))
-    assert (paper.batch_size, paper.preemph, paper.adv_weight, paper.max_steps) == (None, 0.95, 1.0, None)
+    assert paper.training.recipe == "paper" and paper.model == cli.parse("dsegan", ["--recipe", "paper"]).model
+    p = paper.training
+    assert (p.batch_size, p.preemph, p.adv_weight, p.max_steps) == (None, 0.95, 1.0, None)
     with pytest.raises(SystemExit):
         cli.parse("dsegan", ["--recipe", "fast"])
     assert "invalid choice: 'fast'" in capsys.readouterr().err
@@ -120,7 +123,7 @@ def test_every_model_flag_reaches_its_field():
     argv = []
     for f in cli.MODEL_FLAGS:
         argv += [f"--{f.name}", str(not f.default)] if isinstance(f.default, bool) else [f"--{f.name}", given[f.name]]
-    cfg = cli.model_config(cli.parse("dsegan", [*argv, "--depth", "3", "--att_generators", "1"]))
+    cfg = cli.parse("dsegan", [*argv, "--depth", "3", "--att_generators", "1"]).model
     for f in cli.MODEL_FLAGS:
         value = getattr(cfg, f.name)
         assert value != f.default and str(value).replace(" ", "").strip("()") in (str(not f.default), given.get(f.name))
@@ -146,7 +149,7 @@ def test_every_training_flag_reaches_its_field_and_flags_json_records_the_run_sh
             number = 0.5 if f.name in ("lr_decay", "noise_decay", "preemph") else 7  # in range, unlike the defaults
             argv += [f"--{f.name}", str(number)]
     args = cli.parse("segan", argv)
-    train = cli.train_config(args)
+    train = args.training
     for f in flag_fields(TrainConfig):
         if f.name != "valid_wav_dir":
             assert getattr(train, f.name) != f.default, f.name

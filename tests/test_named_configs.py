@@ -50,7 +50,7 @@ def test_config_builds_the_named_model(name, capsys):
     for att in (None, 3):
         variant, flags = main_argv(name, att)
         assert flags[:2] == ["--config", name]
-        cfg = cli.model_config(cli.parse(variant, flags))
+        cfg = cli.parse(variant, flags).model
         expected = named_config(name, **({"att_layer_ind": (att,)} if att is not None and "SA" in name else {}))
         assert cfg == expected and name_of(cfg) == name
     assert named_config_cli.main([name]) == 0 and named_config_cli.main(["--gpus", name]) == 0
@@ -59,9 +59,9 @@ def test_config_builds_the_named_model(name, capsys):
 
 def test_flags_given_win_over_the_config_and_the_config_must_be_the_variants(capsys):
     args = cli.parse("dsegan", ["--config", "DSEGAN-SA-3", "--stages", "2", "--recipe", "quick"])
-    cfg = cli.model_config(args)
-    assert (cfg.stages, cfg.self_attention, args.batch_size) == (2, True, 8)  # the flag, the config, the recipe
-    assert cli.model_config(cli.parse("segan", ["--config", "SASEGAN"])) == named_config("SASEGAN")
+    cfg = args.model
+    assert (cfg.stages, cfg.self_attention, args.training.batch_size) == (2, True, 8)  # the flag, the config, the recipe
+    assert cli.parse("segan", ["--config", "SASEGAN"]).model == named_config("SASEGAN")
     with pytest.raises(SystemExit):
         cli.parse("isegan", ["--config", "DSEGAN-2"])
     assert "--config DSEGAN-2 is a dsegan configuration: run dsegan/main.py" in capsys.readouterr().err

@@ -101,7 +101,7 @@ def test_float16_skips_a_step_that_overflows_on_any_replica(tiny_records, tmp_pa
     monkeypatch.setattr(loss_scale, "GROWTH_STEPS", 2)
     monkeypatch.setattr(loss_scale, "INITIAL_SCALE", 8.0)  # where this model's finite batches do not overflow
     args = tiny_args("isegan", tmp_path, tiny_records, *ISEGAN_SA_2, "--mixed_precision", "float16")
-    tr = Trainer(cli.model_config(args), cli.train_config(args), two_replicas)
+    tr = Trainer(args.model, args.training, two_replicas)
     clean = tf.random.normal([2, 512, 1]) * 0.1
     broken = tf.tensor_scatter_nd_update(clean, [[0, 7, 0]], [np.inf])
 

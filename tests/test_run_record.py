@@ -182,7 +182,7 @@ def test_a_checkpoint_of_the_model_with_attention_flipped_is_refused(attention, 
 
 def test_a_refused_checkpoint_leaves_the_model_as_it_was(tiny_run):
     """The comparison comes before any reading: nothing of a mismatching checkpoint is loaded."""
-    chain = build_models(cli.model_config(cli.parse("isegan", [*TINY_MODEL, "--iterations", "2"])))[0]
+    chain = build_models(cli.parse("isegan", [*TINY_MODEL, "--iterations", "2"]).model)[0]
     before = [v.numpy() for v in chain.variables]
     with pytest.raises(CheckpointMismatch):  # tiny_run has attention, this chain has not
         restore_exactly(checkpoint_files.checkpoint_prefix(str(tiny_run), 0), {"chain": chain})
@@ -207,11 +207,11 @@ def test_resume_refuses_a_checkpoint_of_another_model(attention, tiny_run, plain
 def test_a_float16_trainer_resumes_a_float32_checkpoint_and_back(tiny_run, tmp_path):
     """The loss scales are the one part of the state a checkpoint may have or lack."""
     f16 = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention", "--mixed_precision", "float16"])
-    trainer = Trainer(cli.model_config(f16), cli.train_config(f16), tf.distribute.get_strategy())
+    trainer = Trainer(f16.model, f16.training, tf.distribute.get_strategy())
     trainer.restore(checkpoint_files.checkpoint_prefix(str(tiny_run), 0))  # no loss scales in it: they start afresh
     path = trainer.checkpoint.write(str(tmp_path / "f16"))
     f32 = cli.parse("isegan", [*TINY_MODEL, "--iterations", "2", "--self_attention"])
-    Trainer(cli.model_config(f32), cli.train_config(f32), tf.distribute.get_strategy()).restore(path)
+    Trainer(f32.model, f32.training, tf.distribute.get_strategy()).restore(path)
 
 
 @pytest.mark.parametrize("flag,value", [
@@ -227,7 +227,7 @@ def test_training_values_out_of_range_are_refused_on_the_command_line(flag, valu
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
 def test_the_paper_defaults_and_every_recipe_are_in_range(recipe):
-    assert cli.train_config(cli.parse("dsegan", ["--recipe", recipe])).recipe == recipe
+    assert cli.parse("dsegan", ["--recipe", recipe]).training.recipe == recipe
 
 
 def test_field_errors_name_the_field():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from common.config.model_config import ModelConfig
 from common.config.named_configs import tiny
 from common.models import tf1_import
 from common.rundir import checkpoint_files, flags_file, run_record
@@ -230,7 +231,7 @@ def test_segan_and_isegan_need_the_variant(tmp_path, capsys, segan_arrays):
     with pytest.raises(SystemExit):
         import_tf1_checkpoint.main(["--ckpt", ckpt, "--out", str(tmp_path / "run")])
     assert "SEGAN and ISEGAN-N have the same variables" in capsys.readouterr().err
-    assert tf1_import.detect_flags({n: v.shape for n, v in upstream_arrays(tiny("DSEGAN-3")).items()})[0] \
+    assert tf1_import.detect_model({n: v.shape for n, v in upstream_arrays(tiny("DSEGAN-3")).items()})[0] \
         == "dsegan"
 
 
@@ -257,7 +258,7 @@ def test_dsegan_sa_names_are_distinct_and_detected():
              for v in chain.variables + disc.variables}
     assert len(names) == len(chain.variables) + len(disc.variables)
     assert "g_ae/encoder_attention_layer_2_2/sn_conv_theta/w" in names
-    variant, argv = tf1_import.detect_flags(names)
-    flags = dict(zip(argv[::2], argv[1::2]))
-    assert variant == "dsegan" and flags["--stages"] == "3" and flags["--att_generators"] == "0,2"
-    assert flags["--att_layer_ind"] == "2" and flags["--canvas_size"] == "512"
+    variant, fields = tf1_import.detect_model(names)
+    assert variant == "dsegan" and fields["stages"] == 3 and fields["att_generators"] == (0, 2)
+    assert fields["att_layer_ind"] == (2,) and fields["canvas_size"] == 512
+    assert ModelConfig(variant=variant, **fields) == cfg

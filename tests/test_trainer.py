@@ -13,7 +13,7 @@ CONFIGS = {"SEGAN": [], "SASEGAN": [], "ISEGAN-2": [], "ISEGAN-SA-2": [], "DSEGA
 
 def tiny_trainer(variant, run_dir, records, *extra, strategy=None):
     args = tiny_args(variant, run_dir, records, *extra)
-    return Trainer(cli.model_config(args), cli.train_config(args), strategy)
+    return Trainer(args.model, args.training, strategy)
 
 
 def fixed_batch(records, batch=4):
@@ -123,7 +123,7 @@ def test_lr_decay_falls_linearly_to_zero(tiny_records, tmp_path, capsys):
 
 def test_epoch_schedules():
     args = cli.parse("segan", [*TINY_MODEL, "--init_noise_std", "0.5", "--l1_remove_epoch", "3"])
-    tr = Trainer(cli.model_config(args), cli.train_config(args))
+    tr = Trainer(args.model, args.training)
     stds = []
     for epoch in range(1, 18):
         tr.end_of_epoch(epoch)

@@ -65,7 +65,7 @@ def test_validation_dir_without_pairs_layout_is_refused(tmp_path, capsys):
 
 
 def test_validation_off_by_default():
-    assert cli.parse("isegan", []).valid_wav_dir is None
+    assert cli.parse("isegan", []).training.valid_wav_dir is None
 
 
 @pytest.mark.slow

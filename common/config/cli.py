@@ -1,4 +1,5 @@
-"""The flags every variant's main.py shares (docs/design.md §10) and their checks.
+"""The flags every variant's main.py shares (docs/design.md §10), their checks, and parse(): the command line
+as a Command (common/config/command.py), the one place argv becomes configuration objects.
 
 Defaults are the paper's run scripts (docs/decisions.md §3), not the upstream flag defaults: PReLU, all
 biases on, D input noise 0, L1 weight 100, 100 epochs, a checkpoint every 50 iterations, the paper's
@@ -10,9 +11,11 @@ given on the command line.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 
 from common.config import variants
+from common.config.command import Command, TestConfig
 from common.config.flags import add_checkpoint_flag, add_field_flags, add_window_flags, flag_fields
 from common.config.model_config import ModelConfig
 from common.config.named_configs import config_defaults
@@ -44,8 +47,10 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     return p
 
 
-def parse(variant: str, argv=None) -> argparse.Namespace:
-    """Parse and check the flags; contradictions exit with a message naming the flags."""
+def parse(variant: str, argv=None, model: dict | None = None) -> Command:
+    """The command line as objects (model, training, test mode, the flags named); contradictions exit with a
+    message naming the flags. `model`: ModelConfig fields known otherwise (a checkpoint's), over the defaults
+    of --config and --recipe, under the flags given."""
     p = build_parser(variant)
     known = p.parse_known_args(argv)[0]
     if known.config:
@@ -53,10 +58,8 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
             p.set_defaults(**config_defaults(known.config, variant))
         except ValueError as e:
             p.error(str(e))
-    p.set_defaults(**RECIPES[known.recipe])
+    p.set_defaults(**{**RECIPES[known.recipe], **(model or {})})
     args = p.parse_args(argv)
-    args.variant = variant
-    args.given = given_flags(variant, argv)
     if args.save_clean_path and not args.test_wav_dir:
         p.error("--save_clean_path is for test mode: give --test_wav_dir too")
     if args.test_wav_dir and not args.save_clean_path:
@@ -66,28 +69,28 @@ def parse(variant: str, argv=None) -> argparse.Namespace:
     if args.valid_wav_dir and not all(os.path.isdir(os.path.join(args.valid_wav_dir, d)) for d in ("clean", "noisy")):
         p.error(f"--valid_wav_dir {args.valid_wav_dir} needs subdirectories clean/ and noisy/ (pairs by name)")
     try:
-        model_config(args)
-        train_config(args)
+        return Command(model=_model(variant, args), training=_fields(TrainConfig, args), test=_fields(TestConfig, args),
+                       given=frozenset(given_flags(variant, argv)), config=args.config)
     except ValueError as e:
         p.error(str(e))
-    return args
 
 
 def given_flags(variant: str, argv=None) -> list[str]:
-    """The flags named on the command line (test mode checks these against the run's flags.json)."""
+    """The flags named on the command line, by their fields' names (test mode checks these against the run's
+    flags.json)."""
     p = build_parser(variant)
     # every flag's attribute preset to a marker, so argparse applies no default and sets only the flags named
     unset = argparse.Namespace(**dict.fromkeys(vars(p.parse_args(argv)), _UNSET))
     return sorted(k for k, v in vars(p.parse_args(argv, unset)).items() if v is not _UNSET)
 
 
-def model_config(args) -> ModelConfig:
+def _model(variant: str, args) -> ModelConfig:
     """The model of parsed flags: each field's flag, the variant, and the variant's own flags."""
     values = {f.name: getattr(args, f.name) for f in MODEL_FLAGS}
-    values.update(variant=args.variant, **variants.spec(args.variant).model_fields(args))
+    values.update(variant=variant, **variants.spec(variant).model_fields(args))
     return ModelConfig(**values)
 
 
-def train_config(args) -> TrainConfig:
-    """The training configuration of parsed flags (every TrainConfig field is a flag)."""
-    return TrainConfig(**{f.name: getattr(args, f.name) for f in flag_fields(TrainConfig)})
+def _fields(cls, args):
+    """An instance of a configuration class from the parsed flags of its fields."""
+    return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})

@@ -27,11 +27,11 @@ def tf1_layer(variant: str | None, layer: str, n: int) -> str:
     return spec(variant).tf1_layer(layer, n) if variant and own_tf1_names(variant) else layer
 
 
-def tf1_detect(names: set) -> tuple[str | None, int, list[str]]:
-    """(variant, generators, the variant's own flags) read off a TF1 checkpoint's variable names by the specs'
-    `tf1_detect`; (None, 1, []) when no spec recognises them (SEGAN and ISEGAN-N hold the same variables)."""
+def tf1_detect(names: set) -> tuple[str | None, int, dict]:
+    """(variant, generators, the variant's own ModelConfig fields) read off a TF1 checkpoint's variable names by the
+    specs' `tf1_detect`; (None, 1, {}) when no spec recognises them (SEGAN and ISEGAN-N hold the same variables)."""
     for v in VARIANTS:
         detect = getattr(spec(v), "tf1_detect", None)
         if detect and (found := detect(names)):
             return (v, *found)
-    return None, 1, []
+    return None, 1, {}

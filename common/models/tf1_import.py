@@ -147,9 +147,9 @@ def export_values(trainer, slots: bool = False) -> dict:
             if slots or not name.endswith(SLOT)}
 
 
-def detect_flags(shapes: dict) -> tuple[str | None, list[str]]:
-    """(variant or None, model flags) read off a checkpoint's {name: shape}: a variant of distinct generators
-    and its own flags (the specs' tf1_detect: DSEGAN, its depth), channels, canvas (from the reference z or D's
+def detect_model(shapes: dict) -> tuple[str | None, dict]:
+    """(variant or None, ModelConfig fields) read off a checkpoint's {name: shape}: a variant of distinct generators
+    and its own fields (the specs' tf1_detect: DSEGAN, its depth), channels, canvas (from the reference z or D's
     dense layer), biases, PReLU and the attention sites. SEGAN and ISEGAN-N have the same variables, so the
     variant is None unless a spec recognises it, or D attention (SASEGAN = SEGAN)."""
     names = set(shapes)
@@ -171,23 +171,19 @@ def detect_flags(shapes: dict) -> tuple[str | None, list[str]]:
     d_att = sorted({int(m.group(1)) for n in names
                     if (m := re.match(r"d_model/discriminator_attention_layer(\d+)/", n))})
 
-    def flag(name, value):
-        return [f"--{name}", ",".join(map(str, value)) if isinstance(value, list) else str(value)]
-
-    argv = flag("g_nl", "prelu" if any("_prelu_" in n for n in names) else "leaky")
-    argv += flag("bias_downconv", f"{g('enc_0')}/b" in names)
-    argv += flag("bias_deconv", f"{g('dec_0')}/b" in names)
-    argv += flag("self_attention", bool(g_att)) + flag("d_attention", bool(d_att))
+    fields = dict(g_nl="prelu" if any("_prelu_" in n for n in names) else "leaky",
+                  bias_downconv=f"{g('enc_0')}/b" in names, bias_deconv=f"{g('dec_0')}/b" in names,
+                  self_attention=bool(g_att), d_attention=bool(d_att))
     if g_att or d_att:
-        argv += flag("att_layer_ind", g_att or d_att)
+        fields["att_layer_ind"] = tuple(g_att or d_att)
     z = shapes.get(f"{g('z')}/z")
     if enc:
-        argv += flag("g_enc_depths", enc)
+        fields["g_enc_depths"] = tuple(enc)
         if z:
-            argv += flag("canvas_size", z[1] * 2 ** len(enc))
+            fields["canvas_size"] = z[1] * 2 ** len(enc)
     if fmaps:
-        argv += flag("d_num_fmaps", fmaps) + flag("bias_D_conv", "d_model/d_block_0/downconv/b" in names)
+        fields.update(d_num_fmaps=tuple(fmaps), bias_D_conv="d_model/d_block_0/downconv/b" in names)
         fc = shapes.get("d_model/fully_connected/weights")
         if fc:
-            argv += flag("canvas_size", fc[0] * 2 ** len(fmaps))
-    return variant or ("segan" if d_att else None), argv + own
+            fields["canvas_size"] = fc[0] * 2 ** len(fmaps)
+    return variant or ("segan" if d_att else None), {**fields, **own}

@@ -13,7 +13,7 @@ import re
 
 from common.audio import records
 from common.audio.demo_corpus import LISTING_FILE as DEMO_MARKER
-from common.config import cli
+from common.config.command import Command
 from common.config.model_config import ModelConfig
 from common.config.train_config import OLDER_RUNS, RUN_SHAPING
 from common.rundir import run_record
@@ -26,17 +26,16 @@ def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def record(args, replicas: int | None = None, dataset: dict | None = None) -> dict:
-    """What flags.json holds for these flags; `replicas` and `dataset` only once the run trains. The run-shaping
+def record(command: Command, replicas: int | None = None, dataset: dict | None = None) -> dict:
+    """What flags.json holds for a command; `replicas` and `dataset` only once the run trains. The run-shaping
     values: the model (ModelConfig) and the training fields marked `shapes` (TrainConfig), with the replicas
     and the data set beside them."""
-    train = cli.train_config(args)
-    training = {k: _plain(getattr(train, k)) for k in RUN_SHAPING}
+    training = {k: _plain(getattr(command.training, k)) for k in RUN_SHAPING}
     training["replicas"] = replicas
-    return {"variant": args.variant,
-            "model": {k: _plain(v) for k, v in dataclasses.asdict(cli.model_config(args)).items()},
+    return {"variant": command.model.variant,
+            "model": {k: _plain(v) for k, v in dataclasses.asdict(command.model).items()},
             "training": training, "dataset": dataset,
-            "flags": {k: _plain(v) for k, v in vars(args).items() if k != "given"}, "changes": []}
+            "flags": {k: _plain(v) for k, v in command.flags().items()}, "changes": []}
 
 
 def dataset_identity(path: str, windows: int) -> dict:
@@ -58,9 +57,9 @@ def write_flags(run_dir: str, saved: dict) -> None:
     os.replace(tmp, os.path.join(run_dir, FLAGS_FILE))
 
 
-def save_flags(args, run_dir: str, replicas: int | None = None, dataset: dict | None = None) -> None:
+def save_flags(command: Command, run_dir: str, replicas: int | None = None, dataset: dict | None = None) -> None:
     """flags.json of a new run (or of imported weights: no replicas, no data set yet)."""
-    write_flags(run_dir, record(args, replicas, dataset))
+    write_flags(run_dir, record(command, replicas, dataset))
 
 
 def load_flags(run_dir: str) -> dict:
@@ -99,13 +98,13 @@ def differences(saved: dict, now: dict) -> list[str]:
             for k, v in new.items() if old.get(k) != v]
 
 
-def given_model_differences(saved: dict, args) -> list[str]:
-    """For test mode: the model flags and --preemph given on the command line (args.given) that
+def given_model_differences(saved: dict, command: Command) -> list[str]:
+    """For test mode: the model flags and --preemph named on the command line (command.given) that
     disagree with the run's."""
-    given = {k: getattr(args, k) for k in getattr(args, "given", ())}
-    model = {**saved["model"], **{k: v for k, v in given.items() if k in saved["model"]}}  # a model flag's
-    now = {k: _plain(v) for k, v in dataclasses.asdict(ModelConfig(**model)).items()}    # name is its field's
+    given = {k: getattr(command.model, k) for k in command.given if k in saved["model"]}  # a model flag's name
+    model = {**saved["model"], **given}                                                   # is its field's
+    now = {k: _plain(v) for k, v in dataclasses.asdict(ModelConfig(**model)).items()}
     out = differences({**saved, "dataset": None}, {**saved, "model": now})
-    if "preemph" in given and given["preemph"] != preemph(saved):
-        out.append(f"preemph: {preemph(saved)} (saved) vs {given['preemph']} (now)")
+    if "preemph" in command.given and command.training.preemph != preemph(saved):
+        out.append(f"preemph: {preemph(saved)} (saved) vs {command.training.preemph} (now)")
     return out

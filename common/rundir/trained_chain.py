@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from common.config.command import Command
 from common.config.model_config import ModelConfig
 from common.models.build import build_models
 from common.models.checkpoint_match import restore_exactly
@@ -38,11 +39,11 @@ class TrainedChain:
         self.path = path
 
 
-def load_chain(run_dir: str, weights: str = "latest", args=None) -> TrainedChain:
-    """The GeneratorChain of a run, built from its flags.json, with a checkpoint's weights. `args`: the
-    command line of test mode, whose explicitly given model flags and --preemph must agree with the run's."""
+def load_chain(run_dir: str, weights: str = "latest", command: Command | None = None) -> TrainedChain:
+    """The GeneratorChain of a run, built from its flags.json, with a checkpoint's weights. `command`: test
+    mode's, whose model flags and --preemph named on its command line must agree with the run's."""
     saved = load_flags(run_dir)
-    if args is not None and (diff := given_model_differences(saved, args)):
+    if command is not None and (diff := given_model_differences(saved, command)):
         raise FlagsMismatch(f"the flags do not match the run in {run_dir} (leave the model flags out: "
                             f"they are read from its {FLAGS_FILE}):\n  " + "\n  ".join(diff))
     cfg = model_config(saved)

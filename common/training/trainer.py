@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from common.audio import tfdata
 from common.config.model_config import ModelConfig
-from common.config.named_configs import batch_per_replica
+from common.config.batch_rule import resolve_batch
 from common.config.train_config import TrainConfig
 from common.models.build import build_models
 from common.models.checkpoint_match import restore_exactly
@@ -42,14 +42,17 @@ def default_strategy() -> tf.distribute.Strategy:
 
 
 class Trainer:
-    def __init__(self, cfg: ModelConfig, training: TrainConfig, strategy: tf.distribute.Strategy | None = None):
+    def __init__(self, cfg: ModelConfig, training: TrainConfig, strategy: tf.distribute.Strategy | None = None,
+                 batch_origin: str = "flag"):
+        """`batch_origin`: where a set --batch_size came from ('flag' or 'recipe', for the start line); unset, the
+        batch rule gives it (common/config/batch_rule.py)."""
         self.strategy = strategy or default_strategy()
         self.replicas = self.strategy.num_replicas_in_sync
-        if training.batch_size is None:  # the batch rule: the paper's windows per iteration over the replicas
-            try:
-                training = dataclasses.replace(training, batch_size=batch_per_replica(cfg, self.replicas))
-            except ValueError as e:
-                raise UserError(str(e)) from None
+        try:
+            self.batch = resolve_batch(cfg, training, self.replicas, batch_origin)
+        except ValueError as e:
+            raise UserError(str(e)) from None
+        training = dataclasses.replace(training, batch_size=self.batch.per_replica)
         if training.stft_weight and cfg.canvas_size < MIN_LENGTH:
             raise UserError(f"--stft_weight needs a canvas of at least {MIN_LENGTH} samples, got {cfg.canvas_size}")
         self.cfg, self.training = cfg, training

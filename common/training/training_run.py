@@ -10,8 +10,8 @@ iteration and stops. In a multi-worker run only the chief writes to the run dire
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
+import dataclasses
 import math
 import os
 import shutil
@@ -23,8 +23,7 @@ from tqdm import tqdm
 
 from common.audio import records, tfdata
 from common.audio.audio import de_emphasis
-from common.config import cli
-from common.config.named_configs import name_of
+from common.config.command import Command
 from common.nn.spectral_norm import deferred_updates
 from common.rundir import checkpoint_files, flags_file, layout
 from common.rundir.checkpoint_files import warn
@@ -49,17 +48,13 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
 
 
 class TrainingRun:
-    """Train the model of parsed main.py flags in their run directory (--save_path)."""
+    """Train a command's model in its run directory (--save_path)."""
 
-    def __init__(self, args, strategy: tf.distribute.Strategy | None = None):
-        self.trainer = Trainer(cli.model_config(args), cli.train_config(args), strategy)
-        self.batch_rule = args.batch_size is None  # the batch from the batch rule, not from --batch_size
-        self.batch_source = (f"the paper's for {name_of(self.trainer.cfg)}, split over the replicas" if self.batch_rule
-                             else "--batch_size per replica" if "batch_size" in getattr(args, "given", ("batch_size",))
-                             else f"the {args.recipe} recipe's, per replica")
-        self.training = self.trainer.training  # with the batch of the batch rule
-        # the command line, recorded in flags.json (with the batch it came to)
-        self.args = argparse.Namespace(**{**vars(args), "batch_size": self.training.batch_size})
+    def __init__(self, command: Command, strategy: tf.distribute.Strategy | None = None):
+        self.trainer = Trainer(command.model, command.training, strategy, command.batch_origin)
+        self.batch_rule = command.training.batch_size is None  # the batch from the batch rule, not --batch_size
+        self.training = self.trainer.training  # with the batch it came to
+        self.command = dataclasses.replace(command, training=self.training)  # recorded in flags.json
         self.run_dir = self.training.save_path
         self.chief = is_chief(self.trainer.strategy)
         self.checkpoint_dir = os.path.join(self.run_dir, layout.CHECKPOINT_DIR)
@@ -154,7 +149,7 @@ class TrainingRun:
                              f"({replicas} replica(s) x {t.batch_size})")
         per_epoch = math.ceil(windows / (replicas * t.batch_size))
         total = t.epoch * per_epoch if t.max_steps is None else min(t.epoch * per_epoch, t.max_steps)
-        now = flags_file.record(self.args, replicas, flags_file.dataset_identity(t.e2e_dataset, windows))
+        now = flags_file.record(self.command, replicas, flags_file.dataset_identity(t.e2e_dataset, windows))
         if self.chief:
             for path in checkpoint_files.remove_temp(self.run_dir):
                 warn(f"removed {path}, left by a checkpoint save that was killed midway")
@@ -189,7 +184,7 @@ class TrainingRun:
         name, batch, replicas = self.run_dir, self.training.batch_size, self.trainer.replicas
         listed = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip() not in ("", "-1")]
         print(f"{name}: {replicas} replica(s) x {batch} windows = {replicas * batch} windows per batch "
-              f"({self.batch_source}); "
+              f"({self.trainer.batch.source}); "
               f"{windows} windows in {self.training.e2e_dataset}, {per_epoch} iterations per epoch, {total} iterations")
         if len(listed) > replicas:
             uses = (f"{replicas} replica(s)" if tf.config.list_logical_devices("GPU") else

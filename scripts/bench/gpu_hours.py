@@ -16,8 +16,8 @@ import sys
 import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its start-up noise)
 import keras
 
-from common.config import cli
-from common.config.named_configs import PAPER_CONFIGS, main_argv, named_config, paper_windows
+from common.config.named_configs import PAPER_CONFIGS, named_config, paper_windows
+from common.config.train_config import TrainConfig
 from common.evaluation import tables
 from common.system.errors import exit_on_error
 from common.training.trainer import Trainer
@@ -41,10 +41,8 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     rows, hours = [], [0.0] * len(a.tflops)
     for name in a.names:
-        variant, flags = main_argv(name)
         batch = paper_windows(named_config(name))  # all replicas together: FLOPs are per window
-        args = cli.parse(variant, [*flags, "--batch_size", str(batch)])
-        trainer = Trainer(cli.model_config(args), cli.train_config(args))
+        trainer = Trainer(named_config(name), TrainConfig(batch_size=batch))
         flops = counted_iteration_flops(trainer, batch)
         total = flops * PAPER_RUN_WINDOWS / (2 * batch)
         run_hours = [total / r / 3600 for _, r in a.tflops]

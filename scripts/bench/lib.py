@@ -7,8 +7,8 @@ import time
 
 import tensorflow as tf
 
-from common.config import cli
-from common.config.named_configs import main_argv, named_config, paper_windows, tiny
+from common.config.command import configure
+from common.config.named_configs import named_config, paper_windows, tiny
 from common.config.recipes import RECIPES
 from common.nn import conv_kernels
 from common.training.trainer import Trainer
@@ -18,11 +18,11 @@ from common.training.trainer import Trainer
 PAPER_RUN_WINDOWS = 48_700 * 2 * 100
 
 
-# speed modes: main.py's flags. fp32 turns TF32 off (true float32 convs and matmuls); every other mode leaves
-# TensorFlow's default, which runs them as TF32 on GPUs that have it (Ampere and newer; none on a CPU).
-MODES = {"fp32": [], "tf32": [], "xla": ["--xla"],
-         **{p: ["--mixed_precision", p] for p in ("bfloat16", "float16")},
-         **{f"xla+{p}": ["--xla", "--mixed_precision", p] for p in ("bfloat16", "float16")}}
+# speed modes: their TrainConfig fields. fp32 turns TF32 off (true float32 convs and matmuls); every other mode
+# leaves TensorFlow's default, which runs them as TF32 on GPUs that have it (Ampere and newer; none on a CPU).
+MODES = {"fp32": {}, "tf32": {}, "xla": {"xla": True},
+         **{p: {"mixed_precision": p} for p in ("bfloat16", "float16")},
+         **{f"xla+{p}": {"xla": True, "mixed_precision": p} for p in ("bfloat16", "float16")}}
 
 
 def timed_step(name, mode, form, batch=None, device="/cpu:0", small=False, recipe="paper"):
@@ -30,12 +30,10 @@ def timed_step(name, mode, form, batch=None, device="/cpu:0", small=False, recip
     version, tests' size) under a recipe (common/config/recipes.py) in a speed mode with a kernel form, on one
     device, each call on the same in-memory batch (default: the recipe's batch, else the batch rule's windows).
     The forms and TF32 are set at each call: several steps can be timed interleaved."""
-    variant, flags = main_argv(name)
     batch = batch or RECIPES[recipe].get("batch_size") or paper_windows(named_config(name))
-    args = cli.parse(variant, [*flags, "--recipe", recipe, *MODES[mode], "--batch_size", str(batch),
-                               "--kernels", form])
-    cfg = tiny(name) if small else cli.model_config(args)
-    tr = Trainer(cfg, cli.train_config(args), tf.distribute.MirroredStrategy([device]))
+    command = configure(named_config(name), recipe, **MODES[mode], batch_size=batch, kernels=form)
+    cfg = tiny(name) if small else command.model
+    tr = Trainer(cfg, command.training, tf.distribute.MirroredStrategy([device]))
     windows = tf.random.normal([batch, cfg.canvas_size, 1]) * 0.1
     iterator = iter(tr.strategy.experimental_distribute_dataset(
         tf.data.Dataset.from_tensors((windows, windows + 0.01)).repeat()))
