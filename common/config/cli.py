@@ -24,7 +24,7 @@ from common.config.train_config import TrainConfig
 from common.system.paths import same_place
 
 MODEL_FLAGS = flag_fields(ModelConfig)
-_UNSET = object()  # given_flags' "not on the command line"
+_UNSET = object()  # _named's "not on the command line"
 
 
 def build_parser(variant: str) -> argparse.ArgumentParser:
@@ -70,18 +70,16 @@ def parse(variant: str, argv=None, model: dict | None = None) -> Command:
         p.error(f"--valid_wav_dir {args.valid_wav_dir} needs subdirectories clean/ and noisy/ (pairs by name)")
     try:
         return Command(model=_model(variant, args), training=_fields(TrainConfig, args), test=_fields(TestConfig, args),
-                       given=frozenset(given_flags(variant, argv)), config=args.config)
+                       given=_named(p, argv, args), config=args.config)
     except ValueError as e:
         p.error(str(e))
 
 
-def given_flags(variant: str, argv=None) -> list[str]:
+def _named(p: argparse.ArgumentParser, argv, args: argparse.Namespace) -> frozenset:
     """The flags named on the command line, by their fields' names (test mode checks these against the run's
-    flags.json)."""
-    p = build_parser(variant)
-    # every flag's attribute preset to a marker, so argparse applies no default and sets only the flags named
-    unset = argparse.Namespace(**dict.fromkeys(vars(p.parse_args(argv)), _UNSET))
-    return sorted(k for k, v in vars(p.parse_args(argv, unset)).items() if v is not _UNSET)
+    flags.json): every attribute preset to a marker, so that argparse applies no default and sets only those."""
+    unset = argparse.Namespace(**dict.fromkeys(vars(args), _UNSET))
+    return frozenset(k for k, v in vars(p.parse_args(argv, unset)).items() if v is not _UNSET)
 
 
 def _model(variant: str, args) -> ModelConfig:
