@@ -68,7 +68,7 @@ def layer_of(module: str) -> int:
         return PACKAGES.index(parts[1])
     if module in variant_layers():
         return PACKAGES.index(variant_layers()[module])
-    assert module in ("common.main", "make_tfrecords") or parts[0] in ("scripts", *VARIANTS), module
+    assert module in ("common.main", "make_tfrecords") or parts[0] in ("scripts", *variants.VARIANTS), module
     return COMMAND_LINES
 
 
