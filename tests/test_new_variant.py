@@ -16,6 +16,7 @@ from common.config.train_config import TrainConfig
 from common.rundir import flags_file, run_record
 from tests import test_architecture
 from tests.conftest import TINY_MODEL
+from tests.test_variants import assert_variant_folder
 
 WINDOWS = 8  # the entry's windows per iteration: small, so that the training below is quick
 
@@ -117,6 +118,7 @@ def test_the_folder_s_entry_names_its_configurations_and_sets_its_batch(halfsega
 
 def test_the_layer_rules_know_the_folder_by_its_entry(halfsegan):
     importlib.import_module("halfsegan")
+    assert_variant_folder("halfsegan", halfsegan)  # what each shipped variant is (tests/test_variants.py)
     layers = test_architecture.variant_layers()
     assert (layers["halfsegan.spec"], layers["halfsegan.variant"]) == ("config", "models")
     folder = os.path.join(halfsegan, "halfsegan")
