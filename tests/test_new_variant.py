@@ -21,8 +21,8 @@ from tests.test_variants import assert_variant_folder
 WINDOWS = 8  # the entry's windows per iteration: small, so that the training below is quick
 
 FOLDER = {
-    "__init__.py": f'''"""HALFSEGAN-N: N independent generators, each after the first at half the channels. Importing the package
-registers its entry in the variants' table."""
+    "__init__.py": f'''"""HALFSEGAN-N: N independent generators, each after the first at half the channels. Importing
+the package registers its entry in the variants' table."""
 from common.config.variants import Family, Variant, register
 
 register(Variant("halfsegan", (Family("HALFSEGAN"),), stage_flag="--stages", gpus=2, windows={WINDOWS}))

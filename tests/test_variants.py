@@ -24,7 +24,8 @@ def assert_variant_folder(name: str, root: str = ROOT) -> None:
     spec, generators = (importlib.import_module(m) for m in (entry.spec, entry.generators))
     assert all(callable(getattr(spec, f, None)) for f in ("add_flags", "model_fields", "check"))
     assert isinstance(spec.OWN_FIELDS, tuple) and callable(generators.build_generators)
-    assert f'main("{name}")' in open(os.path.join(root, name, "main.py")).read()
+    with open(os.path.join(root, name, "main.py")) as f:
+        assert f'main("{name}")' in f.read()
     if entry.stage_flag:
         assert cli.model_config(cli.parse(name, [entry.stage_flag, "3"])).stages == 3
     else:

@@ -64,8 +64,8 @@ class Variant:
         if any(not isinstance(n, int) or n < 1 for n in self.paper_stages):
             raise ValueError(f"variant {self.name!r}: paper_stages must be ints >= 1")
 
-    def config_name(self, family: Family, stages: int) -> str:
-        """The named configuration of `family` with `stages` stages."""
+    def config_name(self, family: Family, stages: int | str) -> str:
+        """The named configuration of `family` with `stages` stages ("N": the family's pattern)."""
         return family.name if self.stage_flag is None else f"{family.name}-{stages}"
 
 
