@@ -2,6 +2,7 @@
 independent generators, each after the first at half the channels, written into a temporary folder whose package
 registers its entry. Its configurations, the batch rule and the layer rules of tests/test_architecture.py follow
 from that entry; its main.py trains it with --config HALFSEGAN-2 and no --batch_size."""
+import dataclasses
 import importlib
 import os
 import subprocess
@@ -154,3 +155,14 @@ def test_its_main_py_trains_the_named_configuration_by_the_batch_rule(halfsegan,
     chain = load_chain(str(run)).chain  # the model of its flags.json, restored from ckpt-2
     first, second = ([layer.kernel.shape[-1] for layer in chain.stage_generator(n).enc] for n in (0, 1))
     assert second == [c // 2 for c in first] == [4, 4, 8, 8, 16]  # the second generator at half the channels
+
+
+def test_an_entry_takes_no_registered_name(monkeypatch):
+    monkeypatch.setattr(variants, "VARIANTS", dict(variants.VARIANTS))
+    with pytest.raises(ValueError, match=r"configuration families taken: ISEGAN \(by isegan\)"):
+        variants.register(variants.Variant("other", (variants.Family("ISEGAN"),), "--stages", gpus=1, windows=4))
+    with pytest.raises(ValueError, match="'segan' is registered already, with another entry"):
+        variants.register(dataclasses.replace(variants.get("segan"), windows=10))
+    with pytest.raises(ValueError, match="without a trailing number"):
+        variants.Variant("other", (variants.Family("OTHER-2"),), "--stages", gpus=1, windows=4)
+    assert variants.register(variants.get("segan")) is variants.get("segan")  # the same entry again: no change
