@@ -7,7 +7,6 @@ _TF1_LAYER = re.compile(r"(enc|dec|enc_prelu|dec_prelu)_(\d+)")
 _TF1_ATTENTION = re.compile(r"(encoder|decoder)_attention_layer(\d+)")
 
 OWN_FIELDS = ("att_generators",)  # ModelConfig fields only this variant sets
-STAGE_FLAG = "--stages"  # the flag of the stage count N
 
 
 def add_flags(group) -> None:

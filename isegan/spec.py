@@ -1,7 +1,6 @@
 """ISEGAN: the number of times the one generator is applied."""
 
 OWN_FIELDS = ()  # ModelConfig fields only this variant sets
-STAGE_FLAG = "--stages"  # the flag of the stage count N
 
 
 def add_flags(group) -> None:

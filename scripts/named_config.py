@@ -6,13 +6,13 @@ scripts' SEEDS). An unknown name is an error naming the families. No TensorFlow.
 import argparse
 import sys
 
-from common.config.named_configs import PAPER_CONFIGS, named_config, paper_gpus
+from common.config.named_configs import PAPER_CONFIGS, expected_names, named_config, paper_gpus
 from common.rundir.layout import seed_run_name
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("name", nargs="?", help="SEGAN, SASEGAN, ISEGAN-N, ISEGAN-SA-N, DSEGAN-N or DSEGAN-SA-N")
+    p.add_argument("name", nargs="?", help=expected_names())
     p.add_argument("--paper", action="store_true", help="print the paper's configurations instead, in table order")
     p.add_argument("--gpus", action="store_true", help="print the GPUs of the paper's run script for NAME instead")
     p.add_argument("--seed", type=int, help="print the run directory's name of this seed of NAME instead")

@@ -1,7 +1,6 @@
 """SEGAN: one generator, one stage, no flags of its own."""
 
 OWN_FIELDS = ()  # ModelConfig fields only this variant sets
-STAGE_FLAG = None  # one stage, always
 
 
 def add_flags(group) -> None:

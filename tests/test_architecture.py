@@ -5,13 +5,22 @@ import os
 import subprocess
 import sys
 
+from common.config import variants
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VARIANTS = ("segan", "isegan", "dsegan")
+VARIANTS = variants.SHIPPED  # the variant folders of the repository, from the variants' table
 
 # The packages of common/, bottom to top (README "Where things live"); a module may import its own package
-# and the packages below it. A variant folder's spec.py is configuration, its variant.py a model.
+# and the packages below it. A variant's spec module (its entry's `spec`) is configuration, its generators' module
+# (`generators`) a model; its main.py is a command line.
 PACKAGES = ["system", "config", "audio", "nn", "models", "rundir", "enhancement", "training", "evaluation"]
-VARIANT_LAYER = {"spec": "config", "variant": "models", "main": None}
+ENTRY_MODULES = ("spec", "generators")  # the Variant fields that name modules, looked up by import_module
+
+
+def variant_layers() -> dict[str, str]:
+    """module → package layer of every registered variant's spec and generators modules."""
+    return {**{v.spec: "config" for v in variants.VARIANTS.values()},
+            **{v.generators: "models" for v in variants.VARIANTS.values()}}
 COMMAND_LINES = len(PACKAGES)  # common/main.py, the variants' main.py, make_tfrecords.py, scripts/
 # Packages whose modules import without TensorFlow (constants, configuration, data, run records, reports),
 # but for the modules named: each needs TensorFlow for its one job.
@@ -33,8 +42,8 @@ def project_modules() -> dict[str, str]:
 
 
 def imports(path: str, modules: dict) -> set[str]:
-    """The project modules a file imports, at any depth of its code; `importlib.import_module(f"{v}.spec")`
-    counts as importing that module of every variant."""
+    """The project modules a file imports, at any depth of its code; `importlib.import_module(<entry>.spec)` (or
+    `.generators`, a field of a variant's entry) counts as importing that module of every registered variant."""
     found = set()
     for node in ast.walk(ast.parse(open(path).read())):
         names = []
@@ -44,8 +53,8 @@ def imports(path: str, modules: dict) -> set[str]:
             names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module" and node.args:
             arg = node.args[0]
-            if isinstance(arg, ast.JoinedStr) and isinstance(arg.values[-1], ast.Constant):
-                names = [f"{v}{arg.values[-1].value}" for v in VARIANTS]
+            if isinstance(arg, ast.Attribute) and arg.attr in ENTRY_MODULES:
+                names = [getattr(v, arg.attr) for v in variants.VARIANTS.values()]
             elif isinstance(arg, ast.Constant):
                 names = [arg.value]
         found |= {n for n in names if n in modules}
@@ -57,9 +66,9 @@ def layer_of(module: str) -> int:
     if parts[0] == "common" and len(parts) == 3:
         assert parts[1] in PACKAGES, f"common/{parts[1]}/ is no package of tests/test_architecture.py: place it"
         return PACKAGES.index(parts[1])
-    if parts[0] in VARIANTS and VARIANT_LAYER.get(parts[1]):
-        return PACKAGES.index(VARIANT_LAYER[parts[1]])
-    assert module in ("common.main", "make_tfrecords") or parts[0] in ("scripts", *VARIANTS), module
+    if module in variant_layers():
+        return PACKAGES.index(variant_layers()[module])
+    assert module in ("common.main", "make_tfrecords") or parts[0] in ("scripts", *variants.VARIANTS), module
     return COMMAND_LINES
 
 
@@ -89,6 +98,9 @@ def test_no_import_cycle():
 
 def test_layers_point_down():
     g = graph()
+    # the table's lookups are seen: config imports each spec, the model builder each variant's generators
+    assert {variants.get(v).spec for v in VARIANTS} <= g["common.config.variants"]
+    assert {variants.get(v).generators for v in VARIANTS} <= g["common.models.build"]
     upward = sorted((m, n) for m, targets in g.items() for n in targets if layer_of(n) > layer_of(m))
     assert not upward, f"imports that point up a layer: {upward}"
 
@@ -107,7 +119,7 @@ def test_common_holds_packages_each_saying_what_it_holds():
 def test_constants_configuration_and_reports_import_without_tensorflow():
     tf_free = [m for m in project_modules() if m.split(".")[:2] in (["common", p] for p in TF_FREE_PACKAGES)
                and m not in NEEDS_TF]
-    tf_free += [f"{v}.spec" for v in VARIANTS]
+    tf_free += [variants.get(v).spec for v in VARIANTS]
     code = "; ".join([*(f"import {m}" for m in tf_free),
                       "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
                       "('tensorflow', 'keras')))"])

@@ -1,15 +1,43 @@
 """SEGAN / ISEGAN / DSEGAN chains from build_models: full-size shapes per stage, shared vs
 disjoint variables, stage wiring, attention selection, checkpoint contents."""
 import gc
+import importlib
+import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from common.config import cli, variants
 from common.config.named_configs import named_config, tiny
 from common.models.build import build_models
 from common.models.chain import GeneratorChain
 from dsegan.spec import generator_has_attention
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def assert_variant_folder(name: str, root: str = ROOT) -> None:
+    """A variant is its folder under `root` and its entry: the entry's spec and generators modules hold what
+    common/ looks up, its main.py runs common.main.main(name), and its stage flag is the flag of `stages`."""
+    entry = variants.get(name)
+    spec, generators = (importlib.import_module(m) for m in (entry.spec, entry.generators))
+    assert all(callable(getattr(spec, f, None)) for f in ("add_flags", "model_fields", "check"))
+    assert isinstance(spec.OWN_FIELDS, tuple) and callable(generators.build_generators)
+    with open(os.path.join(root, name, "main.py")) as f:
+        assert f'main("{name}")' in f.read()
+    if entry.stage_flag:
+        assert cli.model_config(cli.parse(name, [entry.stage_flag, "3"])).stages == 3
+    else:
+        assert cli.model_config(cli.parse(name, [])).stages == 1
+        with pytest.raises(SystemExit):
+            cli.parse(name, ["--stages", "3"])
+
+
+@pytest.mark.parametrize("name", variants.SHIPPED)
+def test_each_shipped_variant_is_its_folder_and_its_entry(name, capsys):
+    assert_variant_folder(name)
+
 
 def n_params(variables):
     return sum(int(np.prod(v.shape)) for v in variables)

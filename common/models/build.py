@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras.src.backend.common import global_state
 
+from common.config import variants
 from common.models.chain import GeneratorChain
 from common.models.discriminator import Discriminator
 
@@ -25,7 +26,7 @@ def build_models(cfg, precision: str = "float32"):
 
 
 def _build(cfg):
-    generators = importlib.import_module(f"{cfg.variant}.variant").build_generators(cfg)  # the variant's own
+    generators = importlib.import_module(variants.get(cfg.variant).generators).build_generators(cfg)  # its entry's
     chain = GeneratorChain(generators, cfg.stages, name="chain")
     chain.build((None, cfg.canvas_size, 1))
     discriminator = Discriminator(cfg, name="discriminator")
