@@ -104,7 +104,7 @@ def test_the_folder_s_entry_names_its_configurations_and_sets_its_batch(halfsega
     with pytest.raises(ValueError, match=r"expected SEGAN, SASEGAN, .*, DSEGAN-SA-N or HALFSEGAN-N with N >= 1"):
         named_config("HALFSEGAN")
     args = cli.parse("halfsegan", [*TINY_MODEL, "--config", "HALFSEGAN-3"])
-    assert cli.model_config(args) == tiny("HALFSEGAN-3")
+    assert args.model == tiny("HALFSEGAN-3")
     with pytest.raises(SystemExit):
         cli.parse("isegan", ["--config", "HALFSEGAN-2"])
     assert "--config HALFSEGAN-2 is a halfsegan configuration: run halfsegan/main.py" in capsys.readouterr().err

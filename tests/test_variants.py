@@ -27,9 +27,9 @@ def assert_variant_folder(name: str, root: str = ROOT) -> None:
     with open(os.path.join(root, name, "main.py")) as f:
         assert f'main("{name}")' in f.read()
     if entry.stage_flag:
-        assert cli.model_config(cli.parse(name, [entry.stage_flag, "3"])).stages == 3
+        assert cli.parse(name, [entry.stage_flag, "3"]).model.stages == 3
     else:
-        assert cli.model_config(cli.parse(name, [])).stages == 1
+        assert cli.parse(name, []).model.stages == 1
         with pytest.raises(SystemExit):
             cli.parse(name, ["--stages", "3"])
 

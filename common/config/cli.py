@@ -18,7 +18,7 @@ from common.config import variants
 from common.config.command import Command, TestConfig
 from common.config.flags import add_checkpoint_flag, add_field_flags, add_window_flags, flag_fields
 from common.config.model_config import ModelConfig
-from common.config.named_configs import config_defaults
+from common.config.named_configs import config_defaults, expected_names
 from common.config.recipes import RECIPES
 from common.config.train_config import TrainConfig
 from common.system.paths import same_place
@@ -31,9 +31,8 @@ def build_parser(variant: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"{variant}/main.py", description=f"Train or test {variant.upper()}.",
                                 allow_abbrev=False)
     g = p.add_argument_group("model")
-    g.add_argument("--config", metavar="NAME", help="a named configuration of the paper (SEGAN, SASEGAN, ISEGAN-N, "
-                                                    "ISEGAN-SA-N, DSEGAN-N, DSEGAN-SA-N): its model; flags given "
-                                                    "explicitly win")
+    g.add_argument("--config", metavar="NAME", help=f"a named configuration ({expected_names()}): its model; flags "
+                                                    "given explicitly win")
     add_field_flags(g, ModelConfig)
     spec = variants.spec(variant)
     spec.add_flags(g)
