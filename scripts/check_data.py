@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The run scripts' check before any work (the pipeline's `check` step, scripts/pipeline.py): which corpus DATA_DIR holds and whether it and
-the outputs can be used, so that a problem stops the script in seconds rather than after the training.
+"""The run scripts' check before any work (the `check` step of scripts/pipeline.py): which corpus DATA_DIR
+holds and whether it and the outputs can be used, so that a problem stops the script in seconds rather than
+after the training.
 
     check_data.py DATA_DIR --runs RUN_DIR [--given] [--demo auto|1|0]
 

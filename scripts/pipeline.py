@@ -6,7 +6,8 @@ run_dsegan.sh, scripts/run_paper.sh, scripts/ablation_att_layer.sh) hold the res
     python scripts/pipeline.py NAME [NAME ...] [--gpus 0,1] [--att_layer K] [--batch_size B] [--epochs E]
                                [--data_dir D] [--steps STEP,STEP | --from STEP] [--dry_run]
     python scripts/pipeline.py --paper [NAME ...] ...        the paper's grid (scripts/run_paper.sh)
-    python scripts/pipeline.py --ablation "0 1 … 10" ...     the attention-layer ablation (scripts/ablation_att_layer.sh)
+    python scripts/pipeline.py --ablation "0 1 … 10" ...     the attention-layer ablation
+                                                             (scripts/ablation_att_layer.sh)
 
 The steps, in order:
     check    the corpus and the outputs, before any work (scripts/check_data.py): a problem stops here

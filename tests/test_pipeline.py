@@ -100,9 +100,10 @@ def test_each_seed_is_a_run_then_the_seeds_are_summarised(main, tmp_path, rng):
     assert runner.steps() == ["records", "records", *["train", "enhance", "score", "plots", "report"] * 3, "summary"]
     summary = demo / "ISEGAN-SA-2-seeds.md"
     at = out.index("ISEGAN-SA-2 over 2 seed(s) against the noisy input:")
-    assert out[at - 1].startswith("ISEGAN-SA-2-seed5: table above") and out[-1] == f"ISEGAN-SA-2 over its seeds: {summary}"
-    assert runner.of("summary")[0][0][2:] == ["--noisy", str(demo / "ISEGAN-SA-2-seed2"), str(demo / "ISEGAN-SA-2-seed0"),
-                                             "--markdown", str(summary)]
+    assert out[at - 1].startswith("ISEGAN-SA-2-seed5: table above")
+    assert out[-1] == f"ISEGAN-SA-2 over its seeds: {summary}"
+    assert runner.of("summary")[0][0][2:] == ["--noisy", str(demo / "ISEGAN-SA-2-seed2"),
+                                             str(demo / "ISEGAN-SA-2-seed0"), "--markdown", str(summary)]
     text = summary.read_text()
     assert "| ISEGAN-SA-2 | " in text and "| 2, 0 |" in text  # one configuration of the two scored seeds
     assert "- ISEGAN-SA-2 better than its noisy input on PESQ: " in text
