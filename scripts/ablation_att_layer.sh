@@ -4,23 +4,16 @@
 # trained, tested on its last five checkpoints and evaluated as RUN_DIR/SASEGAN-L<k>, then PESQ and STOI
 # against the layer plotted to RUN_DIR/ablation_att_layer.png. Existing results are skipped.
 # SASEGAN's run script: 1 GPU, the paper's batch. Without VoiceBank-DEMAND the demo runs instead, in RUN_DIR/demo/.
+# Arguments go to the pipeline (the steps, RUN_DIR and the rest: `python scripts/pipeline.py --help`).
+
 LAYERS="${LAYERS:-0 1 2 3 4 5 6 7 8 9 10}"
 GPUS="${GPUS:-0}"
 BATCH_SIZE="${BATCH_SIZE:-}"   # empty: the paper's
 EPOCHS="${EPOCHS:-}"           # empty: the paper's (100)
-DATA_DIR="${DATA_DIR:-}"       # empty: data/, or the demo when data/ holds no VoiceBank (run_isegan.sh)
-RUN_DIR="${RUN_DIR:-}"         # empty: runs/ of the repository
+DATA_DIR="${DATA_DIR:-}"       # empty: data/, or the demo when data/ holds no VoiceBank
 
 set -euo pipefail
-# shellcheck source=scripts/run_lib.sh
-source "$(dirname "$0")/run_lib.sh"
-prepare_data
-for k in $LAYERS; do
-  if [ -f "$(run_path "SASEGAN-L$k")/results.json" ]; then
-    echo "SASEGAN-L$k: results exist, skipped"
-    continue
-  fi
-  ATT_LAYER="$k" run_config SASEGAN "SASEGAN-L$k"
-done
-runs="$(runs_root)"
-"$PY" "$ROOT/scripts/plots/ablation.py" --runs_root "$runs" --out "$runs/ablation_att_layer.png"
+here="$(dirname "$0")/.."
+py="$here/.venv/bin/python"; [ -x "$py" ] || py=python3
+exec "$py" "$here/scripts/pipeline.py" --ablation "$LAYERS" --gpus "$GPUS" --batch_size "$BATCH_SIZE" \
+  --epochs "$EPOCHS" --data_dir "$DATA_DIR" "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The run scripts' check before any work (scripts/run_lib.sh): which corpus DATA_DIR holds and whether it and
-the outputs can be used, so that a problem stops the script in seconds rather than after the training.
+"""The run scripts' check before any work (the `check` step of scripts/pipeline.py): which corpus DATA_DIR
+holds and whether it and the outputs can be used, so that a problem stops the script in seconds rather than
+after the training.
 
     check_data.py DATA_DIR --runs RUN_DIR [--given] [--demo auto|1|0]
 
@@ -55,17 +56,19 @@ def corpus_problems(root: str) -> list[str]:
     return problems
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("data_dir")
-    p.add_argument("--runs", required=True, help="RUN_DIR, where the runs are written")
-    p.add_argument("--given", action="store_true", help="DATA_DIR was set by the user (no demo unless --demo 1)")
-    p.add_argument("--demo", choices=("auto", "1", "0"), default="auto")
-    a = p.parse_args(argv)
-    present = [f for f in FOLDERS if os.path.isdir(os.path.join(a.data_dir, f))]
-    demo = a.demo == "1" or (a.demo == "auto" and not a.given and not present)
-    if demo:
-        root = os.path.join(a.data_dir, DEMO_DIR)
+def demo_chosen(data_dir: str, given: bool, demo: str = "auto") -> bool:
+    """Whether the demo corpus runs: --demo 1, or --demo auto with DATA_DIR at its default (not `given`) holding
+    none of the four VoiceBank folders."""
+    present = any(os.path.isdir(os.path.join(data_dir, f)) for f in FOLDERS)
+    return demo == "1" or (demo == "auto" and not given and not present)
+
+
+def check(data_dir: str, runs: str, given: bool, demo: str = "auto") -> tuple[bool, list[str]]:
+    """(whether the demo corpus runs, what keeps the corpus or the outputs from being used)."""
+    present = [f for f in FOLDERS if os.path.isdir(os.path.join(data_dir, f))]
+    is_demo = demo_chosen(data_dir, given, demo)
+    if is_demo:
+        root = os.path.join(data_dir, DEMO_DIR)
         built = os.path.exists(os.path.join(root, demo_corpus.LISTING_FILE))
         if built:
             problems = corpus_problems(root)
@@ -73,13 +76,24 @@ def main(argv=None) -> int:
             why = unwritable(root)
             problems = [f"{root}: the demo corpus cannot be written there ({why})"] if why else []
     elif not present:
-        problems = [f"DATA_DIR={a.data_dir} holds no VoiceBank-DEMAND (none of {', '.join(FOLDERS)}; "
+        problems = [f"DATA_DIR={data_dir} holds no VoiceBank-DEMAND (none of {', '.join(FOLDERS)}; "
                     f"scripts/download_voicebank.py fetches it); DEMO=1 runs the demo corpus in "
-                    f"{os.path.join(a.data_dir, DEMO_DIR)} instead"]
+                    f"{os.path.join(data_dir, DEMO_DIR)} instead"]
     else:
-        problems = corpus_problems(a.data_dir)
-    if why := unwritable(a.runs):
-        problems.append(f"RUN_DIR={a.runs}: runs cannot be written there ({why})")
+        problems = corpus_problems(data_dir)
+    if why := unwritable(runs):
+        problems.append(f"RUN_DIR={runs}: runs cannot be written there ({why})")
+    return is_demo, problems
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("data_dir")
+    p.add_argument("--runs", required=True, help="RUN_DIR, where the runs are written")
+    p.add_argument("--given", action="store_true", help="DATA_DIR was set by the user (no demo unless --demo 1)")
+    p.add_argument("--demo", choices=("auto", "1", "0"), default="auto")
+    a = p.parse_args(argv)
+    demo, problems = check(a.data_dir, a.runs, a.given, a.demo)
     for line in problems:
         print(f"error: {line}", file=sys.stderr)
     if problems:

@@ -21,7 +21,7 @@ def shellcheck(paths: list[str]) -> subprocess.CompletedProcess:
 
 def test_every_shell_script_passes_shellcheck():
     paths = shell_scripts()
-    assert len(paths) >= 8 and os.path.join(ROOT, "scripts", "run_lib.sh") in paths
+    assert len(paths) >= 8 and os.path.join(ROOT, "scripts", "run_paper.sh") in paths
     result = shellcheck(paths)
     assert result.returncode == 0, result.stdout
 
