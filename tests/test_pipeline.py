@@ -11,8 +11,9 @@ import time
 
 import pytest
 
+from common.config.named_configs import PAPER_CONFIGS
 from scripts import compare_runs, pipeline
-from scripts.pipeline import STEPS, Stop
+from scripts.main_job.settings import STEPS, Stop
 from tests.fake_runs import scores_like, write_run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -265,7 +266,7 @@ def test_the_paper_grid_on_the_paper_gpus_skips_scored_runs_then_the_table_and_t
     assert grid[2:5] == ["--grid", str(demo / "SEGAN-seed3"), str(demo / "ISEGAN-SA-2-seed3")]  # the first seeds
     assert flag_of(grid, "--out") == str(demo)
     status, _, _, runner = main("--paper", "--steps", "score", "--gpus", "4,5")  # chosen steps: every run, scored too
-    assert status == 0 and len(runner.of("score")) == len(pipeline.PAPER_CONFIGS)
+    assert status == 0 and len(runner.of("score")) == len(PAPER_CONFIGS)
 
 
 def test_the_ablation_one_run_per_layer_then_the_plot(main, tmp_path, rng):
