@@ -18,6 +18,8 @@ DATA_DIR="${DATA_DIR:-}"       # VoiceBank-DEMAND at 16 kHz: DATA_DIR/{clean,noi
                                # empty: data/, or the demo when data/ holds none (DEMO=1: the demo anyway)
 
 set -euo pipefail
+# The steps: check the data → records → train → enhance (the newest five checkpoints) → score → plots → listening
+# report, then the summary over SEEDS; `--steps a,b` or `--from STEP` choose them.
 if [ "$SA" = 1 ]; then name="ISEGAN-SA-$N"; else name="ISEGAN-$N"; fi
 here="$(dirname "$0")"
 py="$here/.venv/bin/python"; [ -x "$py" ] || py=python3
