@@ -17,9 +17,6 @@ def main(variant: str, argv=None) -> int:
     cpu_threads.use(tf, args.cpu_op_threads)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
-    from common.nn import conv_kernels
-
-    conv_kernels.use(args.kernels)
     from common.training.training_run import TrainingRun
 
     try:
@@ -47,7 +44,7 @@ def test(args) -> int:
     from common.rundir.layout import lock_enclosing
 
     with lock_enclosing([args.save_clean_path]):  # enhanced files written into a run: one writer at a time
-        trained = load_chain(args.save_path, args.weights, args)
+        trained = load_chain(args.save_path, args.weights, args, args.kernels)
         check_output_folder(args.save_clean_path, "--save_clean_path")
         if args.seed is not None:
             tf.random.set_seed(args.seed)

@@ -8,6 +8,7 @@ import os
 from common.config.model_config import ModelConfig
 from common.models.build import build_models
 from common.models.checkpoint_match import restore_exactly
+from common.nn import conv_kernels
 from common.rundir.checkpoint_files import resolve
 from common.rundir.flags_file import given_model_differences, load_flags
 from common.rundir.layout import FLAGS_FILE
@@ -38,14 +39,15 @@ class TrainedChain:
         self.path = path
 
 
-def load_chain(run_dir: str, weights: str = "latest", args=None) -> TrainedChain:
+def load_chain(run_dir: str, weights: str = "latest", args=None, kernels: str = "auto") -> TrainedChain:
     """The GeneratorChain of a run, built from its flags.json, with a checkpoint's weights. `args`: the
-    command line of test mode, whose explicitly given model flags and --preemph must agree with the run's."""
+    command line of test mode, whose explicitly given model flags and --preemph must agree with the run's.
+    `kernels`: a --kernels value, the layers' forms (common/nn/conv_kernels.py)."""
     saved = load_flags(run_dir)
     if args is not None and (diff := given_model_differences(saved, args)):
         raise FlagsMismatch(f"the flags do not match the run in {run_dir} (leave the model flags out: "
                             f"they are read from its {FLAGS_FILE}):\n  " + "\n  ".join(diff))
     cfg = model_config(saved)
-    trained = TrainedChain(build_models(cfg)[0], cfg, saved, run_dir)
+    trained = TrainedChain(build_models(cfg, kernels=conv_kernels.resolve(kernels))[0], cfg, saved, run_dir)
     trained.read(weights)
     return trained
