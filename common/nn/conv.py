@@ -23,9 +23,9 @@ KERNEL_STDDEV = 0.02  # the reference's truncated-normal kernel initialiser
 
 
 class _Conv(keras.layers.Layer):
-    """Kernel, optional bias and optional spectral norm; subclasses define the linear map in
-    its forms (TensorFlow's op; tuned: the matmul form and the tf.nn form with a written kernel gradient) and
-    the output length. `kernels`: "native" or "tuned" (common/nn/conv_kernels.py)."""
+    """Kernel, optional bias and optional spectral norm; subclasses define the linear map in its forms
+    (TensorFlow's op; tuned, also the matmul form and the tf.nn form with a written kernel gradient) and the
+    output length. `kernels`: "native" or "tuned" (common/nn/conv_kernels.py)."""
 
     def __init__(self, filters, kwidth=31, stride=2, use_bias=True, spectral_norm=False, kernel_initializer=None,
                  kernels="native", **kwargs):
@@ -48,26 +48,34 @@ class _Conv(keras.layers.Layer):
             self.sn.build(self.kernel.shape)
 
     def call(self, x):
-        length_out = self.compute_output_shape(x.shape)[1]
-        kernel, sigma = tf.convert_to_tensor(self.kernel), None  # float32 under any precision policy
-        if self.sn is not None:
-            sigma = self.sn(kernel)
-            # tuned: the conv is linear, divide the kernel or the output, whichever is smaller (unknown: the kernel)
-            outputs = None if None in (x.shape[0], length_out) else x.shape[0] * length_out * self.filters
-            if not self.tuned or outputs is None or kernel.shape.num_elements() <= outputs:
-                kernel, sigma = kernel / sigma, None
-        kernel = tf.cast(kernel, x.dtype)
-        if not self.tuned:
-            y = self._native_form(x, kernel)
-        elif length_out is not None and length_out <= MATMUL_MAX_LENGTH:
-            y = self._matmul_form(x, kernel)
+        kernel = tf.convert_to_tensor(self.kernel)  # float32 under any precision policy
+        if self.tuned:
+            y = self._tuned_call(x, kernel)
         else:
-            y = self._tf_form(x, kernel)
-        if sigma is not None:
-            y = y / tf.cast(sigma, y.dtype)
+            if self.sn is not None:
+                kernel = kernel / self.sn(kernel)
+            y = self._native_form(x, tf.cast(kernel, x.dtype))
         if self.bias is not None:
             y = tf.nn.bias_add(y, self.bias)
         return y
+
+    def _tuned_call(self, x, kernel):
+        """The map in the tuned forms (common/nn/conv_kernels.py): the matmul form where the output is short,
+        else the tf.nn form with the written kernel gradient. The conv is linear, so sigma divides the kernel
+        or the output, whichever is smaller (an unknown size: the kernel)."""
+        length_out = self.compute_output_shape(x.shape)[1]
+        sigma = None
+        if self.sn is not None:
+            sigma = self.sn(kernel)
+            outputs = None if None in (x.shape[0], length_out) else x.shape[0] * length_out * self.filters
+            if outputs is None or kernel.shape.num_elements() <= outputs:
+                kernel, sigma = kernel / sigma, None
+        kernel = tf.cast(kernel, x.dtype)
+        if length_out is not None and length_out <= MATMUL_MAX_LENGTH:
+            y = self._matmul_form(x, kernel)
+        else:
+            y = self._tf_form(x, kernel)
+        return y if sigma is None else y / tf.cast(sigma, y.dtype)
 
     def compute_output_shape(self, input_shape):
         length = input_shape[1]
@@ -127,7 +135,9 @@ class PReLU(keras.layers.Layer):
 
     def call(self, x):
         alpha = tf.cast(self.alpha, x.dtype)
-        return prelu(x, alpha) if self.tuned else tf.nn.relu(x) + alpha * tf.minimum(x, 0.0)
+        if self.tuned:
+            return prelu(x, alpha)
+        return tf.nn.relu(x) + alpha * tf.minimum(x, 0.0)
 
 
 def leaky_relu(x):
