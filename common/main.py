@@ -18,9 +18,6 @@ def main(variant: str, argv=None) -> int:
     cpu_threads.use(tf, command.training.cpu_op_threads)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
-    from common.nn import conv_kernels
-
-    conv_kernels.use(command.training.kernels)
     from common.training.training_run import TrainingRun
 
     try:
@@ -49,7 +46,7 @@ def test(command: Command) -> int:
 
     t, training = command.test, command.training
     with lock_enclosing([t.save_clean_path]):  # enhanced files written into a run: one writer at a time
-        trained = load_chain(training.save_path, t.weights, command)
+        trained = load_chain(training.save_path, t.weights, command, training.kernels)
         check_output_folder(t.save_clean_path, "--save_clean_path")
         if training.seed is not None:
             tf.random.set_seed(training.seed)

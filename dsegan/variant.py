@@ -4,6 +4,6 @@ from common.models.generator import Generator
 from dsegan.spec import generator_has_attention
 
 
-def build_generators(cfg):
-    return [Generator(cfg, attention=generator_has_attention(cfg, n), name=f"generator_{n}")
+def build_generators(cfg, kernels="native"):
+    return [Generator(cfg, attention=generator_has_attention(cfg, n), kernels=kernels, name=f"generator_{n}")
             for n in range(cfg.stages)]

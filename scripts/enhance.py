@@ -21,7 +21,6 @@ from common.config.flags import add_checkpoint_flag, add_field_flags, add_run_fl
 from common.enhancement.enhance import Enhancer
 from common.enhancement.enhance_files import enhance_file
 from common.config.train_config import TrainConfig
-from common.nn import conv_kernels
 from common.rundir.trained_chain import load_chain
 from common.system.errors import exit_on_error
 from common.system.paths import refuse_output_over_input
@@ -54,9 +53,8 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, help="seed the generator's z (repeatable output; default: unseeded)")
     add_field_flags(p, TrainConfig, only=("kernels",))
     a = p.parse_args(argv)
-    conv_kernels.use(a.kernels)
     pairs = jobs(a.input, a.output)
-    trained = load_chain(a.run, a.weights)
+    trained = load_chain(a.run, a.weights, kernels=a.kernels)
     if a.seed is not None:
         import tensorflow as tf
 

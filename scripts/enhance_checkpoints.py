@@ -18,7 +18,6 @@ import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its st
 from common.config.flags import add_field_flags, add_run_flag, positive_int
 from common.config.train_config import TrainConfig
 from common.enhancement.run_enhance import enhance_checkpoints
-from common.nn import conv_kernels
 from common.rundir import layout
 from common.rundir.checkpoint_files import good_steps
 from common.rundir.layout import CHECKPOINT_DIR, ENHANCED_DIR, TESTED_CHECKPOINTS
@@ -42,7 +41,6 @@ def main(argv=None) -> int:
     if not os.path.isdir(a.test_wav_dir):
         print(f"error: {a.test_wav_dir}: no such directory", file=sys.stderr)
         return 1
-    conv_kernels.use(a.kernels)
     steps = good_steps(a.run, a.last)
     if not steps:
         print(f"error: no readable checkpoint in {os.path.join(a.run, CHECKPOINT_DIR)}", file=sys.stderr)
@@ -51,7 +49,8 @@ def main(argv=None) -> int:
         refuse_output_over_input(os.path.join(a.run, ENHANCED_DIR, str(step)), a.test_wav_dir)
     failed = 0
     with layout.lock(a.run):  # it writes RUN/enhanced/
-        for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch, a.xla):
+        for _, out, bad in enhance_checkpoints(a.run, a.test_wav_dir, steps, a.seed, a.test_batch, a.xla,
+                                                  a.kernels):
             failed += bad
             print(out)
     return 1 if failed else 0

@@ -19,7 +19,6 @@ import common.system.tf_quietly  # noqa: F401  (first: TensorFlow without its st
 from common.config.flags import add_checkpoint_flag, add_field_flags, add_overlap_flag, add_run_flag
 from common.config.train_config import TrainConfig
 from common.enhancement.export_files import write_exports
-from common.nn import conv_kernels
 from common.rundir.trained_chain import load_chain
 from common.system.errors import exit_on_error
 from common.system.paths import check_output_folder
@@ -34,9 +33,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="the export folder (made; must not hold an export already)")
     add_field_flags(p, TrainConfig, only=("kernels",))
     a = p.parse_args(argv)
-    conv_kernels.use(a.kernels)
     check_output_folder(a.out, "--out")
-    trained = load_chain(a.run, a.weights)
+    trained = load_chain(a.run, a.weights, kernels=a.kernels)
     print(f"exporting {trained.path}", file=sys.stderr)
     report = write_exports(trained, a.out, a.test_overlap)
     for line in report:

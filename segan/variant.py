@@ -2,5 +2,5 @@
 from common.models.generator import Generator
 
 
-def build_generators(cfg):
-    return [Generator(cfg, name="generator")]
+def build_generators(cfg, kernels="native"):
+    return [Generator(cfg, kernels=kernels, name="generator")]

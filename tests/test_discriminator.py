@@ -8,11 +8,12 @@ import tensorflow as tf
 from common.config.named_configs import tiny
 from common.models import discriminator
 from common.models.discriminator import Discriminator
+from common.nn.conv_kernels import FORMS
 from common.nn.conv import leaky_relu
 from tests import tf1_reference as ref
 
-def make_discriminator(cfg, rng):
-    d = Discriminator(cfg)
+def make_discriminator(cfg, rng, kernels="native"):
+    d = Discriminator(cfg, kernels=kernels)
     d.build((None, cfg.canvas_size, 1))
     for v in d.trainable_variables:
         if v.path.rsplit("/", 1)[-1] in ("bias", "beta", "sigma_ratio"):
@@ -24,12 +25,13 @@ def wave(cfg, batch, rng):
     return rng.uniform(-1, 1, (batch, cfg.canvas_size, 1)).astype(np.float32)
 
 
+@pytest.mark.parametrize("kernels", FORMS)
 @pytest.mark.parametrize("d_attention", [False, True])
-def test_matches_tf1_reference(d_attention, rng):
+def test_matches_tf1_reference(d_attention, kernels, rng):
     """Reference pass on a real pair of batch 4, then a candidate pass of batch 3 whose VBN
     mixes with c = 1/(4+1); with attention, SN's u advances once per pass as in the reference."""
     cfg = tiny(d_attention=d_attention)
-    d = make_discriminator(cfg, rng)
+    d = make_discriminator(cfg, rng, kernels)
     clean, noisy = wave(cfg, 4, rng), wave(cfg, 4, rng)
     candidate, noisy3 = wave(cfg, 3, rng), noisy[:3]
     weights = ref.Weights(d)
@@ -101,15 +103,21 @@ def test_gradients_flow_through_reference_statistics(rng):
     assert np.abs(tape.gradient(logits, clean).numpy()).max() > 0
 
 
-@pytest.mark.parametrize("d_attention", [False, True])
-def test_logits_of_a_step_equal_the_reference_pass_and_one_pass_each(d_attention, rng, monkeypatch):
+@pytest.mark.parametrize("d_attention,spectral_norm", [(False, False), (True, True), (True, False)])
+def test_logits_of_a_step_equal_the_reference_pass_and_one_pass_each(d_attention, spectral_norm, rng, monkeypatch):
     """logits_of (one stacked pass without spectral norm, pass by pass with it) gives what reference()
     and a call() per candidate give, and the same gradients, which reach every D variable and, through the
-    reference statistics, the real pair. A leaky ReLU input within rounding of 0 takes slope 1 in one form
-    and 0.3 in the other, a true difference of the gradients (about 1 draw in 100): the inputs are redrawn
-    until both forms are on the same side of every kink, which a wrong stacking would not reach."""
+    reference statistics, the real pair; attention without spectral norm (no named configuration has it)
+    is stacked, attention applied as in the other passes. A leaky ReLU input within rounding of 0 takes
+    slope 1 in one form and 0.3 in the other, a true difference of the gradients (about 1 draw in 100): the
+    inputs are redrawn until both forms are on the same side of every kink, which a wrong stacking would not
+    reach."""
     cfg = tiny(d_attention=d_attention)
     d = make_discriminator(cfg, rng)
+    if not spectral_norm:
+        for conv in [*d.convs, *(c for block in d.att.values() for c in block.convs)]:
+            conv.sn = None
+    assert d.power_iterations == spectral_norm
     u = [v.numpy() for v in d.non_trainable_variables]
     kink_inputs = []
     monkeypatch.setattr(discriminator, "leaky_relu", lambda x: kink_inputs.append(x) or leaky_relu(x))

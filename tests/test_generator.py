@@ -7,12 +7,13 @@ import tensorflow as tf
 from common.config.model_config import ModelConfig
 from common.config.named_configs import tiny
 from common.models.generator import Generator
+from common.nn.conv_kernels import FORMS
 from tests import tf1_reference as ref
 
-def make_generator(cfg, rng=None):
+def make_generator(cfg, rng=None, kernels="native"):
     """A built generator; biases, PReLU alphas and attention gains made non-zero so that every
     term of the forward pass is exercised."""
-    g = Generator(cfg)
+    g = Generator(cfg, kernels=kernels)
     g.build((None, cfg.canvas_size, 1))
     if rng is not None:
         for v in g.trainable_variables:
@@ -33,9 +34,10 @@ def inputs(cfg, rng, batch=2):
     dict(self_attention=True),
     dict(self_attention=True, att_layer_ind=(0, 3, 4), bias_deconv=False),
 ])
-def test_forward_matches_tf1_reference(overrides, rng):
+@pytest.mark.parametrize("kernels", FORMS)
+def test_forward_matches_tf1_reference(overrides, kernels, rng):
     cfg = tiny(**overrides)
-    g = make_generator(cfg, rng)
+    g = make_generator(cfg, rng, kernels)
     x, z = inputs(cfg, rng)
     weights = ref.Weights(g)               # taken before the call: same u for the SN step
     expected, expected_maps = ref.generator(x.astype(np.float64), z.astype(np.float64), weights, cfg)
@@ -108,9 +110,10 @@ def test_no_spectral_norm_without_attention():
     assert not g.non_trainable_variables and not g.enc_att and not g.dec_att
 
 
-def test_gradients_reach_every_variable(rng):
+@pytest.mark.parametrize("kernels", FORMS)
+def test_gradients_reach_every_variable(kernels, rng):
     cfg = tiny(self_attention=True)
-    g = make_generator(cfg, rng)
+    g = make_generator(cfg, rng, kernels)
     x, z = inputs(cfg, rng)
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(tf.square(g(x, z=z) - 0.1))

@@ -17,7 +17,7 @@ from common.nn import loss_scale, spectral_norm
 from tests import devices
 from tests.conftest import speech
 from tests.devices import REFERENCE, deviation, record, tolerance_used
-from tests.test_kernel_forms import outputs_and_gradients
+from tests.test_kernel_forms import models_in_both_forms, outputs_and_gradients
 from tests.test_trainer import state, tiny_trainer
 
 pytestmark = pytest.mark.gpu
@@ -78,13 +78,13 @@ def test_each_layer_form_on_the_device_computes_the_cpus_outputs_and_gradients(n
     """Every layer of the chain and D (convs, transposed convs, their matmul forms, PReLU, spectral norm, attention,
     virtual batch norm) in kernel form `form` on the device, against the tuned forms on the CPU."""
     cfg = tiny(name)
-    chain, discriminator = build_models(cfg)
+    models = models_in_both_forms(cfg)
     clean, noisy, zs = inputs(cfg, 4, rng)
     weights = [tf.constant(rng.standard_normal((4, cfg.canvas_size, 1)), tf.float32) for _ in range(cfg.stages)]
     with tf.device(REFERENCE):
-        want = outputs_and_gradients("tuned", chain, discriminator, clean, noisy, zs, weights)
+        want = outputs_and_gradients(*models["tuned"], clean, noisy, zs, weights)
     with tf.device(dut()):
-        got = outputs_and_gradients(form, chain, discriminator, clean, noisy, zs, weights)
+        got = outputs_and_gradients(*models[form], clean, noisy, zs, weights)
     outputs = [deviation(a, b) for a, b in zip(got[0], want[0])]
     gradients = gradient_deviations(got[1], want[1])
     record(f"layers {name}, {form} forms", outputs=max(outputs), gradients=max(gradients))
@@ -176,7 +176,7 @@ def test_an_xla_iteration_on_the_device_equals_the_plain_one_on_the_cpu(tmp_path
 
 def test_a_file_enhanced_on_the_device_equals_the_cpus(tmp_path):
     cfg = tiny("ISEGAN-SA-2")
-    chain, _ = build_models(cfg)
+    chain, _ = build_models(cfg, kernels="tuned")
     noisy = tmp_path / "noisy.wav"
     sf.write(noisy, speech(2.5, seed=4), 16000, subtype="FLOAT")
     u = [v.numpy().copy() for v in chain.non_trainable_variables]

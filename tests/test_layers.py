@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from common.nn.attention import SelfAttention
 from common.nn.conv import Conv, Deconv, PReLU, leaky_relu
-from common.nn.conv_kernels import MATMUL_MAX_LENGTH, conv_im2col, conv_same, deconv_col2im, deconv_same, prelu
+from common.nn.conv_kernels import FORMS, MATMUL_MAX_LENGTH, conv_im2col, conv_same, deconv_col2im, deconv_same, prelu
 from common.nn.spectral_norm import SpectralNorm
 from common.nn.vbn import VirtualBatchNorm
 from tests import tf1_reference as ref
@@ -25,14 +25,15 @@ def randn(rng, *shape, scale=1.0):
 
 # ---- conv / deconv ----------------------------------------------------------------------
 
-LENGTHS = [8, MATMUL_MAX_LENGTH, 4 * MATMUL_MAX_LENGTH]  # output lengths: matmul, matmul, tf.nn
+LENGTHS = [8, MATMUL_MAX_LENGTH, 4 * MATMUL_MAX_LENGTH]  # output lengths, tuned: matmul, matmul, tf.nn
 
 
+@pytest.mark.parametrize("kernels", FORMS)
 @pytest.mark.parametrize("length", LENGTHS)
 @pytest.mark.parametrize("spectral_norm", [False, True])
-def test_conv_matches_tf1_layout(length, spectral_norm, rng):
+def test_conv_matches_tf1_layout(length, spectral_norm, kernels, rng):
     x = randn(rng, 3, 2 * length, 5)
-    layer = Conv(7, spectral_norm=spectral_norm)
+    layer = Conv(7, spectral_norm=spectral_norm, kernels=kernels)
     layer.build(x.shape)
     layer.bias.assign(randn(rng, 7))
     w = ref.Weights(layer)
@@ -40,11 +41,12 @@ def test_conv_matches_tf1_layout(length, spectral_norm, rng):
     np.testing.assert_allclose(layer(x), expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("kernels", FORMS)
 @pytest.mark.parametrize("length", LENGTHS)
 @pytest.mark.parametrize("spectral_norm", [False, True])
-def test_deconv_matches_tf1_layout(length, spectral_norm, rng):
+def test_deconv_matches_tf1_layout(length, spectral_norm, kernels, rng):
     x = randn(rng, 3, length // 2, 5)
-    layer = Deconv(7, spectral_norm=spectral_norm)
+    layer = Deconv(7, spectral_norm=spectral_norm, kernels=kernels)
     layer.build(x.shape)
     layer.bias.assign(randn(rng, 7))
     w = ref.Weights(layer)
@@ -129,9 +131,10 @@ def test_conv_kernels_are_drawn_per_layer_and_follow_the_seed():
         np.testing.assert_array_equal(a, b)
 
 
-def test_prelu_and_leaky_relu(rng):
+@pytest.mark.parametrize("kernels", FORMS)
+def test_prelu_and_leaky_relu(kernels, rng):
     x = randn(rng, 2, 10, 4)
-    act = PReLU()
+    act = PReLU(kernels=kernels)
     act.build(x.shape)
     assert not act.alpha.numpy().any()
     np.testing.assert_allclose(act(x), np.maximum(x, 0))       # alpha 0 at init: relu
@@ -154,15 +157,16 @@ def test_prelu_written_gradient_equals_automatic_one(rng):
 
 # ---- spectral norm ----------------------------------------------------------------------
 
-def _sn_layer(shape, dtype="float32"):
-    sn = SpectralNorm(dtype=dtype)
+def _sn_layer(shape, dtype="float32", kernels="native"):
+    sn = SpectralNorm(dtype=dtype, kernels=kernels)
     sn.build(shape)
     return sn
 
 
+@pytest.mark.parametrize("kernels", FORMS)
 @pytest.mark.parametrize("shape", [(31, 5, 7), (31, 7, 5), (1, 16, 2)])
-def test_spectral_norm_one_step_matches_reference(shape, rng):
-    sn, w = _sn_layer(shape), randn(rng, *shape)
+def test_spectral_norm_one_step_matches_reference(shape, kernels, rng):
+    sn, w = _sn_layer(shape, kernels=kernels), randn(rng, *shape)
     assert sn.u.shape == (1, shape[-1]) and not sn.u.trainable
     assert sn.non_trainable_weights == [sn.u] and not sn.trainable_weights
     u0 = sn.u.numpy().astype(np.float64)
@@ -173,10 +177,10 @@ def test_spectral_norm_one_step_matches_reference(shape, rng):
 
 @pytest.mark.parametrize("layer_class", [Conv, Deconv])
 def test_spectral_norm_divides_kernel_or_output_alike(layer_class, rng):
-    """sigma divides the conv's output where it is smaller than the kernel (known batch) and the kernel
+    """Tuned, sigma divides the conv's output where it is smaller than the kernel (known batch) and the kernel
     otherwise (unknown batch): the same outputs and gradients."""
     x = randn(rng, 2, 8, 5)  # output 2 x 8 (x 2) x 7 steps x channels < kernel 31 x 5 x 7: the output is divided
-    layer = layer_class(7, spectral_norm=True)
+    layer = layer_class(7, spectral_norm=True, kernels="tuned")
     layer.build(x.shape)
     u0, weights = layer.sn.u.numpy(), tf.constant(randn(rng, *layer(x).shape))
 
@@ -209,11 +213,12 @@ def test_spectral_norm_converges_to_unit_top_singular_value(rng):
     np.testing.assert_allclose(sn(w), 3.0, rtol=1e-5)
 
 
-def test_spectral_norm_gradient_flows_through_power_iteration(rng):
+@pytest.mark.parametrize("kernels", FORMS)
+def test_spectral_norm_gradient_flows_through_power_iteration(kernels, rng):
     """No stop-gradient on u, v: dσ/dW equals finite differences of the whole iteration, which
     differs from the stop-gradient value vᵀu'."""
     shape = (3, 4, 5)
-    sn = _sn_layer(shape, "float64")
+    sn = _sn_layer(shape, "float64", kernels)
     u0 = sn.u.numpy()
     w = tf.constant(rng.standard_normal(shape))
     with tf.GradientTape() as tape:
@@ -236,9 +241,9 @@ def test_spectral_norm_gradient_flows_through_power_iteration(rng):
 
 @pytest.mark.parametrize("shape", [(31, 6, 4), (31, 4, 6), (1, 16, 2)])
 def test_spectral_norm_written_gradient_equals_automatic_one(shape, rng):
-    """The written-out gradient of sigma (and of anything downstream of it) equals automatic
+    """The written-out gradient of sigma (tuned; and of anything downstream of it) equals automatic
     differentiation of the plain power iteration, entry by entry."""
-    sn = _sn_layer(shape, "float64")
+    sn = _sn_layer(shape, "float64", "tuned")
     u0 = sn.u.numpy()
     w = tf.constant(rng.standard_normal(shape))
     weights = tf.constant(rng.standard_normal(shape))
@@ -273,7 +278,7 @@ def test_spectral_norm_under_mirrored_strategy():
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         cfg = tiny("SASEGAN")
         with strategy.scope():
-            chain, disc = build_models(cfg)
+            chain, disc = build_models(cfg, kernels="tuned")
         u = chain.stage_generator(0).enc[0].sn.u
         u0 = u.numpy().copy()
 

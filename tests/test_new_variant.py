@@ -54,9 +54,9 @@ def half(cfg):
     return dataclasses.replace(cfg, g_enc_depths=tuple(d // 2 for d in cfg.g_enc_depths))
 
 
-def build_generators(cfg):
-    return [Generator(cfg, name="generator_0"),
-            *(Generator(half(cfg), name=f"generator_{n}") for n in range(1, cfg.stages))]
+def build_generators(cfg, kernels="native"):
+    return [Generator(cfg, kernels=kernels, name="generator_0"),
+            *(Generator(half(cfg), kernels=kernels, name=f"generator_{n}") for n in range(1, cfg.stages))]
 ''',
     "main.py": '''#!/usr/bin/env python3
 """Train HALFSEGAN or, with --test_wav_dir, enhance a directory."""

@@ -19,7 +19,7 @@ ISEGAN_SA_2 = ["--stages", "2", "--self_attention"]
 
 @pytest.mark.parametrize("precision", ["bfloat16", "float16"])
 def test_the_convolutions_compute_in_low_precision_and_the_sensitive_parts_in_float32(precision):
-    chain, disc = build_models(tiny("SASEGAN"), precision)
+    chain, disc = build_models(tiny("SASEGAN"), precision, "tuned")
     assert {v.dtype for m in (chain, disc) for v in m.variables} == {"float32"}  # variables, u, σ, γ, β
     g = chain.generators[0]
     assert g.enc[0].compute_dtype == precision and g.enc[0].sn.compute_dtype == "float32"

@@ -31,7 +31,7 @@ def test_xla_enhancement_equals_the_plain_one():
     """With z fixed (XLA draws other random numbers from the same seed), the compiled calls give the plain
     calls' output within float32 rounding."""
     cfg = tiny("ISEGAN-SA-2")
-    chain, _ = build_models(cfg)
+    chain, _ = build_models(cfg, kernels="tuned")
 
     def zero_z(w):
         return chain(w, zs=[tf.zeros(cfg.z_shape(tf.shape(w)[0]))] * cfg.stages)

@@ -1,7 +1,7 @@
 """The one table of variants. A variant is its folder and its entry here.
 
 The folder, named as the variant, holds `spec.py` (no TensorFlow: its own flags and the ModelConfig fields they
-set, its checks; for a chain of distinct generators, their upstream TF1 names), `variant.py` (`build_generators(cfg)`,
+set, its checks; for a chain of distinct generators, their upstream TF1 names), `variant.py` (`build_generators(cfg, kernels)`,
 called by common/models/build.py) and `main.py` (`common.main.main(name)`).
 
 The entry is a `Variant` given to `register`: its configuration families, its stage flag, the paper's GPUs and
@@ -41,7 +41,7 @@ class Variant:
     windows: int  # the windows per iteration of the paper's run script, all replicas together
     paper_stages: tuple = ()  # the N of the paper's tables; (1,) for a one-stage variant in them; () none
     spec: str = ""  # the module of its spec; default <name>.spec
-    generators: str = ""  # the module of its build_generators(cfg); default <name>.variant
+    generators: str = ""  # the module of its build_generators(cfg, kernels); default <name>.variant
 
     def __post_init__(self):
         object.__setattr__(self, "families", tuple(self.families))

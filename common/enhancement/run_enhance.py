@@ -12,13 +12,14 @@ from common.rundir.trained_chain import load_chain
 
 
 def enhance_checkpoints(run_dir: str, noisy_dir: str, steps: list[int], seed: int | None = None, batch: int = 64,
-                        xla: bool = False):
+                        xla: bool = False, kernels: str = "auto"):
     """Enhance noisy_dir with each checkpoint of `steps` into RUN/enhanced/STEP, file for file what test mode
     writes; the chain is built and traced once and each checkpoint's weights are read into it. `seed`: z
-    seeded the same before each checkpoint. Yields (step, output directory, files that failed)."""
+    seeded the same before each checkpoint; `kernels`: a --kernels value. Yields (step, output directory, files
+    that failed)."""
     if not steps:
         return
-    trained = load_chain(run_dir, str(steps[0]))
+    trained = load_chain(run_dir, str(steps[0]), kernels=kernels)
     enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, batch, xla=xla)
     for step in steps:
         trained.read(str(step))

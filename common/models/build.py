@@ -1,5 +1,6 @@
 """Builds (GeneratorChain, Discriminator) for a ModelConfig, with every variable created, and
-counts their trainable parameters."""
+counts their trainable parameters. The layers' kernel forms are chosen here, once per model (`kernels`:
+"native", the reference's default, or "tuned"; common/nn/conv_kernels.py resolves --kernels auto)."""
 import importlib
 
 import keras
@@ -15,21 +16,22 @@ from common.models.discriminator import Discriminator
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 
 
-def build_models(cfg, precision: str = "float32"):
-    """The chain and the discriminator, their layers computing in `precision` (variables float32)."""
+def build_models(cfg, precision: str = "float32", kernels: str = "native"):
+    """The chain and the discriminator, their layers computing in `precision` (variables float32) with the
+    kernel forms `kernels` ("native" or "tuned")."""
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(POLICIES[precision])  # read by each layer as it is made
     try:
-        return _build(cfg)
+        return _build(cfg, kernels)
     finally:
         keras.config.set_dtype_policy(previous)
 
 
-def _build(cfg):
-    generators = importlib.import_module(variants.get(cfg.variant).generators).build_generators(cfg)  # its entry's
-    chain = GeneratorChain(generators, cfg.stages, name="chain")
+def _build(cfg, kernels):
+    generators = importlib.import_module(variants.get(cfg.variant).generators).build_generators(cfg, kernels)
+    chain = GeneratorChain(generators, cfg.stages, name="chain")  # its entry's generators
     chain.build((None, cfg.canvas_size, 1))
-    discriminator = Discriminator(cfg, name="discriminator")
+    discriminator = Discriminator(cfg, kernels=kernels, name="discriminator")
     discriminator.build((None, cfg.canvas_size, 1))
     return chain, discriminator
 

@@ -4,6 +4,8 @@ the generators handed in: one generator for every stage (SEGAN, ISEGAN: shared w
 per stage (DSEGAN)."""
 import keras
 
+from common.models.tracking import track
+
 
 class GeneratorChain(keras.Model):
 
@@ -14,8 +16,7 @@ class GeneratorChain(keras.Model):
             raise ValueError(f"GeneratorChain: {len(generators)} generators for {stages} stages; "
                              f"give one (shared) or one per stage")
         self.generators = list(generators)
-        for g in self.generators:  # tf.train.Checkpoint follows attributes, not Keras' lists
-            setattr(self, g.name, g)
+        track(self, self.generators)
         self.stages = stages
 
     def stage_generator(self, n):

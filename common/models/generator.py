@@ -6,12 +6,14 @@ concatenated in front of the code. Decoder: L transposed convs `dec_{j}`; for j 
 activation `dec_prelu_{j}` then concat [h, skip of encoder layer L-2-j]; the last layer ends in
 tanh. With attention, blocks `encoder_attention_layer{k}` (after the activation of encoder
 layer k) and `decoder_attention_layer{L-2-k}` (after that decoder layer's concat) are added and
-every conv/deconv is spectrally normalised.
+every conv/deconv is spectrally normalised. `kernels` ("native" or "tuned", common/nn/conv_kernels.py) is the
+form of every layer.
 """
 import keras
 import tensorflow as tf
 
 from common.nn.attention import SelfAttention
+from common.models.tracking import track
 from common.nn.conv import Conv, Deconv, PReLU, leaky_relu
 
 
@@ -23,32 +25,30 @@ def _build(layers, shape):
 
 class Generator(keras.Model):
 
-    def __init__(self, cfg, attention=None, **kwargs):
+    def __init__(self, cfg, attention=None, kernels="native", **kwargs):
         """`attention` defaults to cfg.self_attention (the DSEGAN chain sets it per generator)."""
         super().__init__(**kwargs)
-        self.cfg = cfg
+        self.cfg, self.kernels = cfg, kernels
         self.attention = cfg.self_attention if attention is None else attention
         enc, dec, last = cfg.g_enc_depths, cfg.g_dec_depths, cfg.num_layers - 1
         prelu = cfg.g_nl == "prelu"
-        conv_args = dict(kwidth=cfg.kwidth, stride=2, spectral_norm=self.attention)
+        conv_args = dict(kwidth=cfg.kwidth, stride=2, spectral_norm=self.attention, kernels=kernels)
         self.enc = [Conv(c, use_bias=cfg.bias_downconv, name=f"enc_{i}", **conv_args)
                     for i, c in enumerate(enc)]
         self.dec = [Deconv(c, use_bias=cfg.bias_deconv, name=f"dec_{j}", **conv_args)
                     for j, c in enumerate(dec)]
-        self.enc_act = [PReLU(name=f"enc_prelu_{i}") if prelu else leaky_relu
+        self.enc_act = [PReLU(kernels=kernels, name=f"enc_prelu_{i}") if prelu else leaky_relu
                         for i in range(len(enc))]
-        self.dec_act = [PReLU(name=f"dec_prelu_{j}") if prelu else leaky_relu for j in range(last)]
+        self.dec_act = [PReLU(kernels=kernels, name=f"dec_prelu_{j}") if prelu else leaky_relu
+                        for j in range(last)]
         att_enc = cfg.att_layer_ind if self.attention else ()
         att_dec = cfg.dec_att_layer_ind if self.attention else ()
-        self.enc_att = {k: SelfAttention(enc[k], name=f"encoder_attention_layer{k}")
+        self.enc_att = {k: SelfAttention(enc[k], kernels=kernels, name=f"encoder_attention_layer{k}")
                         for k in att_enc}
-        self.dec_att = {j: SelfAttention(2 * dec[j], name=f"decoder_attention_layer{j}")
+        self.dec_att = {j: SelfAttention(2 * dec[j], kernels=kernels, name=f"decoder_attention_layer{j}")
                         for j in att_dec}
-        # tf.train.Checkpoint follows attributes, not Keras' tracked lists and dicts
-        for layer in [*self.enc, *self.dec, *self.enc_act, *self.dec_act,
-                      *self.enc_att.values(), *self.dec_att.values()]:
-            if isinstance(layer, keras.layers.Layer):
-                setattr(self, layer.name, layer)
+        track(self, [*self.enc, *self.dec, *self.enc_act, *self.dec_act, *self.enc_att.values(),
+                     *self.dec_att.values()])
 
     def build(self, input_shape):
         """Creates every variable from the input shape alone (no forward pass needed)."""

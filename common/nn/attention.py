@@ -4,7 +4,7 @@ For F of shape [B, T, C]: spectrally normalised bias-free 1x1 convs (Glorot-unif
 query θ (C/8), key φ (C/8) and value g (C/2); φ and g are max-pooled over time (4, stride 4).
 A = softmax(θ φᵀ) over the T/4 keys (no 1/√d scaling), O = conv1x1(A g) back to C channels,
 output F + σ O with the scalar σ initialised to 0 (the block is the identity at init). The softmax runs in
-float32 under mixed precision.
+float32 under mixed precision. `kernels` ("native" or "tuned", common/nn/conv_kernels.py) is its convs' form.
 """
 import keras
 import tensorflow as tf
@@ -19,17 +19,23 @@ def _max_pool(x):
 
 class SelfAttention(keras.layers.Layer):
 
-    def __init__(self, channels, **kwargs):
+    def __init__(self, channels, kernels="native", **kwargs):
         super().__init__(**kwargs)
+        self.kernels = kernels
 
         def conv1x1(filters, name):
             return Conv(filters, kwidth=1, stride=1, use_bias=False, spectral_norm=True,
-                        kernel_initializer="glorot_uniform", name=name)
+                        kernel_initializer="glorot_uniform", kernels=kernels, name=name)
 
         self.theta = conv1x1(channels // ATT_REDUCTION, "sn_conv_theta")
         self.phi = conv1x1(channels // ATT_REDUCTION, "sn_conv_phi")
         self.g = conv1x1(channels // 2, "sn_conv_g")
         self.out = conv1x1(channels, "sn_conv_attn")
+
+    @property
+    def convs(self):
+        """The block's four convs."""
+        return self.theta, self.phi, self.g, self.out
 
     def build(self, input_shape):
         reduced = tuple(input_shape[:-1]) + (input_shape[-1] // 2,)

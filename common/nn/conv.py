@@ -3,32 +3,37 @@ attention block: strided conv / transposed conv (SAME padding, truncated-normal(
 zero bias, optional spectral norm), PReLU (alpha initialised to 0) and LeakyReLU(0.3).
 
 Kernel layouts are Keras' (= TF1's with the dummy spatial axis dropped): conv [k, C_in, C_out],
-transposed conv [k, C_out, C_in]. With the tuned kernel forms (common/nn/conv_kernels.py) each layer computes
-its map in one of two equal forms: one matmul where the output is short (at most MATMUL_MAX_LENGTH steps),
-else TensorFlow's conv op with a faster kernel gradient; with the native forms, TensorFlow's conv op and its
-own gradients, the kernel divided by sigma.
+transposed conv [k, C_out, C_in].
+
+Each layer computes as the reference does unless it is built with kernels="tuned": tf.nn.conv1d /
+conv1d_transpose with TensorFlow's own gradients, the kernel divided by sigma, PReLU as its expression. Tuned
+(common/nn/conv_kernels.py), a conv computes its map in one of two equal forms, one matmul where the output is
+short (at most MATMUL_MAX_LENGTH steps), else TensorFlow's conv op with a faster kernel gradient; sigma divides
+the kernel or the output, whichever is smaller; PReLU has a written gradient. The models pass the form down to
+every layer when they are built.
 """
 import keras
 import tensorflow as tf
 
-from common.nn import conv_kernels
 from common.nn.conv_kernels import (MATMUL_MAX_LENGTH, conv_im2col, conv_same, deconv_col2im, deconv_same,
-                                    prelu)
+                                    is_tuned, prelu)
 from common.nn.spectral_norm import SpectralNorm
 
 KERNEL_STDDEV = 0.02  # the reference's truncated-normal kernel initialiser
 
 
 class _Conv(keras.layers.Layer):
-    """Kernel, optional bias and optional spectral norm; subclasses define the linear map in
-    its two forms (tf.nn op and matmul) and the output length."""
+    """Kernel, optional bias and optional spectral norm; subclasses define the linear map in its forms
+    (TensorFlow's op; tuned, also the matmul form and the tf.nn form with a written kernel gradient) and the
+    output length. `kernels`: "native" or "tuned" (common/nn/conv_kernels.py)."""
 
     def __init__(self, filters, kwidth=31, stride=2, use_bias=True, spectral_norm=False, kernel_initializer=None,
-                 **kwargs):
+                 kernels="native", **kwargs):
         super().__init__(**kwargs)
         self.filters, self.kwidth, self.stride, self.use_bias = filters, kwidth, stride, use_bias
         self.kernel_initializer = kernel_initializer  # a name; None: the reference's truncated normal
-        self.sn = SpectralNorm(name="sn") if spectral_norm else None
+        self.kernels, self.tuned = kernels, is_tuned(kernels)
+        self.sn = SpectralNorm(kernels=kernels, name="sn") if spectral_norm else None
 
     def build(self, input_shape):
         # An initialiser of its own per layer: a Keras initialiser draws its seed once, so a shared instance
@@ -43,27 +48,34 @@ class _Conv(keras.layers.Layer):
             self.sn.build(self.kernel.shape)
 
     def call(self, x):
-        length_out = self.compute_output_shape(x.shape)[1]
-        kernel, sigma = tf.convert_to_tensor(self.kernel), None  # float32 under any precision policy
-        native = conv_kernels.native()
-        if self.sn is not None:
-            sigma = self.sn(kernel)
-            # the conv is linear: divide the kernel or the output, whichever is smaller (unknown: the kernel)
-            outputs = None if None in (x.shape[0], length_out) else x.shape[0] * length_out * self.filters
-            if native or outputs is None or kernel.shape.num_elements() <= outputs:
-                kernel, sigma = kernel / sigma, None
-        kernel = tf.cast(kernel, x.dtype)
-        if native:
-            y = self._native_form(x, kernel)
-        elif length_out is not None and length_out <= MATMUL_MAX_LENGTH:
-            y = self._matmul_form(x, kernel)
+        kernel = tf.convert_to_tensor(self.kernel)  # float32 under any precision policy
+        if self.tuned:
+            y = self._tuned_call(x, kernel)
         else:
-            y = self._tf_form(x, kernel)
-        if sigma is not None:
-            y = y / tf.cast(sigma, y.dtype)
+            if self.sn is not None:
+                kernel = kernel / self.sn(kernel)
+            y = self._native_form(x, tf.cast(kernel, x.dtype))
         if self.bias is not None:
             y = tf.nn.bias_add(y, self.bias)
         return y
+
+    def _tuned_call(self, x, kernel):
+        """The map in the tuned forms (common/nn/conv_kernels.py): the matmul form where the output is short,
+        else the tf.nn form with the written kernel gradient. The conv is linear, so sigma divides the kernel
+        or the output, whichever is smaller (an unknown size: the kernel)."""
+        length_out = self.compute_output_shape(x.shape)[1]
+        sigma = None
+        if self.sn is not None:
+            sigma = self.sn(kernel)
+            outputs = None if None in (x.shape[0], length_out) else x.shape[0] * length_out * self.filters
+            if outputs is None or kernel.shape.num_elements() <= outputs:
+                kernel, sigma = kernel / sigma, None
+        kernel = tf.cast(kernel, x.dtype)
+        if length_out is not None and length_out <= MATMUL_MAX_LENGTH:
+            y = self._matmul_form(x, kernel)
+        else:
+            y = self._tf_form(x, kernel)
+        return y if sigma is None else y / tf.cast(sigma, y.dtype)
 
     def compute_output_shape(self, input_shape):
         length = input_shape[1]
@@ -111,13 +123,21 @@ class Deconv(_Conv):
 
 
 class PReLU(keras.layers.Layer):
-    """relu(x) + alpha * min(x, 0), one alpha per channel, initialised to 0."""
+    """relu(x) + alpha * min(x, 0), one alpha per channel, initialised to 0; tuned (`kernels`), with the
+    written gradient of common/nn/conv_kernels.py's prelu."""
+
+    def __init__(self, kernels="native", **kwargs):
+        super().__init__(**kwargs)
+        self.kernels, self.tuned = kernels, is_tuned(kernels)
 
     def build(self, input_shape):
         self.alpha = self.add_weight(name="alpha", shape=(input_shape[-1],), initializer="zeros")
 
     def call(self, x):
-        return prelu(x, tf.cast(self.alpha, x.dtype))
+        alpha = tf.cast(self.alpha, x.dtype)
+        if self.tuned:
+            return prelu(x, alpha)
+        return tf.nn.relu(x) + alpha * tf.minimum(x, 0.0)
 
 
 def leaky_relu(x):

@@ -11,45 +11,36 @@ hand-written gradients where those run faster on CPU (docs/speed.md has the meas
 All give TensorFlow's SAME alignment; tests/test_layers.py checks each against TensorFlow's own op and
 gradient.
 
-Which forms the layers use is one process-wide choice, made before a model is traced (`use`, the flag
---kernels): "tuned" (these forms, and spectral norm's written gradient and its division placed by size: fastest
-on CPU), "native" (TensorFlow's own conv ops and automatic gradients everywhere: what cuDNN runs on a GPU) or
-"auto" (tuned on a machine without a GPU, native with one: no GPU measurement says otherwise yet).
+The layers (common/nn/conv.py, common/nn/spectral_norm.py) take their forms as an argument given when a model
+is built, `kernels`: "native" (their default: TensorFlow's own conv ops and automatic gradients everywhere, what
+cuDNN runs on a GPU) or "tuned" (these forms, spectral norm's written gradient and its division placed by size:
+fastest on CPU). The flag --kernels also takes "auto", which `resolve` turns into one of the two once, where the
+models are built: tuned on a machine without a GPU, native with one (no GPU measurement says otherwise yet).
 """
-import contextlib
-
 import tensorflow as tf
 
 from common.config.train_config import KERNEL_FORMS
 
 MATMUL_MAX_LENGTH = 32  # output steps at or below which a layer takes the matmul form
-_native = False
+FORMS = ("tuned", "native")  # what a model is built with; --kernels "auto" stands for one of them
 
 
-def use(form: str) -> str:
-    """Choose the layers' forms for the models traced from now on; returns the form in use (auto resolved)."""
-    global _native
+def resolve(form: str) -> str:
+    """The form a --kernels value builds models with on this machine: auto is tuned without a GPU, native with
+    one."""
     if form not in KERNEL_FORMS:
         raise ValueError(f"kernel form {form!r}: not one of {', '.join(KERNEL_FORMS)}")
     if form == "auto":
-        form = "native" if tf.config.list_physical_devices("GPU") else "tuned"
-    _native = form == "native"
+        return "native" if tf.config.list_physical_devices("GPU") else "tuned"
     return form
 
 
-def native() -> bool:
-    """Whether the layers use TensorFlow's own ops and gradients."""
-    return _native
-
-
-@contextlib.contextmanager
-def kernel_form(form: str):
-    """`use(form)` within, the previous choice after."""
-    before = "native" if _native else "tuned"
-    try:
-        yield use(form)
-    finally:
-        use(before)
+def is_tuned(form: str) -> bool:
+    """Whether a layer built with `form` ("tuned" or "native", `resolve`d) takes the tuned forms."""
+    if form not in FORMS:
+        raise ValueError(f"kernel form {form!r} for a layer: not one of {', '.join(FORMS)} (resolve() turns auto "
+                         f"into one of them where the models are built)")
+    return form == "tuned"
 
 
 def _same_pad(length_in, length_out, kwidth, stride):
@@ -173,9 +164,7 @@ def deconv_same(x, kernel, stride):
 def prelu(x, alpha):
     """relu(x) + alpha * min(x, 0) (alpha per channel) in 3 passes over x forward and 5 backward, where
     automatic differentiation of that expression takes 4 and 7 (these activations are the step's largest
-    element-wise tensors); native: that expression."""
-    if _native:
-        return tf.nn.relu(x) + alpha * tf.minimum(x, 0.0)
+    element-wise tensors)."""
 
     @tf.custom_gradient
     def activation(x, alpha):

@@ -5,13 +5,13 @@ whose kernel is [k, C_out, C_in], the last dim is C_in). A persistent non-traina
 [1, last dim] (truncated normal, std 1) takes one power iteration per forward call:
     v = l2n(u Wᵀ),  u' = l2n(v W),  sigma = v W u'ᵀ,  u <- u'
 with l2n(a) = a / (||a|| + 1e-12) and no stop-gradient (u itself is a variable: no gradient).
-The gradient of sigma with respect to W is written out (`_power_iteration`): it has rank two,
-v^T g_b + g_a^T u, and is formed by one [m, 2] x [2, n] product. Automatic differentiation formed the
-two outer products apart and added them, which at the deep layers' kernels of up to 32 M weights
-cost two more passes over a kernel-sized tensor (the native kernel forms, common/nn/conv_kernels.py, still
-differentiate it automatically). The normalised kernel is kernel / sigma;
-since the conv is linear a caller may divide the conv output by sigma instead, the same function with
-the same gradients: common/nn/conv.py divides whichever of the two is smaller. Under mixed precision the power
+By default (kernels="native") the iteration is differentiated automatically. Built with kernels="tuned"
+(common/nn/conv_kernels.py), the gradient of sigma with respect to W is written out (`_power_iteration`): it
+has rank two, v^T g_b + g_a^T u, and is formed by one [m, 2] x [2, n] product, where automatic differentiation
+forms the two outer products apart and adds them, two more passes over a kernel-sized tensor at the deep
+layers. The normalised kernel is kernel / sigma; since the conv is linear a caller may divide the conv output by
+sigma instead, the same function with the same gradients: common/nn/conv.py's tuned layers divide whichever of
+the two is smaller. Under mixed precision the power
 iteration runs in float32 (the layer's dtype) and sigma is returned in the caller's compute dtype.
 """
 import contextlib
@@ -19,7 +19,7 @@ import contextlib
 import keras
 import tensorflow as tf
 
-from common.nn import conv_kernels
+from common.nn.conv_kernels import is_tuned
 
 _EPS = 1e-12
 _pending = None  # while updates are deferred: {id(u): (u, its latest value)}
@@ -41,10 +41,13 @@ def deferred_updates():
 
 class SpectralNorm(keras.layers.Layer):
     """Owns u for one kernel; `call(kernel)` runs one power iteration, stores u' in u and
-    returns the estimate sigma of the kernel's largest singular value."""
+    returns the estimate sigma of the kernel's largest singular value. `kernels`: "native" (automatic
+    gradient) or "tuned" (written gradient)."""
 
-    def __init__(self, dtype="float32", **kwargs):
+    def __init__(self, dtype="float32", kernels="native", **kwargs):
         super().__init__(dtype=dtype, **kwargs)  # the power iteration in float32 whatever the policy
+        self.kernels = kernels
+        self._iteration = _power_iteration if is_tuned(kernels) else _power_iteration_native
 
     def build(self, kernel_shape):
         # ONLY_FIRST_REPLICA makes the assignment legal in a MirroredStrategy replica context.
@@ -58,8 +61,7 @@ class SpectralNorm(keras.layers.Layer):
             u = self.u
         else:  # the value an assignment would have left, read like a variable: no gradient through it
             u = _pending[id(self.u)][1]
-        iteration = _power_iteration_native if conv_kernels.native() else _power_iteration
-        sigma, u = iteration(w, tf.convert_to_tensor(u))
+        sigma, u = self._iteration(w, tf.convert_to_tensor(u))
         if _pending is None:
             self.u.assign(u)
         else:
@@ -72,7 +74,7 @@ def _norm(a):
 
 
 def _power_iteration_native(w, u):
-    """`_power_iteration` differentiated automatically (the native kernel forms)."""
+    """`_power_iteration` differentiated automatically (the native kernel forms, the default)."""
     a = tf.matmul(tf.stop_gradient(u), w, transpose_b=True)
     v = a / (_norm(a) + _EPS)
     b = tf.matmul(v, w)

@@ -25,7 +25,7 @@ from common.config.batch_rule import resolve_batch
 from common.config.train_config import TrainConfig
 from common.models.build import build_models
 from common.models.checkpoint_match import restore_exactly
-from common.nn import losses, spectral_norm
+from common.nn import conv_kernels, losses, spectral_norm
 from common.nn.loss_scale import DynamicLossScale
 from common.nn.optim import TF1RMSProp
 from common.nn.stft_loss import MIN_LENGTH
@@ -61,8 +61,9 @@ class Trainer:
         self.adversarial = training.adv_weight != 0
         if training.seed is not None:
             keras.utils.set_random_seed(training.seed)  # the initial weights
+        self.kernels = conv_kernels.resolve(training.kernels)  # the layers' forms (--kernels auto: by the machine)
         with self.strategy.scope():
-            self.chain, self.disc = build_models(cfg, training.mixed_precision)
+            self.chain, self.disc = build_models(cfg, training.mixed_precision, self.kernels)
             self.g_opt = TF1RMSProp(training.g_learning_rate, name="g_rmsprop")
             self.d_opt = TF1RMSProp(training.d_learning_rate, name="d_rmsprop")
             self.g_opt.build(self.chain.trainable_variables)

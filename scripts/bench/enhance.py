@@ -51,7 +51,7 @@ def child(a) -> int:
     from common.models.build import build_models
 
     cfg = named_config(a.config)
-    chain, _ = build_models(cfg)
+    chain, _ = build_models(cfg, kernels="tuned")
     enhancer = Enhancer(chain, cfg.canvas_size, 0.95, a.test_batch, a.test_overlap)
     enhancer.process(np.zeros(cfg.canvas_size, np.float32))  # trace outside the timing
     built = peak_rss_mb()

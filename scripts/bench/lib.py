@@ -10,7 +10,6 @@ import tensorflow as tf
 from common.config.command import configure
 from common.config.named_configs import named_config, paper_windows, tiny
 from common.config.recipes import RECIPES
-from common.nn import conv_kernels
 from common.training.trainer import Trainer
 
 # windows through the training step in a paper run: 48,700 iterations x 2 batches x 100 windows, or SASEGAN's
@@ -29,7 +28,8 @@ def timed_step(name, mode, form, batch=None, device="/cpu:0", small=False, recip
     """(trainer, windows per batch, step): one training iteration of a named configuration (`small`: its tiny
     version, tests' size) under a recipe (common/config/recipes.py) in a speed mode with a kernel form, on one
     device, each call on the same in-memory batch (default: the recipe's batch, else the batch rule's windows).
-    The forms and TF32 are set at each call: several steps can be timed interleaved."""
+    The trainer's models are built with the form; TF32 is set at each call: several steps can be timed
+    interleaved."""
     batch = batch or RECIPES[recipe].get("batch_size") or paper_windows(named_config(name))
     command = configure(named_config(name), recipe, **MODES[mode], batch_size=batch, kernels=form)
     cfg = tiny(name) if small else command.model
@@ -38,8 +38,7 @@ def timed_step(name, mode, form, batch=None, device="/cpu:0", small=False, recip
     iterator = iter(tr.strategy.experimental_distribute_dataset(
         tf.data.Dataset.from_tensors((windows, windows + 0.01)).repeat()))
 
-    def step():  # the forms are read when the step is traced, at its first call
-        conv_kernels.use(form)
+    def step():
         tf.config.experimental.enable_tensor_float_32_execution(mode != "fp32")
         return {k: v.numpy() for k, v in tr.step(iterator).items()}
 

@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     args = model_bench_parser(__doc__, batch=8).parse_args(argv)
 
     cfg = named_config(args.config)
-    chain, disc = build_models(cfg)
+    chain, disc = build_models(cfg, kernels="tuned")
     gen = chain.stage_generator(0)
     noisy = tf.random.normal([args.batch, cfg.canvas_size, 1])
     clean = tf.random.normal([args.batch, cfg.canvas_size, 1])
