@@ -31,7 +31,8 @@ def main(variant: str, argv=None) -> int:
         print(e, file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:
-        print(f"interrupted; the same command resumes {command.training.save_path} from its last checkpoint", file=sys.stderr)
+        print(f"interrupted; the same command resumes {command.training.save_path} from its last checkpoint",
+              file=sys.stderr)
         return 130
     return 0
 

@@ -1,8 +1,8 @@
 """The one table of variants. A variant is its folder and its entry here.
 
 The folder, named as the variant, holds `spec.py` (no TensorFlow: its own flags and the ModelConfig fields they
-set, its checks; for a chain of distinct generators, their upstream TF1 names), `variant.py` (`build_generators(cfg, kernels)`,
-called by common/models/build.py) and `main.py` (`common.main.main(name)`).
+set, its checks; for a chain of distinct generators, their upstream TF1 names), `variant.py`
+(`build_generators(cfg, kernels)`, called by common/models/build.py) and `main.py` (`common.main.main(name)`).
 
 The entry is a `Variant` given to `register`: its configuration families, its stage flag, the paper's GPUs and
 windows per iteration, and the modules of its spec and its generators. The named configurations, `--config`, the
