@@ -104,7 +104,7 @@ def test_auto_is_tuned_without_a_gpu_and_resolved_where_the_models_are_built(tmp
             layer("auto")
     for given, built in (("auto", "tuned"), ("native", "native")):
         args = tiny_args("segan", tmp_path, "unread.tfrecords", "--kernels", given)
-        trainer = Trainer(cli.model_config(args), cli.train_config(args), one_replica)
+        trainer = Trainer(args.model, args.training, one_replica)
         assert trainer.kernels == trainer.disc.kernels == trainer.chain.stage_generator(0).kernels == built
 
 
