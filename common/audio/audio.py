@@ -3,6 +3,8 @@
 * wav files are 16 kHz mono; anything else is refused with an `AudioError` naming the file,
   unless resampling is asked for;
 * any sample format is read (PCM 8-32 bit, float, double), scaled alike: float full scale 1.0 = int16 32768;
+* float data holding NaN or infinity is refused by every reader (`finite`), naming the file and the first such
+  sample: filters and the model would carry it into every later output sample;
 * samples are int16 in the records and normalised with the reference formula (2x+1)/65535;
 * pre-emphasis y[n] = x[n] - a x[n-1] (y[0] = x[0]) and its exact inverse;
 * training windows: `canvas` samples with hop `canvas/2`, the final partial window dropped.
@@ -54,6 +56,17 @@ def resample_stream(chunks: Iterable[np.ndarray], sr_in: int, sr_out: int) -> It
     yield stream.resample_chunk(np.zeros(0, np.float32), last=True)
 
 
+def finite(path, x: np.ndarray, start: int = 0) -> np.ndarray:
+    """`x` (samples of `path` from sample `start` on) when every value is finite, else an AudioError naming the
+    file and its first non-finite sample."""
+    bad = ~np.isfinite(x)
+    if bad.any():
+        first = start + int(np.argmax(bad.reshape(len(x), -1).any(axis=1)))
+        raise AudioError(path, f"holds non-finite samples (NaN or infinity), the first at sample {first}; repair "
+                               f"the file or leave it out")
+    return x
+
+
 def to_int16(x: np.ndarray) -> np.ndarray:
     """Float in [-1, 1] to int16 with rounding and clipping."""
     return np.clip(np.round(np.asarray(x, np.float64) * 32768.0), -32768, 32767).astype(np.int16)
@@ -85,7 +98,7 @@ def wav_info(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False)
 def read_blocks(path, frames: int | None = None, dtype: str = "float64") -> Iterator[np.ndarray]:
     """The samples of an audio file as [n, channels] blocks of up to `frames` (default BLOCK) frames, scaled as
     `read_wav` (AudioError naming the file for unreadable data)."""
-    frames = frames or BLOCK
+    frames, start = frames or BLOCK, 0
     try:
         f = sf.SoundFile(str(path))
     except Exception as e:
@@ -98,7 +111,8 @@ def read_blocks(path, frames: int | None = None, dtype: str = "float64") -> Iter
                 raise AudioError(path, f"unreadable audio data ({e})") from None
             if not len(block):
                 return
-            yield block
+            yield finite(path, block, start)
+            start += len(block)
 
 
 def read_wav(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False) -> np.ndarray:
@@ -110,7 +124,7 @@ def read_wav(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False)
         x, _ = sf.read(str(path), dtype="float64")
     except Exception as e:
         raise AudioError(path, f"unreadable audio data ({e})") from None
-    return resample(x, info.samplerate, sample_rate)
+    return resample(finite(path, x), info.samplerate, sample_rate)
 
 
 def read_wav_int16(path, sample_rate: int = SAMPLE_RATE, allow_resample: bool = False) -> np.ndarray:
@@ -127,7 +141,7 @@ def read_audio(path) -> tuple[np.ndarray, int]:
         raise AudioError(path, f"unreadable audio file ({e})") from None
     if len(x) == 0:
         raise AudioError(path, "is empty (0 samples)")
-    return x, sr
+    return finite(path, x), sr
 
 
 def write_wav(path, x: np.ndarray, sample_rate: int = SAMPLE_RATE, subtype: str | None = None) -> None:

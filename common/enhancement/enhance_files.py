@@ -4,7 +4,8 @@ written in blocks, so a file of hours needs no more memory than one of seconds.
 `enhance_dir` is test mode: 16 kHz mono wavs, read as int16 and normalised as the reference does, written as
 float32 wavs under the input's names. `enhance_file` takes any rate and channel count (each channel resampled to
 16 kHz, enhanced and resampled back, channel after channel through a float32 temporary file beside the output)
-and writes the input's rate, channels, sample format and length. Both write atomically (audio.wav_writer).
+and writes the input's rate, channels, sample format and length. Both write atomically (audio.wav_writer), and
+only finite samples: input holding NaN or infinity is refused (audio.finite), and so is such output.
 """
 from __future__ import annotations
 
@@ -39,9 +40,10 @@ def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
         try:
             audio.wav_info(path)
             samples = (audio.normalize(audio.to_int16(block[:, 0])) for block in audio.read_blocks(path))
-            with audio.wav_writer(os.path.join(out_dir, name), audio.SAMPLE_RATE, 1, "FLOAT") as out:
+            out_path = os.path.join(out_dir, name)
+            with audio.wav_writer(out_path, audio.SAMPLE_RATE, 1, "FLOAT") as out:
                 for y in enhancer.stream(samples):
-                    out.write(y)
+                    out.write(finite_output(out_path, y))
         except audio.AudioError as e:
             bar.write(f"skipped: {e}", file=sys.stderr)
             failed += 1
@@ -66,13 +68,21 @@ def enhance_file(enhancer: Enhancer, in_path: str, out_path: str) -> None:
             for c in range(info.channels):
                 with audio.wav_writer(os.path.join(folder, f"{c}.wav"), info.samplerate, 1, "FLOAT") as part:
                     for y in enhance_channel(enhancer, in_path, c, info, bar):
-                        part.write(y)
+                        part.write(finite_output(out_path, y))
             channels = [(b[:, 0] for b in audio.read_blocks(os.path.join(folder, f"{c}.wav"), dtype="float32"))
                         for c in range(info.channels)]
         with audio.wav_writer(out_path, info.samplerate, info.channels, subtype) as out:
             for blocks in zip(*channels):
-                y = np.stack(blocks, axis=1)
+                y = finite_output(out_path, np.stack(blocks, axis=1))
                 out.write(np.clip(y, -1.0, 1.0) if clip else y)
+
+
+def finite_output(path: str, y: np.ndarray) -> np.ndarray:
+    """`y` when finite; otherwise an AudioError naming the output, which is then not written (wav_writer)."""
+    if not np.isfinite(y).all():
+        raise audio.AudioError(path, "the model gave non-finite samples (NaN or infinity), so nothing is written; "
+                                     "check that the run's weights are finite")
+    return y
 
 
 def enhance_channel(enhancer: Enhancer, path: str, channel: int, info, bar=None) -> Iterator[np.ndarray]:
