@@ -20,13 +20,13 @@ import sys
 import time
 import tomllib
 
-from tqdm import tqdm
 
 
 from common.audio import audio, records
 from common.config.flags import add_bool
 from common.system import locks
 from common.system.paths import same_place, unwritable
+from common.system.progress import progress
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -142,7 +142,7 @@ def read_files(args, order, shards: Shards | None, prefix: str) -> tuple[list[st
     problems, nbytes = [], 0
     ctx = mp.get_context("spawn")  # never fork a process with TensorFlow loaded; the workers need none
     with ctx.Pool(min(args.jobs, len(tasks))) as pool:
-        bar = tqdm(pool.imap(load_pair, tasks, chunksize=8), total=len(tasks), unit="file")
+        bar = progress(pool.imap(load_pair, tasks, chunksize=8), total=len(tasks), unit="file")
         for examples, size, found in bar:
             for p in found:
                 bar.write(f"{prefix}: {p}", file=sys.stderr)  # through the bar, not glued onto it

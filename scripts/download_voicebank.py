@@ -14,9 +14,9 @@ import subprocess
 import sys
 import urllib.request
 
-from tqdm import tqdm
 
 from common.audio import voicebank
+from common.system.progress import progress
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,7 +29,7 @@ def download(url: str, path: str) -> None:
         return
     with urllib.request.urlopen(url) as r, open(path + ".part", "wb") as f:
         total = int(r.headers.get("Content-Length", 0)) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=os.path.basename(path)) as bar:
+        with progress(total=total, unit="B", unit_scale=True, desc=os.path.basename(path)) as bar:
             while chunk := r.read(1 << 20):
                 f.write(chunk)
                 bar.update(len(chunk))

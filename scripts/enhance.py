@@ -24,6 +24,7 @@ from common.config.train_config import TrainConfig
 from common.rundir.trained_chain import load_chain
 from common.system.errors import exit_on_error
 from common.system.paths import refuse_output_over_input
+from common.system.progress import progress
 
 
 def jobs(src: str, dst: str | None) -> list[tuple[str, str]]:
@@ -63,7 +64,7 @@ def main(argv=None) -> int:
     enhancer = Enhancer(trained.chain, trained.cfg.canvas_size, trained.preemph, a.test_batch, a.test_overlap,
                         progress=len(pairs) == 1)
     failed = 0
-    for src, dst in tqdm(pairs, unit="file", disable=len(pairs) == 1):
+    for src, dst in progress(pairs, unit="file", disable=len(pairs) == 1):
         try:
             enhance_file(enhancer, src, dst)
         except AudioError as e:

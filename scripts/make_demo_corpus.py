@@ -12,13 +12,13 @@ import os
 import shutil
 import sys
 
-from tqdm import tqdm
 
 
 from common.audio import audio, demo_corpus
 from common.audio.voicebank import wav_dir
 from common.system import locks
 from common.system.errors import exit_on_error
+from common.system.progress import progress
 
 
 def parse_args(argv=None):
@@ -92,7 +92,7 @@ def make(a) -> int:
     context = mp.get_context("forkserver")
     context.set_forkserver_preload(["common.audio.demo_corpus"])
     with context.Pool(max(1, a.jobs), maxtasksperchild=1) as pool:
-        made = list(tqdm(pool.imap(make_file, tasks), total=len(tasks), unit="file"))
+        made = list(progress(pool.imap(make_file, tasks), total=len(tasks), unit="file"))
     listing = {split: {name: info for s, name, info in made if s == split} for split in ("train", "test")}
     with open(os.path.join(a.out_dir, demo_corpus.LISTING_FILE), "w") as f:
         json.dump({"settings": settings(a), **listing}, f, indent=1)

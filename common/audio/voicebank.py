@@ -8,9 +8,9 @@ import os
 import zipfile
 
 import soundfile as sf
-from tqdm import tqdm
 
 from common.audio import audio
+from common.system.progress import progress
 
 
 
@@ -66,7 +66,7 @@ def unpack_resampled(zip_path: str, out_dir: str, expected: int | None = None, j
     todo = [t for t in tasks if not os.path.exists(t[2])]
     if todo:
         with mp.get_context("spawn").Pool(jobs or os.cpu_count()) as pool:
-            for _ in tqdm(pool.imap_unordered(_convert, todo, chunksize=16), total=len(todo),
+            for _ in progress(pool.imap_unordered(_convert, todo, chunksize=16), total=len(todo),
                           desc=os.path.basename(out_dir), unit="file"):
                 pass
     return len(tasks)

@@ -18,12 +18,12 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 import soundfile as sf
-from tqdm import tqdm
 
 from common.audio import audio
 from common.enhancement.enhance import Enhancer
 from common.system.errors import InputError
 from common.system.paths import refuse_output_over_input
+from common.system.progress import progress
 
 
 def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
@@ -34,7 +34,7 @@ def enhance_dir(enhancer: Enhancer, in_dir: str, out_dir: str) -> int:
     if not names:
         raise InputError(f"no .wav files in {in_dir}")
     failed = 0
-    bar = tqdm(names, unit="file", desc=f"enhance → {out_dir}")
+    bar = progress(names, unit="file", desc=f"enhance → {out_dir}")
     for name in bar:
         path = os.path.join(in_dir, name)
         try:
@@ -58,7 +58,7 @@ def enhance_file(enhancer: Enhancer, in_path: str, out_path: str) -> None:
     info = audio.audio_info(in_path)
     subtype = info.subtype if sf.check_format("WAV", info.subtype) else "FLOAT"
     clip = not subtype.startswith(("FLOAT", "DOUBLE"))  # integer formats would wrap around
-    bar = tqdm(total=round(info.frames * info.channels / info.samplerate, 1), unit="s", desc="audio enhanced",
+    bar = progress(total=round(info.frames * info.channels / info.samplerate, 1), unit="s", desc="audio enhanced",
                disable=not enhancer.progress, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]")
     with bar, contextlib.ExitStack() as stack:
         if info.channels == 1:

@@ -13,11 +13,11 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from tqdm import tqdm
 
 from common.audio import metrics
 from common.evaluation.aggregate import NOTES, PROBLEMS, summarize
 from common.system.blas import ONE_BLAS_THREAD
+from common.system.progress import progress
 
 
 def wav_files(directory: str) -> dict[str, str]:
@@ -94,7 +94,7 @@ def score_dirs(clean_dir: str, enhanced_dirs: list[str], jobs: int = 1, allow_re
         found[i]["extra"] = [{"file": n, "detail": f"no clean {n} in {clean_dir}"}
                              for n in sorted(enhanced.keys() - clean.keys())]
         tasks += [(i, n, clean[n], enhanced[n], allow_resample) for n in sorted(clean.keys() & enhanced.keys())]
-    for i, name, result, issues in tqdm(run(tasks, jobs), total=len(tasks), desc="scoring", unit="file"):
+    for i, name, result, issues in progress(run(tasks, jobs), total=len(tasks), desc="scoring", unit="file"):
         if result is not None:
             scores[i][name] = result
         for kind, details in issues.items():

@@ -19,7 +19,6 @@ import time
 
 import numpy as np
 import tensorflow as tf
-from tqdm import tqdm
 
 from common.audio import records, tfdata
 from common.audio.audio import de_emphasis
@@ -34,6 +33,7 @@ from common.system.stop_signals import GracefulStop, StopRequests
 from common.training.loss_history import LossHistory
 from common.training.trainer import Trainer, stream_seed
 from common.training.validation import Validator
+from common.system.progress import progress
 
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
@@ -226,7 +226,7 @@ class TrainingRun:
             history = LossHistory(os.path.join(self.worker_dir, LOSS_FILE), start)  # to compare with the chief's
         validator = Validator(tr.chain, t.valid_wav_dir, tr.cfg.canvas_size, t.preemph, self.run_dir) \
             if t.valid_wav_dir and self.chief else None
-        bar = tqdm(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
+        bar = progress(total=total, initial=start, unit="it", desc=os.path.basename(os.path.normpath(self.run_dir)))
         tick, last_log = time.perf_counter(), start
         for i in range(start, total):
             tr.set_learning_rates(i, total)

@@ -14,6 +14,7 @@ from common.enhancement.enhance import Enhancer
 from common.nn.spectral_norm import deferred_updates
 from common.rundir.layout import BEST_DIR, BEST_FILE
 from common.system.errors import InputError
+from common.system.progress import progress
 
 
 class Validator:
@@ -44,7 +45,7 @@ class Validator:
     def scores(self) -> dict:
         """Mean PESQ and STOI over the pairs that can be scored, and how many could."""
         rows = []
-        for name, clean, noisy in tqdm(self.pairs, desc="validation", unit="file", leave=False):
+        for name, clean, noisy in progress(self.pairs, desc="validation", unit="file", leave=False):
             with deferred_updates():  # the spectral norms' u stay as training left them (traced without updates)
                 y = self.enhancer(noisy).astype(np.float64)
             x = clean / 32768.0

@@ -37,6 +37,7 @@ import xml.etree.ElementTree as ElementTree
 
 from common.system import locks
 from common.system.errors import exit_on_error
+from common.system.progress import progress
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -86,15 +87,13 @@ def main(argv=None) -> int:
 
 
 def _check(a, gpu) -> int:
-    from tqdm import tqdm
-
     from scripts.bench import gpu_report
 
     start = time.time()
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "device": _in_child(_device_facts, gpu),
               "arguments": {k: v for k, v in vars(a).items() if k != "out_dir"}, "tests_log": TESTS_LOG}
     variants = [(name, mode, form) for name in a.configs for mode in a.modes for form in a.kernels]
-    with tqdm(total=1 + len(variants), desc="GPU check", unit="step", dynamic_ncols=True) as bar:
+    with progress(total=1 + len(variants), desc="GPU check", unit="step", dynamic_ncols=True) as bar:
         bar.set_postfix_str("the gpu tests")
         report["tests"] = _run_tests(a.tests, os.path.join(a.out_dir, TESTS_LOG))
         bar.write(f"tests: {sum(t['outcome'] == 'passed' for t in report['tests'])} of {len(report['tests'])} "

@@ -10,10 +10,10 @@ import os
 import sys
 
 import numpy as np
-from tqdm import tqdm
 
 
 from common.audio import metrics
+from common.system.progress import progress
 
 # (our key, reference column)
 COLUMNS = [("pesq", "pesq_wb_itu"), ("csig", "csig"), ("cbak", "cbak"), ("covl", "covl"), ("ssnr", "ssnr"),
@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     with open(os.path.join(args.dir, "reference.tsv"), newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     names, ours, failed = [], [], []
-    for row in tqdm(rows, desc="scoring"):
+    for row in progress(rows, desc="scoring"):
         name = row["name"]
         try:
             scores, _ = metrics.score_files(os.path.join(args.dir, "clean", name + ".wav"),
