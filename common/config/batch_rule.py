@@ -12,6 +12,7 @@ from common.config.train_config import TrainConfig
 class Batch:
     per_replica: int  # windows per replica per batch
     source: str       # where it came from, as the start line says it
+    by_rule: bool     # the batch rule's (no --batch_size): the same windows per iteration on any replica count
 
 
 def resolve_batch(cfg: ModelConfig, training: TrainConfig, replicas: int, origin: str = "flag") -> Batch:
@@ -20,5 +21,6 @@ def resolve_batch(cfg: ModelConfig, training: TrainConfig, replicas: int, origin
     ValueError when they do not split)."""
     if training.batch_size is not None:
         return Batch(training.batch_size, "--batch_size per replica" if origin == "flag"
-                     else f"the {training.recipe} recipe's, per replica")
-    return Batch(batch_per_replica(cfg, replicas), f"the paper's for {name_of(cfg)}, split over the replicas")
+                     else f"the {training.recipe} recipe's, per replica", by_rule=False)
+    return Batch(batch_per_replica(cfg, replicas), f"the paper's for {name_of(cfg)}, split over the replicas",
+                 by_rule=True)

@@ -22,7 +22,7 @@ import tensorflow as tf
 from common.config.train_config import KERNEL_FORMS
 
 MATMUL_MAX_LENGTH = 32  # output steps at or below which a layer takes the matmul form
-FORMS = ("tuned", "native")  # what a model is built with; --kernels "auto" stands for one of them
+FORMS = tuple(f for f in KERNEL_FORMS if f != "auto")  # what a model is built with; auto stands for one of them
 
 
 def resolve(form: str) -> str:

@@ -52,7 +52,6 @@ class TrainingRun:
 
     def __init__(self, command: Command, strategy: tf.distribute.Strategy | None = None):
         self.trainer = Trainer(command.model, command.training, strategy, command.batch_origin)
-        self.batch_rule = command.training.batch_size is None  # the batch from the batch rule, not --batch_size
         self.training = self.trainer.training  # with the batch it came to
         self.command = dataclasses.replace(command, training=self.training)  # recorded in flags.json
         self.run_dir = self.training.save_path
@@ -190,7 +189,7 @@ class TrainingRun:
             uses = (f"{replicas} replica(s)" if tf.config.list_logical_devices("GPU") else
                     "none of them (training on the CPU)")
             warn(f"CUDA_VISIBLE_DEVICES={','.join(listed)} names {len(listed)} GPUs but TensorFlow uses {uses}: "
-                 + ("slower than on all of them, with the same batch" if self.batch_rule else
+                 + ("slower than on all of them, with the same batch" if self.trainer.batch.by_rule else
                     f"each batch is {replicas * batch} windows, not {len(listed) * batch}"))
         if start >= total:
             print(f"{name} is complete ({start} of {total} iterations); nothing to train")

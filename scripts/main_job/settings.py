@@ -56,8 +56,9 @@ class Settings:
 def parse_steps(text: str, source: str) -> tuple[str, ...]:
     names = [n for n in re.split(r"[\s,]+", text) if n]
     unknown = [n for n in names if n not in STEPS]
-    if unknown:
-        raise error(f"{source}: unknown step '{unknown[0]}'; the steps are {', '.join(STEPS)}")
+    if unknown or not names:
+        raise error(f"{source}: " + (f"unknown step '{unknown[0]}'" if unknown else "no step named")
+                    + f"; the steps are {', '.join(STEPS)}")
     return tuple(n for n in STEPS if n in names)
 
 
@@ -90,9 +91,8 @@ def parse_args(argv=None, environ=None, description: str | None = None) -> Setti
     if a.steps is not None:
         steps = parse_steps(a.steps, f"--steps {a.steps}")
     elif a.start is not None:
-        if a.start not in STEPS:
-            raise error(f"--from {a.start}: unknown step '{a.start}'; the steps are {', '.join(STEPS)}")
-        steps = STEPS[STEPS.index(a.start):]
+        start = parse_steps(a.start, f"--from {a.start}")[0]  # an unknown name: the same error as --steps
+        steps = STEPS[STEPS.index(start):]
     elif env.get("STEPS", "").strip():
         steps = parse_steps(env["STEPS"], f"STEPS=\"{env['STEPS']}\"")
     else:
